@@ -1,0 +1,94 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/cloudspace-dev/cloudspace/apis/v1alpha1"
+)
+
+// ComposerKind is the kind of the function-cloudspace input.
+const ComposerKind = "Composer"
+
+// Composer is the input of function-cloudspace: the platform team's policy
+// for turning a CloudSpace claim into a tenant environment.
+type Composer struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// Tiers is the tier catalog. Every tier a claim may name must be listed.
+	Tiers []TierSpec `json:"tiers"`
+
+	// Tenant configures the Kubernetes objects of the tenant namespace.
+	Tenant TenantSpec `json:"tenant,omitempty"`
+
+	// Identity configures the team's IAM role.
+	Identity IdentitySpec `json:"identity,omitempty"`
+
+	// TagPolicy declares the cost tags every taggable resource carries.
+	TagPolicy *TagPolicy `json:"tagPolicy,omitempty"`
+
+	// Quota configures where team quota data is read from.
+	Quota *QuotaSpec `json:"quota,omitempty"`
+
+	// Pricing is the price catalog for the claim-time cost estimate.
+	Pricing *PriceCatalog `json:"pricing,omitempty"`
+}
+
+// TierSpec is the limits and defaults of one tier.
+type TierSpec struct {
+	// Name of the tier.
+	Name v1alpha1.Tier `json:"name"`
+
+	// Max is the most a space of this tier may request.
+	Max v1alpha1.QuotaAmounts `json:"max"`
+
+	// MaxMonthlyBudget is the largest monthly budget of a space of this
+	// tier, an exact decimal.
+	MaxMonthlyBudget string `json:"maxMonthlyBudget,omitempty"`
+
+	// LimitRange holds the tier's container and volume limits: defaults
+	// and the bounds a claim's overrides must stay within.
+	LimitRange v1alpha1.LimitRangeSpec `json:"limitRange,omitempty"`
+}
+
+// TenantTarget is where the tenant's Kubernetes objects are created.
+type TenantTarget string
+
+// Tenant targets.
+const (
+	// TenantTargetLocal composes the tenant objects directly, in the
+	// cluster Crossplane runs in.
+	TenantTargetLocal TenantTarget = "Local"
+
+	// TenantTargetRemote wraps each tenant object in a provider-kubernetes
+	// Object for a remote cluster.
+	TenantTargetRemote TenantTarget = "Remote"
+)
+
+// TenantSpec configures the Kubernetes tenant objects.
+type TenantSpec struct {
+	// Target is where tenant objects are created: Local or Remote.
+	Target TenantTarget `json:"target,omitempty"`
+
+	// ProviderConfigName is the provider-kubernetes ProviderConfig used when
+	// Target is Remote.
+	ProviderConfigName string `json:"providerConfigName,omitempty"`
+
+	// ClusterRole bound to the team's group in the tenant namespace.
+	ClusterRole string `json:"clusterRole,omitempty"`
+
+	// GroupPrefix is prepended to the team name to form the group subject of
+	// the RoleBinding, for example "team:".
+	GroupPrefix string `json:"groupPrefix,omitempty"`
+}
+
+// IdentitySpec configures the team's IAM role.
+type IdentitySpec struct {
+	// TrustPrincipal is the AWS principal ARN allowed to assume the team's
+	// role, for example "arn:aws:iam::123456789012:root".
+	TrustPrincipal string `json:"trustPrincipal,omitempty"`
+
+	// ProviderConfigName is the provider-aws ProviderConfig of every cloud
+	// resource.
+	ProviderConfigName string `json:"providerConfigName,omitempty"`
+}

@@ -1,0 +1,159 @@
+package v1alpha1
+
+// XCloudSpaceStatus is what the CloudSpace functions report. Crossplane adds
+// the conditions.
+type XCloudSpaceStatus struct {
+	// Namespace is the tenant namespace of the space.
+	Namespace string `json:"namespace,omitempty"`
+
+	// Network reports the observed cloud network.
+	Network *NetworkStatus `json:"network,omitempty"`
+
+	// Bucket reports the observed S3 bucket.
+	Bucket *BucketStatus `json:"bucket,omitempty"`
+
+	// RoleARN is the ARN of the team's IAM role.
+	RoleARN string `json:"roleArn,omitempty"`
+
+	// KMSKeyARN is the ARN of the space's KMS key.
+	KMSKeyARN string `json:"kmsKeyArn,omitempty"`
+
+	// Tags are the resolved cost tags every taggable resource carries.
+	Tags map[string]string `json:"tags,omitempty"`
+
+	// Quota is the resolved ResourceQuota of the tenant namespace.
+	Quota *QuotaAmounts `json:"quota,omitempty"`
+
+	// Limits are the resolved LimitRange values of the tenant namespace.
+	Limits *LimitRangeSpec `json:"limits,omitempty"`
+
+	// TeamQuota reports the team's total quota across all its spaces.
+	TeamQuota *TeamQuotaStatus `json:"teamQuota,omitempty"`
+
+	// Estimate is the expected monthly cost of the space.
+	Estimate *CostEstimate `json:"estimate,omitempty"`
+
+	// Billing compares the space's billed spend with its budget.
+	Billing *BillingStatus `json:"billing,omitempty"`
+}
+
+// NetworkStatus reports cloud network identifiers.
+type NetworkStatus struct {
+	// VPCID is the ID of the VPC.
+	VPCID string `json:"vpcId,omitempty"`
+
+	// SubnetIDs are the IDs of the subnets, private first, ordered by zone.
+	SubnetIDs []string `json:"subnetIds,omitempty"`
+
+	// SecurityGroupID is the ID of the default security group of the space.
+	SecurityGroupID string `json:"securityGroupId,omitempty"`
+}
+
+// BucketStatus reports the S3 bucket of a space.
+type BucketStatus struct {
+	// Name of the bucket.
+	Name string `json:"name,omitempty"`
+
+	// ARN of the bucket.
+	ARN string `json:"arn,omitempty"`
+}
+
+// QuotaAmounts are amounts of each quota dimension, as Kubernetes quantities.
+type QuotaAmounts struct {
+	// CPU cores.
+	CPU Quantity `json:"cpu,omitempty"`
+
+	// Memory bytes.
+	Memory Quantity `json:"memory,omitempty"`
+
+	// Storage bytes of persistent volume claims.
+	Storage Quantity `json:"storage,omitempty"`
+
+	// GPU count.
+	GPU Quantity `json:"gpu,omitempty"`
+
+	// Pods count.
+	Pods Quantity `json:"pods,omitempty"`
+
+	// LoadBalancers count.
+	LoadBalancers Quantity `json:"loadBalancers,omitempty"`
+}
+
+// TeamQuotaStatus is the team's quota: what it may use, what its admitted
+// spaces use, and what remains.
+type TeamQuotaStatus struct {
+	// Hard is the team's total limit.
+	Hard *QuotaAmounts `json:"hard,omitempty"`
+
+	// Used is what the team's admitted spaces request, this one included.
+	Used *QuotaAmounts `json:"used,omitempty"`
+
+	// Remaining is Hard minus Used.
+	Remaining *QuotaAmounts `json:"remaining,omitempty"`
+
+	// Spaces is how many spaces of the team count towards Used.
+	Spaces int `json:"spaces,omitempty"`
+}
+
+// CostEstimate is the expected monthly cost of a space, from the platform's
+// price catalog.
+type CostEstimate struct {
+	// Monthly is the total expected monthly cost, an exact decimal.
+	Monthly string `json:"monthly,omitempty"`
+
+	// Currency of every amount.
+	Currency string `json:"currency,omitempty"`
+
+	// Items break the total down, sorted by name.
+	Items []CostItem `json:"items,omitempty"`
+}
+
+// CostItem is one line of a cost estimate.
+type CostItem struct {
+	// Name of the priced item, for example "cpu".
+	Name string `json:"name"`
+
+	// Monthly cost of the item, an exact decimal.
+	Monthly string `json:"monthly"`
+}
+
+// BillingStatus compares billed spend with the budget and the estimate.
+type BillingStatus struct {
+	// Period is the billing period reported, for example "2026-11".
+	Period string `json:"period,omitempty"`
+
+	// Currency of every amount.
+	Currency string `json:"currency,omitempty"`
+
+	// BilledToDate is the billed cost of the period so far, an exact decimal.
+	BilledToDate string `json:"billedToDate,omitempty"`
+
+	// EffectiveToDate is the effective (amortised) cost of the period so far.
+	EffectiveToDate string `json:"effectiveToDate,omitempty"`
+
+	// Forecast is the expected billed cost at the end of the period.
+	Forecast string `json:"forecast,omitempty"`
+
+	// BudgetUsedPercent is BilledToDate as a percentage of the monthly limit.
+	BudgetUsedPercent string `json:"budgetUsedPercent,omitempty"`
+
+	// ForecastPercent is Forecast as a percentage of the monthly limit.
+	ForecastPercent string `json:"forecastPercent,omitempty"`
+
+	// DriftPercent is actual spend against the prorated estimate, in percent.
+	DriftPercent string `json:"driftPercent,omitempty"`
+
+	// OrphanSpend is spend on billed resources the space does not compose.
+	OrphanSpend string `json:"orphanSpend,omitempty"`
+
+	// OrphanResourceIDs are billed resources the space does not compose,
+	// sorted, at most 20.
+	OrphanResourceIDs []string `json:"orphanResourceIds,omitempty"`
+
+	// UnusedCapacityCost is the monthly cost of requested but unused quota.
+	UnusedCapacityCost string `json:"unusedCapacityCost,omitempty"`
+
+	// DataThrough is the end of the last charge period in the billing data,
+	// RFC 3339.
+	DataThrough string `json:"dataThrough,omitempty"`
+}

@@ -1,0 +1,359 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/netip"
+	"regexp"
+	"slices"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	fnv1alpha1 "github.com/cloudspace-dev/cloudspace/apis/fn/v1alpha1"
+	"github.com/cloudspace-dev/cloudspace/apis/v1alpha1"
+)
+
+// Labels Crossplane puts on a composite resource created for a claim.
+const (
+	LabelClaimName      = "crossplane.io/claim-name"
+	LabelClaimNamespace = "crossplane.io/claim-namespace"
+)
+
+// Cost labels on every tenant Kubernetes object.
+const (
+	LabelSpace       = "platform.cloudspace.dev/space"
+	LabelTeam        = "platform.cloudspace.dev/team"
+	LabelEnvironment = "platform.cloudspace.dev/environment"
+	LabelTier        = "platform.cloudspace.dev/tier"
+	LabelCostCenter  = "platform.cloudspace.dev/cost-center"
+)
+
+// Space is a validated CloudSpace request with its defaults applied, and
+// the tier that governs it.
+type Space struct {
+	// Name of the composite resource.
+	Name string
+
+	// Spec of the composite resource, defaulted.
+	Spec v1alpha1.XCloudSpaceSpec
+
+	// Tier from the function input's catalog.
+	Tier fnv1alpha1.TierSpec
+
+	// Namespace is the tenant namespace.
+	Namespace string
+
+	// CIDR of the VPC.
+	CIDR netip.Prefix
+
+	// Requested quantities.
+	CPU, Memory, Storage, GPU resource.Quantity
+
+	// Input is the function input.
+	Input *fnv1alpha1.Composer
+}
+
+var (
+	reDNSLabel   = regexp.MustCompile(v1alpha1.PatternDNSLabel)
+	reEmail      = regexp.MustCompile(v1alpha1.PatternEmail)
+	reCostCenter = regexp.MustCompile(v1alpha1.PatternCostCenter)
+	reRegion     = regexp.MustCompile(v1alpha1.PatternRegion)
+	reMoney      = regexp.MustCompile(v1alpha1.PatternMoney)
+	reCurrency   = regexp.MustCompile(v1alpha1.PatternCurrency)
+)
+
+// rfc1918 are the private IPv4 blocks a VPC may use.
+var rfc1918 = []netip.Prefix{
+	netip.MustParsePrefix("10.0.0.0/8"),
+	netip.MustParsePrefix("172.16.0.0/12"),
+	netip.MustParsePrefix("192.168.0.0/16"),
+}
+
+// NewSpace validates xr against the input's policy and applies defaults.
+// It returns every problem at once, each naming its field, value and rule.
+func NewSpace(xr *v1alpha1.XCloudSpace, in *fnv1alpha1.Composer) (*Space, field.ErrorList) {
+	spec := xr.Spec // Decoded afresh for every request; defaults may be applied in place.
+	Default(&spec)
+	s := &Space{Name: xr.GetName(), Spec: spec, Input: in}
+
+	p := field.NewPath("spec")
+	var errs field.ErrorList
+
+	errs = append(errs, validateDNSLabel(p.Child("team"), spec.Team, 40)...)
+	if !slices.Contains(v1alpha1.Environments(), spec.Environment) {
+		errs = append(errs, field.NotSupported(p.Child("environment"), spec.Environment, v1alpha1.Environments()))
+	}
+	if !reEmail.MatchString(spec.Owner) {
+		errs = append(errs, field.Invalid(p.Child("owner"), spec.Owner, "must be an e-mail address such as dev@example.com"))
+	}
+	if !reCostCenter.MatchString(spec.CostCenter) {
+		errs = append(errs, field.Invalid(p.Child("costCenter"), spec.CostCenter, "must match "+v1alpha1.PatternCostCenter))
+	}
+	if !reRegion.MatchString(spec.Region) {
+		errs = append(errs, field.Invalid(p.Child("region"), spec.Region, "must be an AWS region such as eu-west-1"))
+	}
+	tier, ok := findTier(in, spec.Tier)
+	switch {
+	case !slices.Contains(v1alpha1.Tiers(), spec.Tier):
+		errs = append(errs, field.NotSupported(p.Child("tier"), spec.Tier, v1alpha1.Tiers()))
+	case !ok:
+		errs = append(errs, field.Invalid(p.Child("tier"), spec.Tier, "is not offered by the platform's tier catalog"))
+	default:
+		s.Tier = tier
+	}
+
+	var nerrs field.ErrorList
+	s.CIDR, nerrs = validateNetwork(p.Child("network"), spec.Network)
+	errs = append(errs, nerrs...)
+
+	rp := p.Child("resources")
+	var q [4]resource.Quantity
+	for i, f := range []struct {
+		name     string
+		v        v1alpha1.Quantity
+		required bool
+	}{
+		{"cpu", spec.Resources.CPU, true},
+		{"memory", spec.Resources.Memory, true},
+		{"storage", spec.Resources.Storage, false},
+		{"gpu", spec.Resources.GPU, false},
+	} {
+		var qerrs field.ErrorList
+		q[i], qerrs = parseQuantity(rp.Child(f.name), f.v, f.required)
+		errs = append(errs, qerrs...)
+	}
+	s.CPU, s.Memory, s.Storage, s.GPU = q[0], q[1], q[2], q[3]
+	if s.GPU.Value()*1000 != s.GPU.MilliValue() {
+		errs = append(errs, field.Invalid(rp.Child("gpu"), spec.Resources.GPU, "must be a whole number of GPUs"))
+	}
+	if !s.GPU.IsZero() && spec.Tier != v1alpha1.TierLarge && spec.Tier != v1alpha1.TierXLarge {
+		errs = append(errs, field.Invalid(rp.Child("gpu"), spec.Resources.GPU, "needs tier large or xlarge"))
+	}
+
+	errs = append(errs, validateBudget(p.Child("budget"), spec.Budget)...)
+	errs = append(errs, validateTags(p.Child("tags"), spec.Tags)...)
+	if spec.LimitRange != nil {
+		errs = append(errs, validateLimitRangeQuantities(p.Child("limitRange"), spec.LimitRange)...)
+	}
+
+	s.Namespace = TenantNamespace(xr)
+	return s, errs
+}
+
+// Default applies the API's defaults to fields the request left empty, as
+// the API server would from the XRD's schema.
+func Default(spec *v1alpha1.XCloudSpaceSpec) {
+	if spec.Network.CIDR == "" {
+		spec.Network.CIDR = v1alpha1.DefaultCIDR
+	}
+	if spec.Network.AvailabilityZones == 0 {
+		spec.Network.AvailabilityZones = v1alpha1.DefaultAvailabilityZones
+	}
+	if spec.Budget.Currency == "" {
+		spec.Budget.Currency = v1alpha1.DefaultCurrency
+	}
+	if len(spec.Budget.AlertThresholds) == 0 {
+		spec.Budget.AlertThresholds = v1alpha1.DefaultAlertThresholds()
+	}
+}
+
+func findTier(in *fnv1alpha1.Composer, t v1alpha1.Tier) (fnv1alpha1.TierSpec, bool) {
+	for _, ts := range in.Tiers {
+		if ts.Name == t {
+			return ts, true
+		}
+	}
+	return fnv1alpha1.TierSpec{}, false
+}
+
+func validateDNSLabel(p *field.Path, v string, maxLen int) field.ErrorList {
+	switch {
+	case v == "":
+		return field.ErrorList{field.Required(p, "must be a lower-case DNS label")}
+	case len(v) > maxLen:
+		return field.ErrorList{field.TooLong(p, v, maxLen)}
+	case !reDNSLabel.MatchString(v):
+		return field.ErrorList{field.Invalid(p, v, "must be a lower-case DNS label: a-z, 0-9 and '-', starting and ending with a letter or digit")}
+	}
+	return nil
+}
+
+func validateNetwork(p *field.Path, n v1alpha1.NetworkSpec) (netip.Prefix, field.ErrorList) {
+	var errs field.ErrorList
+	if n.AvailabilityZones < 1 || n.AvailabilityZones > 6 {
+		errs = append(errs, field.Invalid(p.Child("availabilityZones"), n.AvailabilityZones, "must be from 1 to 6"))
+	}
+	cp := p.Child("cidr")
+	pfx, err := netip.ParsePrefix(n.CIDR)
+	switch {
+	case err != nil:
+		return pfx, append(errs, field.Invalid(cp, n.CIDR, "must be an IPv4 block in CIDR notation such as 10.0.0.0/16"))
+	case !pfx.Addr().Is4():
+		return pfx, append(errs, field.Invalid(cp, n.CIDR, "must be an IPv4 block"))
+	case pfx.Masked() != pfx:
+		return pfx, append(errs, field.Invalid(cp, n.CIDR, fmt.Sprintf("must have no host bits set (did you mean %s?)", pfx.Masked())))
+	case pfx.Bits() < 16 || pfx.Bits() > 24:
+		return pfx, append(errs, field.Invalid(cp, n.CIDR, "prefix length must be from /16 to /24, the sizes AWS allows for a VPC that holds subnets"))
+	}
+	private := false
+	for _, r := range rfc1918 {
+		if r.Bits() <= pfx.Bits() && r.Contains(pfx.Addr()) {
+			private = true
+		}
+	}
+	if !private {
+		errs = append(errs, field.Invalid(cp, n.CIDR, "must be a private (RFC 1918) block within 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16"))
+	}
+	return pfx, errs
+}
+
+func parseQuantity(p *field.Path, v v1alpha1.Quantity, required bool) (resource.Quantity, field.ErrorList) {
+	if v == "" {
+		if required {
+			return resource.Quantity{}, field.ErrorList{field.Required(p, "must be a Kubernetes quantity such as 500m, 4 or 8Gi")}
+		}
+		return resource.Quantity{}, nil
+	}
+	q, err := resource.ParseQuantity(string(v))
+	if err != nil {
+		return q, field.ErrorList{field.Invalid(p, v, "must be a Kubernetes quantity such as 500m, 4 or 8Gi")}
+	}
+	if q.Sign() < 0 {
+		return q, field.ErrorList{field.Invalid(p, v, "must not be negative")}
+	}
+	return q, nil
+}
+
+func validateBudget(p *field.Path, b v1alpha1.BudgetSpec) field.ErrorList {
+	var errs field.ErrorList
+	if !reMoney.MatchString(b.MonthlyLimit) {
+		errs = append(errs, field.Invalid(p.Child("monthlyLimit"), b.MonthlyLimit, "must be a decimal amount with at most two fraction digits, such as 1500.00"))
+	}
+	if !reCurrency.MatchString(b.Currency) {
+		errs = append(errs, field.Invalid(p.Child("currency"), b.Currency, "must be an ISO 4217 code such as USD"))
+	}
+	seen := map[int]bool{}
+	for i, t := range b.AlertThresholds {
+		ip := p.Child("alertThresholds").Index(i)
+		if t < 1 || t > 1000 {
+			errs = append(errs, field.Invalid(ip, t, "must be a percentage from 1 to 1000"))
+		}
+		if seen[t] {
+			errs = append(errs, field.Duplicate(ip, t))
+		}
+		seen[t] = true
+	}
+	return errs
+}
+
+func validateTags(p *field.Path, tags map[string]string) field.ErrorList {
+	var errs field.ErrorList
+	for _, k := range sortedKeys(tags) {
+		if k == "" || len(k) > 128 {
+			errs = append(errs, field.Invalid(p.Key(k), k, "tag keys must be 1 to 128 characters"))
+		}
+		if strings.HasPrefix(strings.ToLower(k), "aws:") {
+			errs = append(errs, field.Invalid(p.Key(k), k, "tag keys must not start with the reserved prefix aws:"))
+		}
+		if len(tags[k]) > 256 {
+			errs = append(errs, field.TooLong(p.Key(k), tags[k], 256))
+		}
+	}
+	return errs
+}
+
+func validateLimitRangeQuantities(p *field.Path, lr *v1alpha1.LimitRangeSpec) field.ErrorList {
+	var errs field.ErrorList
+	for _, c := range []struct {
+		name string
+		r    *v1alpha1.ComputeResources
+	}{
+		{"default", lr.Default}, {"defaultRequest", lr.DefaultRequest}, {"min", lr.Min}, {"max", lr.Max}, {"maxLimitRequestRatio", lr.MaxLimitRequestRatio},
+	} {
+		if c.r == nil {
+			continue
+		}
+		_, e1 := parseQuantity(p.Child(c.name, "cpu"), c.r.CPU, false)
+		_, e2 := parseQuantity(p.Child(c.name, "memory"), c.r.Memory, false)
+		errs = append(errs, e1...)
+		errs = append(errs, e2...)
+	}
+	_, e1 := parseQuantity(p.Child("minStorage"), lr.MinStorage, false)
+	_, e2 := parseQuantity(p.Child("maxStorage"), lr.MaxStorage, false)
+	return append(append(errs, e1...), e2...)
+}
+
+// ValidateInput checks the function input, returning every problem.
+func ValidateInput(in *fnv1alpha1.Composer) field.ErrorList {
+	var errs field.ErrorList
+	p := field.NewPath("tiers")
+	if len(in.Tiers) == 0 {
+		errs = append(errs, field.Required(p, "the tier catalog must list at least one tier"))
+	}
+	seen := map[v1alpha1.Tier]bool{}
+	for i, t := range in.Tiers {
+		tp := p.Index(i)
+		if !slices.Contains(v1alpha1.Tiers(), t.Name) {
+			errs = append(errs, field.NotSupported(tp.Child("name"), t.Name, v1alpha1.Tiers()))
+		}
+		if seen[t.Name] {
+			errs = append(errs, field.Duplicate(tp.Child("name"), t.Name))
+		}
+		seen[t.Name] = true
+		for _, f := range []struct {
+			name string
+			v    v1alpha1.Quantity
+		}{
+			{"cpu", t.Max.CPU}, {"memory", t.Max.Memory}, {"storage", t.Max.Storage}, {"gpu", t.Max.GPU}, {"pods", t.Max.Pods}, {"loadBalancers", t.Max.LoadBalancers},
+		} {
+			_, qerrs := parseQuantity(tp.Child("max", f.name), f.v, true)
+			errs = append(errs, qerrs...)
+		}
+		if t.MaxMonthlyBudget != "" && !reMoney.MatchString(t.MaxMonthlyBudget) {
+			errs = append(errs, field.Invalid(tp.Child("maxMonthlyBudget"), t.MaxMonthlyBudget, "must be a decimal amount with at most two fraction digits"))
+		}
+		errs = append(errs, validateLimitRangeQuantities(tp.Child("limitRange"), &t.LimitRange)...)
+	}
+	if tt := in.Tenant.Target; tt != "" && tt != fnv1alpha1.TenantTargetLocal && tt != fnv1alpha1.TenantTargetRemote {
+		errs = append(errs, field.NotSupported(field.NewPath("tenant", "target"), tt, []fnv1alpha1.TenantTarget{fnv1alpha1.TenantTargetLocal, fnv1alpha1.TenantTargetRemote}))
+	}
+	return errs
+}
+
+// TenantNamespace is the name of the tenant namespace of xr: the claim's
+// namespace and name joined, or the composite's name when it has no claim.
+// Names longer than 63 characters are cut and suffixed with a hash, so the
+// name is always a valid, stable DNS label.
+func TenantNamespace(xr *v1alpha1.XCloudSpace) string {
+	l := xr.GetLabels()
+	name := xr.GetName()
+	if cn, cns := l[LabelClaimName], l[LabelClaimNamespace]; cn != "" && cns != "" {
+		name = cns + "-" + cn
+	}
+	return boundName(name, 63)
+}
+
+// boundName returns name if it fits in n characters, otherwise a prefix of
+// it and a hash of the whole name.
+func boundName(name string, n int) string {
+	if len(name) <= n {
+		return name
+	}
+	sum := sha256.Sum256([]byte(name))
+	h := hex.EncodeToString(sum[:])[:8]
+	return strings.TrimRight(name[:n-9], "-") + "-" + h
+}
+
+// Labels are the cost labels of every tenant Kubernetes object.
+func (s *Space) Labels() map[string]string {
+	return map[string]string{
+		LabelSpace:       s.Name,
+		LabelTeam:        s.Spec.Team,
+		LabelEnvironment: string(s.Spec.Environment),
+		LabelTier:        string(s.Spec.Tier),
+		LabelCostCenter:  s.Spec.CostCenter,
+	}
+}

@@ -1,0 +1,37 @@
+package xfn
+
+import (
+	"fmt"
+
+	"github.com/crossplane/function-sdk-go"
+	"github.com/crossplane/function-sdk-go/logging"
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+)
+
+// ServeFlags are the command-line flags of the Crossplane function spec,
+// embeddable in a kong CLI.
+type ServeFlags struct {
+	Debug              bool   `help:"Emit debug logs in addition to info logs." short:"d"`
+	Network            string `default:"tcp"                                                                                                          help:"Network on which to listen for gRPC connections."`
+	Address            string `default:":9443"                                                                                                        help:"Address at which to listen for gRPC connections."`
+	TLSCertsDir        string `env:"TLS_SERVER_CERTS_DIR"                                                                                             help:"Directory holding the server certificate (tls.crt, tls.key) and the CA that verifies clients (ca.crt)."`
+	Insecure           bool   `help:"Run without mTLS credentials. --tls-certs-dir is then ignored."`
+	MaxRecvMessageSize int    `default:"4"                                                                                                            help:"Largest gRPC message to receive, in MiB."`
+	MetricsAddress     string `default:":8080"                                                                                                        help:"Address of the Prometheus metrics endpoint; empty turns it off."`
+}
+
+// Serve serves the function built by newFn with the flags' options until
+// the server fails.
+func (f *ServeFlags) Serve(newFn func(log logging.Logger) fnv1.FunctionRunnerServiceServer) error {
+	log, err := function.NewLogger(f.Debug)
+	if err != nil {
+		return fmt.Errorf("cannot create logger: %w", err)
+	}
+	return function.Serve(newFn(log),
+		function.Listen(f.Network, f.Address),
+		function.MTLSCertificates(f.TLSCertsDir),
+		function.Insecure(f.Insecure),
+		function.MaxRecvMessageSize(f.MaxRecvMessageSize*1024*1024),
+		function.WithMetricsServer(f.MetricsAddress),
+	)
+}
