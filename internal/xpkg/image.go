@@ -1,0 +1,217 @@
+package xpkg
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+)
+
+// Runtime image settings every CloudSpace function shares.
+const (
+	// User is the numeric uid:gid the function runs as. 65532 is the
+	// conventional "nonroot" user of distroless images; a numeric user lets
+	// the kubelet enforce runAsNonRoot without an /etc/passwd.
+	User = "65532:65532"
+
+	// Port is the port a function serves gRPC on (its --address flag).
+	Port = "9443/tcp"
+
+	// EnvSourceDateEpoch names the environment variable that fixes image
+	// timestamps, as in https://reproducible-builds.org/specs/source-date-epoch/.
+	EnvSourceDateEpoch = "SOURCE_DATE_EPOCH"
+)
+
+// A Platform is an OS and CPU architecture a runtime image is built for.
+type Platform struct {
+	OS   string
+	Arch string
+}
+
+// String returns the platform as os/arch.
+func (p Platform) String() string { return p.OS + "/" + p.Arch }
+
+// Platforms are the platforms CloudSpace's functions are built for.
+var Platforms = []Platform{{OS: "linux", Arch: "amd64"}, {OS: "linux", Arch: "arm64"}}
+
+// ParsePlatform parses an os/arch string such as linux/arm64.
+func ParsePlatform(s string) (Platform, error) {
+	goos, arch, ok := strings.Cut(s, "/")
+	if !ok || goos == "" || arch == "" || strings.Contains(arch, "/") {
+		return Platform{}, fmt.Errorf("cannot parse platform %q: want os/arch, e.g. linux/amd64", s)
+	}
+	return Platform{OS: goos, Arch: arch}, nil
+}
+
+// SourceDateEpoch returns the time image timestamps are set to: the value of
+// SOURCE_DATE_EPOCH (seconds since the Unix epoch) when it is set, otherwise
+// the Unix epoch itself. It never reads the clock, so two builds of the same
+// inputs give the same image digest.
+func SourceDateEpoch() (time.Time, error) {
+	v, ok := os.LookupEnv(EnvSourceDateEpoch)
+	if !ok || v == "" {
+		return time.Unix(0, 0).UTC(), nil
+	}
+	s, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || s < 0 {
+		return time.Time{}, fmt.Errorf("cannot parse %s %q: want a non-negative number of seconds", EnvSourceDateEpoch, v)
+	}
+	return time.Unix(s, 0).UTC(), nil
+}
+
+// GoBuild compiles the main package pkg, relative to the module directory dir,
+// into a static binary for the platform p at out. The flags make the binary
+// depend only on the source and the Go toolchain: no cgo, no file system paths,
+// no VCS stamp, no symbol table, and a fixed baseline instruction set.
+func GoBuild(ctx context.Context, dir, pkg string, p Platform, out string) error {
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w", "-o", out, pkg) //nolint:gosec // The package and output path are ours.
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(),
+		"CGO_ENABLED=0",
+		"GOOS="+p.OS,
+		"GOARCH="+p.Arch,
+		"GOAMD64=v1",
+		"GOARM64=v8.0",
+	)
+	var stderr bytes.Buffer
+	cmd.Stdout = &stderr
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("cannot build %q for %s: %w\n%s", pkg, p, err, strings.TrimSpace(stderr.String()))
+	}
+	return nil
+}
+
+// ImageOptions describe a function runtime image.
+type ImageOptions struct {
+	// Binary is the path of the static binary to run.
+	Binary string
+
+	// Name is the file name of the binary inside the image, at its root. It
+	// is the image's entrypoint.
+	Name string
+
+	// Platform is the platform Binary was built for.
+	Platform Platform
+
+	// Created is the timestamp of the image, its history and its files.
+	Created time.Time
+
+	// Labels are added to the image config, e.g. OCI annotations such as
+	// org.opencontainers.image.source.
+	Labels map[string]string
+}
+
+// RuntimeImage returns a single-layer OCI image that runs the binary as a
+// non-root user on an empty base, exposing the function port. The image
+// depends only on the options: the same binary and timestamp always give the
+// same digest.
+func RuntimeImage(o ImageOptions) (v1.Image, error) {
+	if o.Name == "" || strings.Contains(o.Name, "/") {
+		return nil, fmt.Errorf("cannot build runtime image: binary name %q must be a plain file name", o.Name)
+	}
+	bin, err := os.ReadFile(o.Binary)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read binary: %w", err)
+	}
+	created := o.Created.UTC().Truncate(time.Second)
+
+	layerTar, err := runtimeLayer(o.Name, bin, created)
+	if err != nil {
+		return nil, fmt.Errorf("cannot build runtime layer of %q: %w", o.Name, err)
+	}
+	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) {
+		return io.NopCloser(bytes.NewReader(layerTar)), nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cannot build runtime layer of %q: %w", o.Name, err)
+	}
+
+	img, err := mutate.Append(empty.Image, mutate.Addendum{
+		Layer: layer,
+		History: v1.History{
+			Created:   v1.Time{Time: created},
+			CreatedBy: "cloudspace xpkg: COPY " + o.Name + " /" + o.Name,
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cannot append runtime layer of %q: %w", o.Name, err)
+	}
+
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return nil, fmt.Errorf("cannot get config of runtime image %q: %w", o.Name, err)
+	}
+	cf = cf.DeepCopy()
+	cf.Created = v1.Time{Time: created}
+	cf.OS = o.Platform.OS
+	cf.Architecture = o.Platform.Arch
+	cf.Config = v1.Config{
+		User:         User,
+		Entrypoint:   []string{"/" + o.Name},
+		ExposedPorts: map[string]struct{}{Port: {}},
+		Labels:       o.Labels,
+	}
+	img, err = mutate.ConfigFile(img, cf)
+	if err != nil {
+		return nil, fmt.Errorf("cannot set config of runtime image %q: %w", o.Name, err)
+	}
+	return img, nil
+}
+
+// runtimeLayer returns an uncompressed tar holding the binary at the root,
+// owned by root and not writable by the user it runs as, and a world-writable
+// sticky /tmp, with fixed timestamps.
+func runtimeLayer(name string, bin []byte, created time.Time) ([]byte, error) {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	hdrs := []*tar.Header{
+		{Typeflag: tar.TypeDir, Name: "tmp/", Mode: 0o1777},
+		{Typeflag: tar.TypeReg, Name: path.Clean(name), Mode: 0o755, Size: int64(len(bin))},
+	}
+	for _, h := range hdrs {
+		h.ModTime = created
+		h.Format = tar.FormatPAX
+		if err := tw.WriteHeader(h); err != nil {
+			return nil, err
+		}
+		if h.Typeflag == tar.TypeReg {
+			if _, err := tw.Write(bin); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// WriteImage writes img to path as an image tarball (the `docker save`
+// format) that `crossplane xpkg build --embed-runtime-image-tarball` reads.
+func WriteImage(path string, img v1.Image) error {
+	f, err := os.Create(path) //nolint:gosec // The path is ours.
+	if err != nil {
+		return fmt.Errorf("cannot create image tarball: %w", err)
+	}
+	if err := tarball.Write(nil, img, f); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("cannot write image tarball %q: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("cannot write image tarball %q: %w", path, err)
+	}
+	return nil
+}
