@@ -80,6 +80,10 @@ type TenantSpec struct {
 	// GroupPrefix is prepended to the team name to form the group subject of
 	// the RoleBinding, for example "team:".
 	GroupPrefix string `json:"groupPrefix,omitempty"`
+
+	// DenyCrossNamespaceIngress adds a NetworkPolicy that admits ingress
+	// only from pods of the tenant namespace. Default: true.
+	DenyCrossNamespaceIngress *bool `json:"denyCrossNamespaceIngress,omitempty"`
 }
 
 // IdentitySpec configures the team's IAM role.
@@ -91,4 +95,13 @@ type IdentitySpec struct {
 	// ProviderConfigName is the provider-aws ProviderConfig of every cloud
 	// resource.
 	ProviderConfigName string `json:"providerConfigName,omitempty"`
+
+	// AccountID is the 12-digit AWS account the cloud resources live in.
+	// Default: the account of TrustPrincipal.
+	AccountID string `json:"accountId,omitempty"`
+
+	// BucketPrefix starts the name of every space's S3 bucket; the tenant
+	// namespace and a hash of the account, region and space follow.
+	// Default: "cloudspace".
+	BucketPrefix string `json:"bucketPrefix,omitempty"`
 }
