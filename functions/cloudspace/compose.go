@@ -1,38 +1,175 @@
 package main
 
 import (
-	"github.com/crossplane/function-sdk-go/resource"
+	"fmt"
+	"reflect"
+	"strings"
 
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/crossplane/function-sdk-go/resource"
+	"github.com/crossplane/function-sdk-go/resource/composed"
+
+	fnv1alpha1 "github.com/cloudspace-dev/cloudspace/apis/fn/v1alpha1"
+	"github.com/cloudspace-dev/cloudspace/apis/v1alpha1"
 	"github.com/cloudspace-dev/cloudspace/internal/xfn"
 )
 
-// Stable names of the composed resources.
-const (
-	NameNamespace     resource.Name = "namespace"
-	NameResourceQuota resource.Name = "resource-quota"
-	NameLimitRange    resource.Name = "limit-range"
-	NameVPC           resource.Name = "vpc"
-)
+// Part is one composed resource of a space.
+type Part struct {
+	// Name is the stable resource name.
+	Name resource.Name
+	// Object is a typed object registered in composed.Scheme, or
+	// unstructured content.
+	Object runtime.Object
+	// Tenant marks a Kubernetes object of the tenant namespace, which has
+	// no Ready condition: it is ready once observed.
+	Tenant bool
+}
 
-// Compose desires every resource of s. Readiness comes from observed.
-func Compose(s *Space, observed xfn.Observed, d *xfn.Desired) error {
-	lr, err := ResolveLimitRange(s)
-	if err != nil {
-		return err
+// Plan is everything a space composes, validated.
+type Plan struct {
+	// Parts in a stable order: network, identity, storage, encryption,
+	// budget, tenant.
+	Parts []Part
+	// Tags every taggable provider-aws resource carries.
+	Tags map[string]string
+	// Limits of the tenant namespace.
+	Limits v1alpha1.LimitRangeSpec
+	// Subnets of the VPC.
+	Subnets []Subnet
+	// Identity of the space's cloud resources.
+	Identity Identity
+	// Taggable counts the resources that carry the tags.
+	Taggable int
+}
+
+// NewPlan builds every resource of s. It returns every problem of the
+// claim and the input at once, each naming its field.
+func NewPlan(s *Space) (*Plan, field.ErrorList) {
+	if s == nil || s.Input == nil {
+		return nil, field.ErrorList{field.InternalError(nil, fmt.Errorf("no space to compose"))}
 	}
-	for _, r := range []struct {
-		name  resource.Name
-		build func() any
-		ready resource.Ready
-	}{
-		{NameNamespace, func() any { return TenantNamespaceObject(s) }, observed.ReadyIfExists(NameNamespace)},
-		{NameResourceQuota, func() any { return ResourceQuota(s) }, observed.ReadyIfExists(NameResourceQuota)},
-		{NameLimitRange, func() any { return LimitRange(s, lr) }, observed.ReadyIfExists(NameLimitRange)},
-		{NameVPC, func() any { return VPC(s) }, observed.ReadyIfConditionTrue(NameVPC)},
-	} {
-		if err := d.Set(r.name, toObject(r.build()), r.ready); err != nil {
+	var errs field.ErrorList
+	p := &Plan{}
+
+	var terrs field.ErrorList
+	p.Tags, terrs = ResolveTags(s)
+	errs = append(errs, terrs...)
+	var lerrs field.ErrorList
+	p.Limits, lerrs = ResolveLimitRange(s)
+	errs = append(errs, lerrs...)
+	var serrs field.ErrorList
+	p.Subnets, serrs = CarveSubnets(field.NewPath("spec", "network"), s.Spec.Region, s.CIDR, s.Spec.Network.AvailabilityZones, s.Spec.Network.Public)
+	errs = append(errs, serrs...)
+	var ierrs field.ErrorList
+	p.Identity, ierrs = ResolveIdentity(s)
+	errs = append(errs, ierrs...)
+	budget, berrs := Budget(s, p.Identity, p.Tags)
+	errs = append(errs, berrs...)
+	if tt := s.Input.Tenant.Target; tt != "" && tt != fnv1alpha1.TenantTargetLocal && tt != fnv1alpha1.TenantTargetRemote {
+		errs = append(errs, field.NotSupported(field.NewPath("tenant", "target"), tt, []fnv1alpha1.TenantTarget{fnv1alpha1.TenantTargetLocal, fnv1alpha1.TenantTargetRemote}))
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+
+	iam, err := IAM(s, p.Identity)
+	if err != nil {
+		return nil, field.ErrorList{field.InternalError(nil, err)}
+	}
+	p.Parts = Network(s, p.Subnets)
+	p.Parts = append(p.Parts, iam...)
+	p.Parts = append(p.Parts, Storage(s, p.Identity)...)
+	p.Parts = append(p.Parts, KMS(s, p.Identity)...)
+	p.Parts = append(p.Parts, budget)
+
+	// Tag every taggable resource, as its type decides, and check the tags
+	// against AWS's rules before emitting anything.
+	var taggable []Part
+	for _, pt := range p.Parts {
+		if SetTags(pt.Object, p.Tags) {
+			taggable = append(taggable, pt)
+		}
+	}
+	p.Taggable = len(taggable)
+	if len(taggable) > 0 {
+		if vs := ValidateAWSTags(p.Tags); len(vs) > 0 {
+			return nil, tagErrors(vs, taggable)
+		}
+	}
+
+	tenant := Tenant(s, p.Limits, TenantLabels(s, p.Tags))
+	if s.Input.Tenant.Target == fnv1alpha1.TenantTargetRemote {
+		for i, pt := range tenant {
+			u, err := Remote(pt.Object, s.Input.Tenant.ProviderConfigName)
+			if err != nil {
+				return nil, field.ErrorList{field.InternalError(nil, err)}
+			}
+			// A remote Object reports Ready like any managed resource.
+			tenant[i] = Part{Name: RemoteName(pt.Name), Object: u}
+		}
+	}
+	p.Parts = append(p.Parts, tenant...)
+	return p, nil
+}
+
+// tagErrors names each violated rule, the tag and the resources.
+func tagErrors(vs []TagViolation, taggable []Part) field.ErrorList {
+	on := describe(taggable[0])
+	if n := len(taggable) - 1; n > 0 {
+		on += fmt.Sprintf(" and %d other taggable resources", n)
+	}
+	errs := make(field.ErrorList, 0, len(vs))
+	for _, v := range vs {
+		if v.Key == "" {
+			errs = append(errs, field.Forbidden(field.NewPath("tags"), fmt.Sprintf("breaks AWS's tag rules on %s: %s", on, v.Rule)))
+			continue
+		}
+		errs = append(errs, field.Invalid(field.NewPath("tags").Key(v.Key), v.Key, fmt.Sprintf("breaks AWS's tag rules on %s: %s", on, v.Rule)))
+	}
+	return errs
+}
+
+func describe(pt Part) string {
+	t := reflect.TypeOf(pt.Object)
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return fmt.Sprintf("%s (%s)", pt.Name, t.Name())
+}
+
+// Compose desires every resource of s. Readiness comes from observed: a
+// provider resource or remote Object is ready when its Ready condition is
+// True, a tenant object once it exists.
+func Compose(s *Space, observed xfn.Observed, d *xfn.Desired) error {
+	p, errs := NewPlan(s)
+	if len(errs) > 0 {
+		return fmt.Errorf("invalid %s %q: %s", v1alpha1.CompositeKind, spaceName(s), strings.TrimSpace(errs.ToAggregate().Error()))
+	}
+	for _, pt := range p.Parts {
+		ready := observed.ReadyIfConditionTrue(pt.Name)
+		if pt.Tenant {
+			ready = observed.ReadyIfExists(pt.Name)
+		}
+		// Convert here to drop the empty status of typed objects, which
+		// says nothing and costs bytes on every call.
+		u, err := composed.From(pt.Object)
+		if err != nil {
+			return fmt.Errorf("cannot convert %T %q to a composed resource: %w", pt.Object, pt.Name, err)
+		}
+		delete(u.Object, "status")
+		if err := d.Set(pt.Name, u, ready); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+func spaceName(s *Space) string {
+	if s == nil {
+		return ""
+	}
+	return s.Name
 }

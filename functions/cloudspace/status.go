@@ -1,46 +1,105 @@
 package main
 
 import (
-	"github.com/crossplane/function-sdk-go/errors"
+	"fmt"
+
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/request"
 	"github.com/crossplane/function-sdk-go/response"
 
+	"github.com/cloudspace-dev/cloudspace/apis/v1alpha1"
 	"github.com/cloudspace-dev/cloudspace/internal/xfn"
 )
 
-// SetStatus writes what the composer knows into the desired composite
-// resource's status: the tenant namespace, the resolved quota and limits,
-// the tags, and identifiers read from observed resources.
-func SetStatus(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, s *Space, observed xfn.Observed) error {
-	dxr, err := request.GetDesiredCompositeResource(req)
-	if err != nil {
-		return errors.Wrap(err, "cannot get desired composite resource")
+// ConditionTagsCompliant reports whether the space's cost tags satisfy the
+// platform's tag policy and AWS's rules.
+const ConditionTagsCompliant = "TagsCompliant"
+
+// Status returns what the composer knows of s: the tenant namespace, the
+// resolved tags, quota and limits, and the identifiers of the cloud
+// resources read from their observed status.atProvider.
+func Status(s *Space, observed xfn.Observed) (v1alpha1.XCloudSpaceStatus, error) {
+	tags, errs := ResolveTags(s)
+	if len(errs) > 0 {
+		return v1alpha1.XCloudSpaceStatus{}, fmt.Errorf("cannot resolve tags: %w", errs.ToAggregate())
 	}
-	lr, err := ResolveLimitRange(s)
+	lr, errs := ResolveLimitRange(s)
+	if len(errs) > 0 {
+		return v1alpha1.XCloudSpaceStatus{}, fmt.Errorf("cannot resolve limits: %w", errs.ToAggregate())
+	}
+	st := v1alpha1.XCloudSpaceStatus{
+		Namespace: s.Namespace,
+		Tags:      tags,
+		Quota: &v1alpha1.QuotaAmounts{
+			CPU:           v1alpha1.Quantity(s.CPU.String()),
+			Memory:        v1alpha1.Quantity(s.Memory.String()),
+			Storage:       v1alpha1.Quantity(s.Storage.String()),
+			GPU:           v1alpha1.Quantity(s.GPU.String()),
+			Pods:          s.Tier.Max.Pods,
+			LoadBalancers: s.Tier.Max.LoadBalancers,
+		},
+		Limits:    &lr,
+		RoleARN:   observed.String(NameRole, "status.atProvider.arn"),
+		KMSKeyARN: observed.String(NameKey, "status.atProvider.arn"),
+	}
+	subnets, _ := CarveSubnets(nil, s.Spec.Region, s.CIDR, s.Spec.Network.AvailabilityZones, s.Spec.Network.Public)
+	n := &v1alpha1.NetworkStatus{
+		VPCID:           observed.String(NameVPC, "status.atProvider.id"),
+		SecurityGroupID: observed.String(NameSecurityGroup, "status.atProvider.id"),
+	}
+	for _, sn := range subnets {
+		if id := observed.String(NameSubnet(sn), "status.atProvider.id"); id != "" {
+			n.SubnetIDs = append(n.SubnetIDs, id)
+		}
+	}
+	if n.VPCID != "" || n.SecurityGroupID != "" || len(n.SubnetIDs) > 0 {
+		st.Network = n
+	}
+	b := &v1alpha1.BucketStatus{
+		Name: observed.String(NameBucket, "status.atProvider.id"),
+		ARN:  observed.String(NameBucket, "status.atProvider.arn"),
+	}
+	if b.Name != "" || b.ARN != "" {
+		st.Bucket = b
+	}
+	return st, nil
+}
+
+// SetStatus writes Status into the desired composite resource, key by key
+// so that status other steps write is kept, and reports TagsCompliant.
+func SetStatus(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, s *Space, observed xfn.Observed) error {
+	st, err := Status(s, observed)
 	if err != nil {
 		return err
 	}
-	st := map[string]any{
-		"namespace": s.Namespace,
-		"tags":      stringMap(ResolveTags(s)),
-		"quota": map[string]any{
-			"cpu":           s.CPU.String(),
-			"memory":        s.Memory.String(),
-			"storage":       s.Storage.String(),
-			"gpu":           s.GPU.String(),
-			"pods":          string(s.Tier.Max.Pods),
-			"loadBalancers": string(s.Tier.Max.LoadBalancers),
-		},
-		"limits": toMap(lr),
+	dxr, err := request.GetDesiredCompositeResource(req)
+	if err != nil {
+		return fmt.Errorf("cannot get desired composite resource: %w", err)
 	}
-	if id := observed.String(NameVPC, "status.atProvider.id"); id != "" {
-		st["network"] = map[string]any{"vpcId": id}
-	}
-	for k, v := range st {
-		if err := dxr.Resource.SetValue("status."+k, v); err != nil {
-			return errors.Wrapf(err, "cannot set status.%s", k)
+	m := toMap(st)
+	for _, k := range sortedKeys(m) {
+		if err := dxr.Resource.SetValue("status."+k, m[k]); err != nil {
+			return fmt.Errorf("cannot set status.%s: %w", k, err)
 		}
 	}
-	return errors.Wrap(response.SetDesiredCompositeResource(rsp, dxr), "cannot set desired composite resource")
+	if err := response.SetDesiredCompositeResource(rsp, dxr); err != nil {
+		return fmt.Errorf("cannot set desired composite resource: %w", err)
+	}
+	oxr, err := request.GetObservedCompositeResource(req)
+	if err != nil {
+		return fmt.Errorf("cannot get observed composite resource: %w", err)
+	}
+	xfn.SetCondition(rsp, oxr, TagsCompliantCondition(len(st.Tags)))
+	return nil
+}
+
+// TagsCompliantCondition reports compliant tags. A space whose tags break
+// the policy is rejected with a Fatal result before its status is written.
+func TagsCompliantCondition(n int) xfn.Condition {
+	return xfn.Condition{
+		Type:    ConditionTagsCompliant,
+		Status:  true,
+		Reason:  "Compliant",
+		Message: fmt.Sprintf("Every taggable resource carries the %d cost tags of the tag policy", n),
+	}
 }

@@ -1,30 +1,109 @@
 package main
 
 import (
+	"maps"
+
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	fnresource "github.com/crossplane/function-sdk-go/resource"
 
 	"github.com/cloudspace-dev/cloudspace/apis/v1alpha1"
+)
+
+// Names of the tenant Kubernetes objects.
+const (
+	NameNamespace     fnresource.Name = "namespace"
+	NameResourceQuota fnresource.Name = "resource-quota"
+	NameLimitRange    fnresource.Name = "limit-range"
+	NameRoleBinding   fnresource.Name = "role-binding"
+	NameNetworkPolicy fnresource.Name = "network-policy"
+)
+
+// Defaults of the tenant settings.
+const (
+	DefaultClusterRole = "edit"
+	tenantObjectName   = "cloudspace"
 )
 
 // Extended resource name of NVIDIA GPUs in a ResourceQuota.
 const resourceGPU corev1.ResourceName = "requests.nvidia.com/gpu"
 
-func toObject(o any) runtime.Object { return o.(runtime.Object) } //nolint:forcetypeassert // Every builder returns a runtime.Object.
+// TenantLabels are the labels of every tenant Kubernetes object: the
+// platform's labels and the cost tags in label syntax.
+func TenantLabels(s *Space, tags map[string]string) map[string]string {
+	l := TagLabels(labelPrefix(s), tags)
+	maps.Copy(l, s.Labels())
+	return l
+}
 
-// TenantNamespaceObject is the tenant namespace, labelled with the cost labels.
-func TenantNamespaceObject(s *Space) *corev1.Namespace {
+// Tenant returns the Kubernetes objects of the tenant namespace.
+func Tenant(s *Space, lr v1alpha1.LimitRangeSpec, labels map[string]string) []Part {
+	meta := func(kind, apiVersion string) (metav1.TypeMeta, metav1.ObjectMeta) {
+		return metav1.TypeMeta{APIVersion: apiVersion, Kind: kind},
+			metav1.ObjectMeta{Name: tenantObjectName, Namespace: s.Namespace, Labels: labels}
+	}
+	role := s.Input.Tenant.ClusterRole
+	if role == "" {
+		role = DefaultClusterRole
+	}
+	tm, om := meta("RoleBinding", rbacv1.SchemeGroupVersion.String())
+	parts := []Part{
+		{Name: NameNamespace, Object: TenantNamespaceObject(s, labels), Tenant: true},
+		{Name: NameResourceQuota, Object: ResourceQuota(s, labels), Tenant: true},
+		{Name: NameLimitRange, Object: LimitRange(s, lr, labels), Tenant: true},
+		{Name: NameRoleBinding, Tenant: true, Object: &rbacv1.RoleBinding{
+			TypeMeta: tm, ObjectMeta: om,
+			Subjects: []rbacv1.Subject{{Kind: rbacv1.GroupKind, APIGroup: rbacv1.GroupName, Name: s.Input.Tenant.GroupPrefix + s.Spec.Team}},
+			RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role},
+		}},
+	}
+	if d := s.Input.Tenant.DenyCrossNamespaceIngress; d == nil || *d {
+		parts = append(parts, Part{Name: NameNetworkPolicy, Tenant: true, Object: NetworkPolicy(s, labels)})
+	}
+	return parts
+}
+
+// NetworkPolicy admits ingress to every pod of the tenant namespace only
+// from pods of the same namespace. It is unstructured because the typed
+// conversion drops the empty podSelector of the peer, and a peer without
+// selectors is invalid.
+func NetworkPolicy(s *Space, labels map[string]string) *unstructured.Unstructured {
+	l := make(map[string]any, len(labels))
+	for k, v := range labels {
+		l[k] = v
+	}
+	return &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": networkingv1.SchemeGroupVersion.String(),
+		"kind":       "NetworkPolicy",
+		"metadata": map[string]any{
+			"name":      "cloudspace-deny-other-namespaces",
+			"namespace": s.Namespace,
+			"labels":    l,
+		},
+		"spec": map[string]any{
+			"podSelector": map[string]any{},
+			"policyTypes": []any{string(networkingv1.PolicyTypeIngress)},
+			"ingress":     []any{map[string]any{"from": []any{map[string]any{"podSelector": map[string]any{}}}}},
+		},
+	}}
+}
+
+// TenantNamespaceObject is the tenant namespace.
+func TenantNamespaceObject(s *Space, labels map[string]string) *corev1.Namespace {
 	return &corev1.Namespace{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
-		ObjectMeta: metav1.ObjectMeta{Name: s.Namespace, Labels: s.Labels()},
+		ObjectMeta: metav1.ObjectMeta{Name: s.Namespace, Labels: labels},
 	}
 }
 
 // ResourceQuota is the quota of the tenant namespace: the requested
 // resources, and the tier's pod and load balancer counts.
-func ResourceQuota(s *Space) *corev1.ResourceQuota {
+func ResourceQuota(s *Space, labels map[string]string) *corev1.ResourceQuota {
 	hard := corev1.ResourceList{
 		corev1.ResourceRequestsCPU:    s.CPU,
 		corev1.ResourceLimitsCPU:      s.CPU,
@@ -45,91 +124,36 @@ func ResourceQuota(s *Space) *corev1.ResourceQuota {
 	}
 	return &corev1.ResourceQuota{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ResourceQuota"},
-		ObjectMeta: metav1.ObjectMeta{Name: "cloudspace", Namespace: s.Namespace, Labels: s.Labels()},
+		ObjectMeta: metav1.ObjectMeta{Name: tenantObjectName, Namespace: s.Namespace, Labels: labels},
 		Spec:       corev1.ResourceQuotaSpec{Hard: hard},
 	}
 }
 
-// ResolveLimitRange merges the claim's overrides over the tier's values.
-func ResolveLimitRange(s *Space) (v1alpha1.LimitRangeSpec, error) {
-	lr := s.Tier.LimitRange // Merging replaces pointers and never writes through them.
-	o := s.Spec.LimitRange
-	if o == nil {
-		return lr, nil
-	}
-	lr.Default = mergeCompute(lr.Default, o.Default)
-	lr.DefaultRequest = mergeCompute(lr.DefaultRequest, o.DefaultRequest)
-	lr.Min = mergeCompute(lr.Min, o.Min)
-	lr.Max = mergeCompute(lr.Max, o.Max)
-	lr.MaxLimitRequestRatio = mergeCompute(lr.MaxLimitRequestRatio, o.MaxLimitRequestRatio)
-	if o.MinStorage != "" {
-		lr.MinStorage = o.MinStorage
-	}
-	if o.MaxStorage != "" {
-		lr.MaxStorage = o.MaxStorage
-	}
-	return lr, nil
-}
-
-func mergeCompute(base, over *v1alpha1.ComputeResources) *v1alpha1.ComputeResources {
-	if over == nil {
-		return base
-	}
-	out := &v1alpha1.ComputeResources{}
-	if base != nil {
-		*out = *base
-	}
-	if over.CPU != "" {
-		out.CPU = over.CPU
-	}
-	if over.Memory != "" {
-		out.Memory = over.Memory
-	}
-	return out
-}
-
 // LimitRange is the LimitRange of the tenant namespace.
-func LimitRange(s *Space, lr v1alpha1.LimitRangeSpec) *corev1.LimitRange {
-	container := corev1.LimitRangeItem{
+func LimitRange(s *Space, lr v1alpha1.LimitRangeSpec, labels map[string]string) *corev1.LimitRange {
+	items := []corev1.LimitRangeItem{{
 		Type:                 corev1.LimitTypeContainer,
 		Default:              computeList(lr.Default),
 		DefaultRequest:       computeList(lr.DefaultRequest),
 		Min:                  computeList(lr.Min),
 		Max:                  computeList(lr.Max),
 		MaxLimitRequestRatio: computeList(lr.MaxLimitRequestRatio),
-	}
-	items := []corev1.LimitRangeItem{container}
-	if lr.MinStorage != "" || lr.MaxStorage != "" {
+	}}
+	minS, minOK := parseQty(lr.MinStorage)
+	maxS, maxOK := parseQty(lr.MaxStorage)
+	if minOK || maxOK {
 		pvc := corev1.LimitRangeItem{Type: corev1.LimitTypePersistentVolumeClaim}
-		if lr.MinStorage != "" {
-			pvc.Min = corev1.ResourceList{corev1.ResourceStorage: resource.MustParse(string(lr.MinStorage))}
+		if minOK {
+			pvc.Min = corev1.ResourceList{corev1.ResourceStorage: minS}
 		}
-		if lr.MaxStorage != "" {
-			pvc.Max = corev1.ResourceList{corev1.ResourceStorage: resource.MustParse(string(lr.MaxStorage))}
+		if maxOK {
+			pvc.Max = corev1.ResourceList{corev1.ResourceStorage: maxS}
 		}
 		items = append(items, pvc)
 	}
 	return &corev1.LimitRange{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "LimitRange"},
-		ObjectMeta: metav1.ObjectMeta{Name: "cloudspace", Namespace: s.Namespace, Labels: s.Labels()},
+		ObjectMeta: metav1.ObjectMeta{Name: tenantObjectName, Namespace: s.Namespace, Labels: labels},
 		Spec:       corev1.LimitRangeSpec{Limits: items},
 	}
-}
-
-// computeList turns validated cpu and memory quantities into a ResourceList.
-func computeList(c *v1alpha1.ComputeResources) corev1.ResourceList {
-	if c == nil {
-		return nil
-	}
-	l := corev1.ResourceList{}
-	if c.CPU != "" {
-		l[corev1.ResourceCPU] = resource.MustParse(string(c.CPU))
-	}
-	if c.Memory != "" {
-		l[corev1.ResourceMemory] = resource.MustParse(string(c.Memory))
-	}
-	if len(l) == 0 {
-		return nil
-	}
-	return l
 }
