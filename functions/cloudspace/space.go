@@ -249,17 +249,16 @@ func validateBudget(p *field.Path, b v1alpha1.BudgetSpec) field.ErrorList {
 	return errs
 }
 
+// validateTags checks a claim's own tags against AWS's rules for keys and
+// values. The tag policy and the count per resource are checked when the
+// space is composed (ResolveTags, ValidateAWSTags).
 func validateTags(p *field.Path, tags map[string]string) field.ErrorList {
 	var errs field.ErrorList
 	for _, k := range sortedKeys(tags) {
-		if k == "" || len(k) > 128 {
-			errs = append(errs, field.Invalid(p.Key(k), k, "tag keys must be 1 to 128 characters"))
-		}
-		if strings.HasPrefix(strings.ToLower(k), "aws:") {
-			errs = append(errs, field.Invalid(p.Key(k), k, "tag keys must not start with the reserved prefix aws:"))
-		}
-		if len(tags[k]) > 256 {
-			errs = append(errs, field.TooLong(p.Key(k), tags[k], 256))
+		for _, v := range ValidateAWSTags(map[string]string{k: tags[k]}) {
+			if v.Key != "" {
+				errs = append(errs, field.Invalid(p.Key(k), k, "breaks AWS's tag rules: "+v.Rule))
+			}
 		}
 	}
 	return errs
