@@ -151,7 +151,7 @@ func describe(w io.Writer, file string) error {
 	if b.Config.Architecture != "" {
 		platform = b.Config.OS + "/" + b.Config.Architecture
 	}
-	_, err = fmt.Fprintf(w, "%-45s %-12s %8.1f MiB  %s\n", file, platform, float64(st.Size())/(1<<20), b.Digest)
+	_, err = fmt.Fprintf(w, "%-52s %-12s %6.1f MiB  %s\n", file, platform, float64(st.Size())/(1<<20), b.Digest)
 	return err
 }
 

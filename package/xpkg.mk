@@ -1,0 +1,40 @@
+# Crossplane packages, built without a Docker engine. The root Makefile
+# includes this file; it defines GO, CROSSPLANE and the $(CROSSPLANE) target
+# that builds the crossplane CLI. See package/README.md.
+
+GO ?= go
+
+# Where packages go: $(XPKG_OUT)/xpkg/*.xpkg. Binaries, runtime image
+# tarballs and staged package roots go next to them.
+XPKG_OUT ?= _output
+
+# Platforms of the function packages, one package file per architecture.
+XPKG_PLATFORMS ?= linux/amd64,linux/arm64
+
+# The version packages are pushed as, the OCI tag; a semantic version.
+XPKG_VERSION ?= $(shell git describe --tags --match 'v[0-9]*' --dirty 2>/dev/null || echo v0.1.0-dev.$$(git rev-parse --short=7 HEAD 2>/dev/null || echo 0))
+
+# Registry and repository prefix packages are pushed under, for example
+# registry.example.com/platform: packages go to $(REGISTRY)/<package>:$(XPKG_VERSION).
+REGISTRY ?=
+
+# Image timestamps: the commit time, so two builds of one commit give the
+# same digests (https://reproducible-builds.org/specs/source-date-epoch/).
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+export SOURCE_DATE_EPOCH
+
+ifneq ($(filter publish,$(MAKECMDGOALS)),)
+ifeq ($(REGISTRY),)
+$(error publish: set REGISTRY, e.g. make publish REGISTRY=registry.example.com/platform)
+endif
+endif
+
+XPKG_FLAGS = --out $(XPKG_OUT) --crossplane $(CROSSPLANE) --platforms $(XPKG_PLATFORMS)
+
+.PHONY: xpkg
+xpkg: $(CROSSPLANE) ## Build the function and configuration packages into _output/xpkg (no Docker).
+	$(GO) run ./internal/cmd/xpkg build $(XPKG_FLAGS)
+
+.PHONY: publish
+publish: xpkg ## Push the packages: make publish REGISTRY=registry.example.com/platform [XPKG_VERSION=v0.1.0].
+	$(GO) run ./internal/cmd/xpkg push $(XPKG_FLAGS) --registry $(REGISTRY) --version $(XPKG_VERSION)
