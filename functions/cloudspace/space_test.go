@@ -1,0 +1,224 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	fnv1alpha1 "github.com/cloudspace-dev/cloudspace/apis/fn/v1alpha1"
+	"github.com/cloudspace-dev/cloudspace/apis/v1alpha1"
+)
+
+func validXR() *v1alpha1.XCloudSpace {
+	return &v1alpha1.XCloudSpace{
+		ObjectMeta: metav1.ObjectMeta{Name: "checkout-7x9kq", Labels: map[string]string{
+			LabelClaimName: "checkout", LabelClaimNamespace: "team-payments",
+		}},
+		Spec: v1alpha1.XCloudSpaceSpec{
+			Team: "payments", Environment: v1alpha1.EnvironmentDev, Owner: "lead@example.com",
+			CostCenter: "cc-4711", Tier: v1alpha1.TierMedium, Region: "eu-west-1",
+			Network:   v1alpha1.NetworkSpec{CIDR: "10.20.0.0/16", AvailabilityZones: 2},
+			Resources: v1alpha1.ResourcesSpec{CPU: "8", Memory: "16Gi", Storage: "100Gi"},
+			Budget:    v1alpha1.BudgetSpec{MonthlyLimit: "1200.00"},
+		},
+	}
+}
+
+func testInput() *fnv1alpha1.Composer {
+	return &fnv1alpha1.Composer{Tiers: []fnv1alpha1.TierSpec{{
+		Name: v1alpha1.TierMedium,
+		Max:  v1alpha1.QuotaAmounts{CPU: "16", Memory: "64Gi", Storage: "500Gi", GPU: "0", Pods: "150", LoadBalancers: "2"},
+	}, {
+		Name: v1alpha1.TierLarge,
+		Max:  v1alpha1.QuotaAmounts{CPU: "64", Memory: "256Gi", Storage: "2Ti", GPU: "4", Pods: "500", LoadBalancers: "5"},
+	}}}
+}
+
+func TestNewSpace(t *testing.T) {
+	cases := map[string]struct {
+		reason string
+		mutate func(xr *v1alpha1.XCloudSpace)
+		want   []string // Every field error, in order.
+	}{
+		"Valid": {
+			reason: "a well-formed claim is accepted",
+			mutate: func(*v1alpha1.XCloudSpace) {},
+		},
+		"EveryProblemAtOnce": {
+			reason: "all problems of one claim are listed together, each naming field, value and rule",
+			mutate: func(xr *v1alpha1.XCloudSpace) {
+				xr.Spec.Team = "Payments_Team"
+				xr.Spec.Owner = "nobody"
+				xr.Spec.Resources.CPU = "four"
+				xr.Spec.Budget.MonthlyLimit = "12.345"
+			},
+			want: []string{
+				`spec.team: Invalid value: "Payments_Team": must be a lower-case DNS label`,
+				`spec.owner: Invalid value: "nobody": must be an e-mail address`,
+				`spec.resources.cpu: Invalid value: "four": must be a Kubernetes quantity`,
+				`spec.budget.monthlyLimit: Invalid value: "12.345": must be a decimal amount with at most two fraction digits`,
+			},
+		},
+		"UnknownTier": {
+			reason: "a tier outside the enum is not supported",
+			mutate: func(xr *v1alpha1.XCloudSpace) { xr.Spec.Tier = "huge" },
+			want:   []string{`spec.tier: Unsupported value: "huge": supported values: "small", "medium", "large", "xlarge"`},
+		},
+		"TierNotInCatalog": {
+			reason: "a valid tier the platform does not offer is rejected",
+			mutate: func(xr *v1alpha1.XCloudSpace) { xr.Spec.Tier = v1alpha1.TierSmall },
+			want:   []string{`spec.tier: Invalid value: "small": is not offered by the platform's tier catalog`},
+		},
+		"PublicCIDR": {
+			reason: "a VPC must use private address space",
+			mutate: func(xr *v1alpha1.XCloudSpace) { xr.Spec.Network.CIDR = "8.8.8.0/24" },
+			want:   []string{`spec.network.cidr: Invalid value: "8.8.8.0/24": must be a private (RFC 1918) block`},
+		},
+		"MalformedCIDR": {
+			reason: "a malformed CIDR is named",
+			mutate: func(xr *v1alpha1.XCloudSpace) { xr.Spec.Network.CIDR = "10.0.0.0/33" },
+			want:   []string{`spec.network.cidr: Invalid value: "10.0.0.0/33": must be an IPv4 block in CIDR notation`},
+		},
+		"HostBitsCIDR": {
+			reason: "host bits in a CIDR suggest a typo and are rejected with the likely intent",
+			mutate: func(xr *v1alpha1.XCloudSpace) { xr.Spec.Network.CIDR = "10.20.1.0/16" },
+			want:   []string{`spec.network.cidr: Invalid value: "10.20.1.0/16": must have no host bits set (did you mean 10.20.0.0/16?)`},
+		},
+		"TooLargeCIDR": {
+			reason: "AWS VPCs are /16 to /28; subnets need at most /24",
+			mutate: func(xr *v1alpha1.XCloudSpace) { xr.Spec.Network.CIDR = "10.0.0.0/8" },
+			want:   []string{`spec.network.cidr: Invalid value: "10.0.0.0/8": prefix length must be from /16 to /24`},
+		},
+		"FractionalGPU": {
+			reason: "GPUs are whole devices",
+			mutate: func(xr *v1alpha1.XCloudSpace) { xr.Spec.Tier = v1alpha1.TierLarge; xr.Spec.Resources.GPU = "500m" },
+			want:   []string{`spec.resources.gpu: Invalid value: "500m": must be a whole number of GPUs`},
+		},
+		"GPUNeedsLargeTier": {
+			reason: "GPUs are offered from tier large up",
+			mutate: func(xr *v1alpha1.XCloudSpace) { xr.Spec.Resources.GPU = "1" },
+			want:   []string{`spec.resources.gpu: Invalid value: "1": needs tier large or xlarge`},
+		},
+		"NegativeMemory": {
+			reason: "a negative request is invalid",
+			mutate: func(xr *v1alpha1.XCloudSpace) { xr.Spec.Resources.Memory = "-1Gi" },
+			want:   []string{`spec.resources.memory: Invalid value: "-1Gi": must not be negative`},
+		},
+		"MissingCPU": {
+			reason: "cpu is required",
+			mutate: func(xr *v1alpha1.XCloudSpace) { xr.Spec.Resources.CPU = "" },
+			want:   []string{`spec.resources.cpu: Required value`},
+		},
+		"DuplicateThreshold": {
+			reason: "alert thresholds are a set within 1..1000",
+			mutate: func(xr *v1alpha1.XCloudSpace) { xr.Spec.Budget.AlertThresholds = []int{80, 80, 0} },
+			want: []string{
+				`spec.budget.alertThresholds[1]: Duplicate value: 80`,
+				`spec.budget.alertThresholds[2]: Invalid value: 0: must be a percentage from 1 to 1000`,
+			},
+		},
+		"ReservedTagPrefix": {
+			reason: "AWS reserves the aws: prefix",
+			mutate: func(xr *v1alpha1.XCloudSpace) { xr.Spec.Tags = map[string]string{"aws:owner": "x"} },
+			want:   []string{`spec.tags[aws:owner]: Invalid value: "aws:owner": breaks AWS's tag rules: the key must not start with the prefix aws:`},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			xr := validXR()
+			tc.mutate(xr)
+			_, errs := NewSpace(xr, testInput())
+			got := make([]string, 0, len(errs))
+			for _, e := range errs {
+				got = append(got, e.Error())
+			}
+			if len(got) != len(tc.want) {
+				t.Fatalf("%s\nNewSpace(...): want %d errors, got %d: %q", tc.reason, len(tc.want), len(got), got)
+			}
+			for i := range got {
+				if !strings.HasPrefix(got[i], tc.want[i]) {
+					t.Errorf("%s\nNewSpace(...) error %d: want prefix %q, got %q", tc.reason, i, tc.want[i], got[i])
+				}
+			}
+		})
+	}
+}
+
+func TestNewSpaceDefaults(t *testing.T) {
+	xr := validXR()
+	xr.Spec.Network = v1alpha1.NetworkSpec{}
+	s, errs := NewSpace(xr, testInput())
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	want := v1alpha1.NetworkSpec{CIDR: v1alpha1.DefaultCIDR, AvailabilityZones: v1alpha1.DefaultAvailabilityZones}
+	if diff := cmp.Diff(want, s.Spec.Network); diff != "" {
+		t.Errorf("defaults of an omitted network: -want +got:\n%s", diff)
+	}
+	if diff := cmp.Diff(v1alpha1.BudgetSpec{MonthlyLimit: "1200.00", Currency: "USD", AlertThresholds: []int{80, 100}}, s.Spec.Budget); diff != "" {
+		t.Errorf("defaults of the budget: -want +got:\n%s", diff)
+	}
+	if s.Namespace != "team-payments-checkout" {
+		t.Errorf("tenant namespace: want %q, got %q", "team-payments-checkout", s.Namespace)
+	}
+}
+
+func TestTenantNamespace(t *testing.T) {
+	cases := map[string]struct {
+		reason string
+		labels map[string]string
+		want   string
+	}{
+		"Claim":       {reason: "claim namespace and name", labels: map[string]string{LabelClaimName: "web", LabelClaimNamespace: "team-a"}, want: "team-a-web"},
+		"NoClaim":     {reason: "a bare XR uses its own name", want: "checkout-7x9kq"},
+		"LongIsBound": {reason: "long names are cut and hashed to 63 characters, stably", labels: map[string]string{LabelClaimName: strings.Repeat("a", 60), LabelClaimNamespace: "team-a"}, want: "team-a-" + strings.Repeat("a", 47) + "-" + sha8("team-a-"+strings.Repeat("a", 60))},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			xr := validXR()
+			xr.Labels = tc.labels
+			got := TenantNamespace(xr)
+			if len(got) > 63 {
+				t.Errorf("%s\nTenantNamespace(...) = %q: longer than 63", tc.reason, got)
+			}
+			if got != tc.want {
+				t.Errorf("%s\nTenantNamespace(...): want %q, got %q", tc.reason, tc.want, got)
+			}
+		})
+	}
+}
+
+func sha8(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])[:8]
+}
+
+// FuzzNewSpace feeds arbitrary claim specs to validation: it must never
+// panic, and whatever it accepts must be fully parsed.
+func FuzzNewSpace(f *testing.F) {
+	seed, err := json.Marshal(validXR().Spec)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(seed)
+	f.Add([]byte(`{"team":"","network":{"cidr":"::1/128","availabilityZones":-3},"resources":{"cpu":"1e400","gpu":"0.5"}}`))
+	f.Add([]byte(`{"budget":{"monthlyLimit":"1e9","alertThresholds":[0,1001,5,5]},"tags":{"":"x"}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		xr := validXR()
+		if err := json.Unmarshal(b, &xr.Spec); err != nil {
+			return
+		}
+		s, errs := NewSpace(xr, testInput())
+		if len(errs) > 0 {
+			return
+		}
+		if !s.CIDR.IsValid() || s.CPU.IsZero() && xr.Spec.Resources.CPU != "0" && xr.Spec.Resources.CPU != "" {
+			t.Errorf("accepted space with unparsed values: %+v", s)
+		}
+	})
+}
