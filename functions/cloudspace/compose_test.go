@@ -1,0 +1,222 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/testing/protocmp"
+
+	"github.com/crossplane/function-sdk-go/logging"
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+
+	fnv1alpha1 "github.com/cloudspace-dev/cloudspace/apis/fn/v1alpha1"
+	"github.com/cloudspace-dev/cloudspace/apis/v1alpha1"
+	"github.com/cloudspace-dev/cloudspace/internal/xfn"
+)
+
+func TestNewPlan(t *testing.T) {
+	type want struct {
+		parts    int
+		taggable int
+		names    []string
+	}
+	cases := map[string]struct {
+		reason string
+		xr     *v1alpha1.XCloudSpace
+		in     *fnv1alpha1.Composer
+		want   want
+	}{
+		"PrivateDev": {
+			reason: "A private dev space in two zones is 24 resources, 12 of them taggable; no bucket versioning.",
+			xr:     composeXR(),
+			in:     composeInput(),
+			want: want{parts: 24, taggable: 12, names: []string{
+				"vpc", "route-table-private", "subnet-private-a", "route-table-association-private-a", "subnet-private-b", "route-table-association-private-b",
+				"security-group", "security-group-egress", "s3-endpoint", "s3-endpoint-private",
+				"role", "policy", "policy-attachment", "bucket", "bucket-encryption", "bucket-public-access-block", "kms-key", "kms-alias", "budget",
+				"namespace", "resource-quota", "limit-range", "role-binding", "network-policy",
+			}},
+		},
+		"PublicProdRemote": {
+			reason: "A public prod space in three zones adds public subnets, a gateway, a route, versioning; remote tenant objects are wrapped in Objects.",
+			xr: withXR(func(xr *v1alpha1.XCloudSpace) {
+				xr.Spec.Environment = v1alpha1.EnvironmentProd
+				xr.Spec.Network = v1alpha1.NetworkSpec{CIDR: "10.40.0.0/16", AvailabilityZones: 3, Public: true}
+			}),
+			in: withInput(func(in *fnv1alpha1.Composer) {
+				in.Tenant.Target = fnv1alpha1.TenantTargetRemote
+				in.Tenant.ProviderConfigName = "tenant"
+			}),
+			want: want{parts: 37, taggable: 18, names: []string{
+				"vpc", "route-table-private", "internet-gateway", "route-table-public", "route-public-default",
+				"subnet-private-a", "route-table-association-private-a", "subnet-private-b", "route-table-association-private-b", "subnet-private-c", "route-table-association-private-c",
+				"subnet-public-a", "route-table-association-public-a", "subnet-public-b", "route-table-association-public-b", "subnet-public-c", "route-table-association-public-c",
+				"security-group", "security-group-egress", "s3-endpoint", "s3-endpoint-private", "s3-endpoint-public",
+				"role", "policy", "policy-attachment", "bucket", "bucket-encryption", "bucket-public-access-block", "bucket-versioning", "kms-key", "kms-alias", "budget",
+				"remote-namespace", "remote-resource-quota", "remote-limit-range", "remote-role-binding", "remote-network-policy",
+			}},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			p, errs := NewPlan(composeSpace(t, tc.xr, tc.in))
+			if len(errs) > 0 {
+				t.Fatalf("%s\nNewPlan(...): %v", tc.reason, errs.ToAggregate())
+			}
+			got := want{parts: len(p.Parts), taggable: p.Taggable}
+			for _, pt := range p.Parts {
+				got.names = append(got.names, string(pt.Name))
+			}
+			tc.want.parts = len(tc.want.names)
+			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(want{})); diff != "" {
+				t.Errorf("%s\nNewPlan(...): -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+func TestComposeRejects(t *testing.T) {
+	cases := map[string]struct {
+		reason string
+		xr     *v1alpha1.XCloudSpace
+		in     *fnv1alpha1.Composer
+		want   []string
+	}{
+		"TagBreaksAWSRules": {
+			reason: "A policy constant AWS does not allow is rejected, naming the tag, a resource and the rule.",
+			xr:     composeXR(),
+			in: withInput(func(in *fnv1alpha1.Composer) {
+				in.TagPolicy = &fnv1alpha1.TagPolicy{Required: []fnv1alpha1.RequiredTag{{Key: "owner", Value: "a*b"}}}
+			}),
+			want: []string{`tags[owner]`, `vpc (VPC) and 11 other taggable resources`, `the value may hold only letters`},
+		},
+		"TooManyTags": {
+			reason: "Tags that with the provider's three exceed fifty are rejected.",
+			xr: withXR(func(xr *v1alpha1.XCloudSpace) {
+				xr.Spec.Tags = map[string]string{}
+				for _, c := range "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRST" {
+					xr.Spec.Tags["k"+string(c)+"x"] = "v"
+				}
+			}),
+			in:   composeInput(),
+			want: []string{"at most 50 tags", "50 user tags plus the 3"},
+		},
+		"EveryProblem": {
+			reason: "Problems of the tags, limits, identity and budget are reported at once.",
+			xr: withXR(func(xr *v1alpha1.XCloudSpace) {
+				xr.Spec.Tags = map[string]string{"team": "x"}
+				xr.Spec.LimitRange = &v1alpha1.LimitRangeSpec{Max: &v1alpha1.ComputeResources{CPU: "100"}}
+				xr.Spec.Budget.AlertThresholds = []int{10, 20, 30, 40, 50, 60}
+			}),
+			in: withInput(func(in *fnv1alpha1.Composer) { in.Identity.TrustPrincipal = "" }),
+			want: []string{
+				`invalid XCloudSpace "checkout-7x9kq"`, "spec.tags[team]", "spec.limitRange.max.cpu", "identity.trustPrincipal", "spec.budget.alertThresholds",
+			},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			d, err := xfn.NewDesired(&fnv1.RunFunctionRequest{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = Compose(composeSpace(t, tc.xr, tc.in), xfn.Observed{}, d)
+			if err == nil {
+				t.Fatalf("%s\nCompose(...): want error, got none", tc.reason)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("%s\nCompose(...): error %q does not mention %q", tc.reason, err, w)
+				}
+			}
+			if d.Len() != 0 {
+				t.Errorf("%s\nCompose(...): desired %d resources after rejecting the space, want none", tc.reason, d.Len())
+			}
+		})
+	}
+}
+
+func TestComposeReadiness(t *testing.T) {
+	ready := func(status string) map[string]any {
+		return map[string]any{
+			"apiVersion": "ec2.aws.upbound.io/v1beta1", "kind": "VPC",
+			"status": map[string]any{"conditions": []any{map[string]any{"type": "Ready", "status": status, "reason": "Available", "lastTransitionTime": "2024-01-01T00:00:00Z"}}},
+		}
+	}
+	req := runRequest(t, composeXR(), composeInput(), map[string]map[string]any{
+		"vpc":              ready("True"),
+		"subnet-private-a": ready("False"),
+		"resource-quota":   {"apiVersion": "v1", "kind": "ResourceQuota"},
+	})
+	rsp, err := (&Function{log: logging.NewNopLogger()}).RunFunction(t.Context(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]fnv1.Ready{}
+	for _, n := range []string{"vpc", "subnet-private-a", "subnet-private-b", "resource-quota", "limit-range"} {
+		got[n] = rsp.GetDesired().GetResources()[n].GetReady()
+	}
+	want := map[string]fnv1.Ready{
+		"vpc":              fnv1.Ready_READY_TRUE,
+		"subnet-private-a": fnv1.Ready_READY_FALSE,
+		"subnet-private-b": fnv1.Ready_READY_FALSE,
+		"resource-quota":   fnv1.Ready_READY_TRUE,
+		"limit-range":      fnv1.Ready_READY_FALSE,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("A provider resource is ready when its Ready condition is True, a tenant object once observed.\n-want, +got:\n%s\nresults: %v", diff, rsp.GetResults())
+	}
+}
+
+func TestRunFunctionDeterministic(t *testing.T) {
+	req := runRequest(t, withXR(func(xr *v1alpha1.XCloudSpace) {
+		xr.Spec.Network.Public = true
+		xr.Spec.Tags = map[string]string{"project": "checkout", "a": "1", "z": "2", "m": "3"}
+	}), composeInput(), nil)
+	f := &Function{log: logging.NewNopLogger()}
+	var first []byte
+	for i := range 5 {
+		rsp, err := f.RunFunction(context.Background(), proto.Clone(req).(*fnv1.RunFunctionRequest)) //nolint:forcetypeassert // Clone keeps the type.
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := proto.MarshalOptions{Deterministic: true}.Marshal(rsp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			first = b
+			if len(rsp.GetDesired().GetResources()) != 32 {
+				t.Fatalf("RunFunction(...): desired %d resources, want 32; results %v", len(rsp.GetDesired().GetResources()), rsp.GetResults())
+			}
+			continue
+		}
+		if string(b) != string(first) {
+			t.Fatalf("RunFunction(...): response %d differs from the first", i)
+		}
+	}
+}
+
+func TestRunFunctionFatal(t *testing.T) {
+	req := runRequest(t, composeXR(), withInput(func(in *fnv1alpha1.Composer) {
+		in.TagPolicy = &fnv1alpha1.TagPolicy{Required: []fnv1alpha1.RequiredTag{{Key: "aws:owner", Value: "x"}}}
+	}), nil)
+	rsp, err := (&Function{log: logging.NewNopLogger()}).RunFunction(t.Context(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []*fnv1.Result{{
+		Severity: fnv1.Severity_SEVERITY_FATAL,
+		Message:  `invalid XCloudSpace "checkout-7x9kq": tags[aws:owner]: Invalid value: "aws:owner": breaks AWS's tag rules on vpc (VPC) and 11 other taggable resources: the key must not start with the prefix aws:, which AWS reserves`,
+		Target:   fnv1.Target_TARGET_COMPOSITE.Enum(),
+	}}
+	if diff := cmp.Diff(want, rsp.GetResults(), protocmp.Transform()); diff != "" {
+		t.Errorf("A tag that breaks AWS's rules is a Fatal result naming the tag, the resources and the rule.\n-want, +got:\n%s", diff)
+	}
+	if n := len(rsp.GetDesired().GetResources()); n != 0 {
+		t.Errorf("RunFunction(...): desired %d resources after a Fatal result, want none", n)
+	}
+}
