@@ -30,7 +30,8 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		response.Fatal(rsp, err)
 		return rsp, nil
 	}
-	if errs := ValidateInput(in); len(errs) > 0 {
+	pol, perrs := NewPolicy(in)
+	if errs := append(ValidateInput(in), perrs...); len(errs) > 0 {
 		response.Fatal(rsp, errors.Errorf("invalid function input: %s", errs.ToAggregate()))
 		return rsp, nil
 	}
@@ -60,6 +61,22 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		return rsp, nil
 	}
 
+	// Admission decides whether the space may be composed. A space that is
+	// not admitted composes nothing new and keeps what it has as observed.
+	a, err := Admit(req, pol, s, xr)
+	if err != nil {
+		response.Fatal(rsp, err)
+		return rsp, nil
+	}
+	if !a.Admitted {
+		if err := HoldSpace(req, rsp, a, xr, xfn.Observed(observed), desired); err != nil {
+			response.Fatal(rsp, err)
+			return rsp, nil
+		}
+		log.Debug("Held CloudSpace", "reason", a.Condition.Reason, "held-resources", desired.Len())
+		return rsp, nil
+	}
+
 	if err := Compose(s, xfn.Observed(observed), desired); err != nil {
 		response.Fatal(rsp, err)
 		return rsp, nil
@@ -69,6 +86,14 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		return rsp, nil
 	}
 	if err := SetStatus(req, rsp, s, xfn.Observed(observed)); err != nil {
+		response.Fatal(rsp, err)
+		return rsp, nil
+	}
+	if err := SetStatusFields(rsp, a.Status()); err != nil {
+		response.Fatal(rsp, err)
+		return rsp, nil
+	}
+	if err := a.Report(req, rsp); err != nil {
 		response.Fatal(rsp, err)
 		return rsp, nil
 	}

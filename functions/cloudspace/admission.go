@@ -1,0 +1,489 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/structpb"
+	kjson "sigs.k8s.io/json"
+
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/crossplane/function-sdk-go/request"
+	"github.com/crossplane/function-sdk-go/resource"
+	"github.com/crossplane/function-sdk-go/resource/composite"
+	"github.com/crossplane/function-sdk-go/response"
+
+	"github.com/cloudspace-dev/cloudspace/apis/v1alpha1"
+	"github.com/cloudspace-dev/cloudspace/internal/quantity"
+	"github.com/cloudspace-dev/cloudspace/internal/xfn"
+)
+
+// TypeQuotaAvailable is the condition that reports whether a space fits
+// its tier, its budget and its team's quota.
+const TypeQuotaAvailable = "QuotaAvailable"
+
+// Reasons of the QuotaAvailable condition.
+const (
+	ReasonAvailable                    = "Available"
+	ReasonTierLimitExceeded            = "TierLimitExceeded"
+	ReasonBudgetTooLow                 = "BudgetTooLow"
+	ReasonCurrencyMismatch             = "CurrencyMismatch"
+	ReasonTeamQuotaExceeded            = "TeamQuotaExceeded"
+	ReasonTeamQuotaMissing             = "TeamQuotaMissing"
+	ReasonTeamQuotaInvalid             = "TeamQuotaInvalid"
+	ReasonNamespaceNotOwned            = "NamespaceNotOwned"
+	ReasonRequiredResourcesUnsupported = "RequiredResourcesUnsupported"
+	ReasonWaitingForQuotaData          = "WaitingForQuotaData"
+)
+
+// Keys of the required resources admission asks for.
+const (
+	requiredTeamQuota   = "team-quota"
+	requiredTeamSpaces  = "team-spaces"
+	requiredSpacesInPfx = "spaces-in-"
+)
+
+// Admission is the verdict on one request: whether the space may be
+// composed, the condition that says why, and what to report in status.
+type Admission struct {
+	// Admitted spaces are composed. A space that is not admitted composes
+	// nothing new and keeps what it has exactly as observed.
+	Admitted bool
+
+	// Condition is the QuotaAvailable condition.
+	Condition xfn.Condition
+
+	// Requirements are the required resources to ask Crossplane for, by
+	// key. Crossplane calls the function again when they change.
+	Requirements map[string]xfn.Selector
+
+	// TTL of the response; zero leaves the default.
+	TTL time.Duration
+
+	// Estimate is the space's expected monthly cost, nil without a price
+	// catalog.
+	Estimate *v1alpha1.CostEstimate
+
+	// TeamQuota is the team's quota, nil until the team's quota data and
+	// spaces have been read.
+	TeamQuota *v1alpha1.TeamQuotaStatus
+}
+
+// Admit decides whether the space s, of the composite resource xr, may be
+// composed under the policy pol. It reads the team's quota data and spaces
+// from the required resources of req, and asks for them when they have not
+// been sent yet. It never fails on domain problems: they are the verdict.
+// An error means the request could not be read.
+func Admit(req *fnv1.RunFunctionRequest, pol *Policy, s *Space, xr *v1alpha1.XCloudSpace) (*Admission, error) {
+	self := SpaceCandidate(pol, s, xr)
+	a := &Admission{}
+
+	var problems []Problem
+	problems = append(problems, pol.CheckTier(self)...)
+	e, bp := pol.CheckBudget(self)
+	problems = append(problems, bp...)
+	if e != nil {
+		a.Estimate = e.API()
+	}
+
+	q := pol.Quota
+	if q == nil {
+		return a.decide(self, problems, "", nil), nil
+	}
+	a.TTL = q.TTL
+	team := s.Spec.Team
+
+	// Crossplane v2.2 and later say what they support. Earlier versions
+	// say nothing; those before v2.0 then never send required resources,
+	// which shows as a space that keeps waiting for its quota data.
+	if request.AdvertisesCapabilities(req) && !xfn.SupportsRequiredResources(req) {
+		return a.reject(ReasonRequiredResourcesUnsupported, fmt.Sprintf(
+			"cannot check team %s quota: this Crossplane does not send required resources to functions; upgrade Crossplane to v2.0 or later", team)), nil
+	}
+
+	a.Requirements = map[string]xfn.Selector{requiredTeamQuota: {
+		APIVersion: q.APIVersion,
+		Kind:       q.Kind,
+		Labels:     teamLabels(q, team),
+	}}
+	quotas, ok, err := xfn.RequiredResources(req, requiredTeamQuota)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return a.waiting(team), nil
+	}
+	tq, qp := teamQuota(q, team, quotas)
+	if len(qp) > 0 {
+		return a.decide(self, append(problems, qp...), "", nil), nil
+	}
+
+	a.Requirements[requiredTeamSpaces] = spaceSelector(q.TeamLabel, team)
+	for _, ns := range tq.Namespaces {
+		a.Requirements[requiredSpacesInPfx+ns] = spaceSelector(LabelClaimNamespace, ns)
+	}
+	others, ok, err := teamSpaces(req, pol, self, slices.Sorted(maps.Keys(a.Requirements)))
+	if err != nil || !ok {
+		return a.waiting(team), err
+	}
+
+	d := pol.AdmitTeam(tq, self, others)
+	return a.decide(self, d.Problems, tq.Source, &teamView{quota: tq, others: d.Others}), nil
+}
+
+// teamView is what the team status reports: the team's quota and what its
+// other spaces use.
+type teamView struct {
+	quota  *TeamQuota
+	others Usage
+}
+
+func (a *Admission) decide(self *Candidate, problems []Problem, source string, tv *teamView) *Admission {
+	a.Admitted = len(problems) == 0
+	if tv != nil {
+		used, spaces := tv.others.Amounts, tv.others.Spaces
+		switch {
+		case a.Admitted:
+			used = used.Add(self.Request.Amounts)
+			spaces++
+		case holds(self):
+			used = used.Add(self.Held)
+			spaces++
+		}
+		a.TeamQuota = &v1alpha1.TeamQuotaStatus{
+			Hard:      tv.quota.Hard.API(),
+			Used:      used.API(),
+			Remaining: tv.quota.Hard.Sub(used).API(),
+			Spaces:    spaces,
+		}
+	}
+	if !a.Admitted {
+		msgs := make([]string, len(problems))
+		for i, p := range problems {
+			msgs[i] = p.Message
+		}
+		a.Condition = xfn.Condition{Type: TypeQuotaAvailable, Reason: problems[0].Reason, Message: strings.Join(msgs, "; "), Problem: true}
+		return a
+	}
+	msg := fmt.Sprintf("fits tier %s", self.Tier)
+	if tv != nil {
+		msg += fmt.Sprintf(" and team %s quota (%s)", self.Team, source)
+	}
+	if a.Estimate != nil {
+		msg += fmt.Sprintf("; estimated cost %s %s a month, budget %s %s",
+			a.Estimate.Monthly, a.Estimate.Currency, self.Request.Budget.StringFixed(2), self.Request.Currency)
+	}
+	a.Condition = xfn.Condition{Type: TypeQuotaAvailable, Status: true, Reason: ReasonAvailable, Message: msg}
+	return a
+}
+
+func (a *Admission) reject(reason, msg string) *Admission {
+	a.Admitted = false
+	a.Condition = xfn.Condition{Type: TypeQuotaAvailable, Reason: reason, Message: msg, Problem: true}
+	return a
+}
+
+// waiting is the verdict while Crossplane has not sent the required
+// resources: within one reconcile Crossplane sends them and calls again,
+// so this verdict is only seen where Crossplane never sends them.
+func (a *Admission) waiting(team string) *Admission {
+	return a.reject(ReasonWaitingForQuotaData, fmt.Sprintf(
+		"waiting for Crossplane to send team %s quota data and spaces as required resources; Crossplane before v2.0 never sends them", team))
+}
+
+func teamLabels(q *QuotaConfig, team string) map[string]string {
+	l := make(map[string]string, len(q.MatchLabels)+1)
+	maps.Copy(l, q.MatchLabels)
+	l[q.TeamLabel] = team
+	return l
+}
+
+func spaceSelector(label, value string) xfn.Selector {
+	return xfn.Selector{
+		APIVersion: v1alpha1.SchemeGroupVersion.String(),
+		Kind:       v1alpha1.CompositeKind,
+		Labels:     map[string]string{label: value},
+	}
+}
+
+// teamQuota reads the team's quota data from the objects Crossplane sent.
+func teamQuota(q *QuotaConfig, team string, objs []resource.Required) (*TeamQuota, []Problem) {
+	sel := make([]string, 0, len(q.MatchLabels)+1)
+	for _, k := range slices.Sorted(maps.Keys(teamLabels(q, team))) {
+		sel = append(sel, k+"="+teamLabels(q, team)[k])
+	}
+	what := fmt.Sprintf("%s labelled %s", q.Kind, strings.Join(sel, ","))
+	switch len(objs) {
+	case 0:
+		return nil, []Problem{{ReasonTeamQuotaMissing, fmt.Sprintf(
+			"team %s has no quota data: no %s exists; the platform team must create it before the team's spaces can be admitted", team, what)}}
+	case 1:
+	default:
+		names := make([]string, len(objs))
+		for i, o := range objs {
+			names[i] = o.Resource.GetName()
+		}
+		slices.Sort(names)
+		return nil, []Problem{{ReasonTeamQuotaInvalid, fmt.Sprintf(
+			"team %s has %d quota objects (%s), want exactly one %s", team, len(objs), strings.Join(names, ", "), what)}}
+	}
+	o := objs[0].Resource
+	source := fmt.Sprintf("%s %s", q.Kind, o.GetName())
+	var data teamQuotaData
+	b, err := json.Marshal(o.Object["data"])
+	if err == nil {
+		var strict []error
+		strict, err = kjson.UnmarshalStrict(b, &data)
+		if err == nil && len(strict) > 0 {
+			err = strict[0]
+		}
+	}
+	if err != nil {
+		return nil, []Problem{{ReasonTeamQuotaInvalid, fmt.Sprintf("team %s quota data in %s is invalid: cannot decode data: %v", team, source, err)}}
+	}
+	tq, errs := ParseTeamQuota(source, data)
+	if len(errs) > 0 {
+		return nil, []Problem{{ReasonTeamQuotaInvalid, fmt.Sprintf("team %s quota data in %s is invalid: %v", team, source, errs.ToAggregate())}}
+	}
+	return tq, nil
+}
+
+// teamSpaces reads the team's other spaces from the required resources
+// under keys, each space once. ok is false until Crossplane has sent every
+// key. Spaces that belong to another team are left out.
+func teamSpaces(req *fnv1.RunFunctionRequest, pol *Policy, self *Candidate, keys []string) ([]*Candidate, bool, error) {
+	seen := map[string]bool{self.Name: true}
+	var out []*Candidate
+	for _, k := range keys {
+		if k == requiredTeamQuota {
+			continue
+		}
+		// Read straight from the request rather than through
+		// xfn.RequiredResources, which decodes every object in full.
+		rs, ok := req.GetRequiredResources()[k]
+		if !ok {
+			return nil, false, nil
+		}
+		for _, it := range rs.GetItems() {
+			c := StructCandidate(pol, it.GetResource())
+			if seen[c.Name] || c.Team != self.Team {
+				continue
+			}
+			seen[c.Name] = true
+			out = append(out, c)
+		}
+	}
+	return out, true, nil
+}
+
+// SpaceCandidate is the space s of xr as admission sees it.
+func SpaceCandidate(pol *Policy, s *Space, xr *v1alpha1.XCloudSpace) *Candidate {
+	c := &Candidate{
+		Name:           xr.GetName(),
+		Created:        xr.GetCreationTimestamp().Time,
+		Team:           s.Spec.Team,
+		ClaimNamespace: xr.GetLabels()[LabelClaimNamespace],
+		Tier:           s.Spec.Tier,
+		Request: Request{
+			AvailabilityZones: s.Spec.Network.AvailabilityZones,
+			Public:            s.Spec.Network.Public,
+			Currency:          s.Spec.Budget.Currency,
+		},
+	}
+	c.Request.Amounts[quantity.CPU] = s.CPU
+	c.Request.Amounts[quantity.Memory] = s.Memory
+	c.Request.Amounts[quantity.Storage] = s.Storage
+	c.Request.Amounts[quantity.GPU] = s.GPU
+	tl := pol.Tiers[s.Spec.Tier]
+	c.Request.Amounts[quantity.Pods] = tl.Max[quantity.Pods]
+	c.Request.Amounts[quantity.LoadBalancers] = tl.Max[quantity.LoadBalancers]
+	c.Request.Budget, _ = decimal.NewFromString(s.Spec.Budget.MonthlyLimit) // NewSpace validated it.
+	if xr.Status.Quota != nil {
+		c.Held, _ = quantity.Parse(*xr.Status.Quota) // What cannot be read holds nothing.
+	}
+	if holds(c) {
+		c.HeldBudget = c.Request.Budget
+	}
+	return c
+}
+
+// StructCandidate reads a space from an XCloudSpace Crossplane sent as a
+// required resource. It reads the few fields admission needs straight from
+// the protobuf struct: a team may have a thousand spaces, and decoding each
+// in full would dominate the function's latency.
+func StructCandidate(pol *Policy, o *structpb.Struct) *Candidate {
+	meta, spec := sub(o, "metadata"), sub(o, "spec")
+	res, budget, network := sub(spec, "resources"), sub(spec, "budget"), sub(spec, "network")
+	c := &Candidate{
+		Name:           str(meta, "name"),
+		Deleting:       str(meta, "deletionTimestamp") != "",
+		Team:           str(spec, "team"),
+		ClaimNamespace: str(sub(meta, "labels"), LabelClaimNamespace),
+		Tier:           v1alpha1.Tier(str(spec, "tier")),
+		Request: Request{
+			AvailabilityZones: int(num(network, "availabilityZones", v1alpha1.DefaultAvailabilityZones)),
+			Public:            network.GetFields()["public"].GetBoolValue(),
+			Currency:          str(budget, "currency"),
+		},
+	}
+	if c.Request.Currency == "" {
+		c.Request.Currency = v1alpha1.DefaultCurrency
+	}
+	if t, err := time.Parse(time.RFC3339, str(meta, "creationTimestamp")); err == nil {
+		c.Created = t
+	}
+	var problems []string
+	req, err := quantity.Parse(v1alpha1.QuotaAmounts{
+		CPU:     v1alpha1.Quantity(str(res, "cpu")),
+		Memory:  v1alpha1.Quantity(str(res, "memory")),
+		Storage: v1alpha1.Quantity(str(res, "storage")),
+		GPU:     v1alpha1.Quantity(str(res, "gpu")),
+	})
+	if err != nil {
+		problems = append(problems, "resources "+err.Error())
+	}
+	c.Request.Amounts = req
+	if tl, ok := pol.Tiers[c.Tier]; ok {
+		c.Request.Amounts[quantity.Pods] = tl.Max[quantity.Pods]
+		c.Request.Amounts[quantity.LoadBalancers] = tl.Max[quantity.LoadBalancers]
+	}
+	if c.Request.Budget, err = parseMoney(str(budget, "monthlyLimit")); err != nil {
+		problems = append(problems, "budget "+err.Error())
+	}
+	if len(problems) > 0 {
+		c.Invalid = fmt.Sprintf("space %s is invalid: %s", c.Name, strings.Join(problems, "; "))
+	}
+	if q := sub(sub(o, "status"), "quota"); q != nil {
+		c.Held, _ = quantity.Parse(v1alpha1.QuotaAmounts{
+			CPU:           v1alpha1.Quantity(str(q, "cpu")),
+			Memory:        v1alpha1.Quantity(str(q, "memory")),
+			Storage:       v1alpha1.Quantity(str(q, "storage")),
+			GPU:           v1alpha1.Quantity(str(q, "gpu")),
+			Pods:          v1alpha1.Quantity(str(q, "pods")),
+			LoadBalancers: v1alpha1.Quantity(str(q, "loadBalancers")),
+		})
+	}
+	if holds(c) {
+		c.HeldBudget = c.Request.Budget
+	}
+	return c
+}
+
+// sub returns the object field k of s, or nil.
+func sub(s *structpb.Struct, k string) *structpb.Struct {
+	return s.GetFields()[k].GetStructValue()
+}
+
+// str returns the string field k of s; a number is formatted as written
+// in JSON. Anything else is "".
+func str(s *structpb.Struct, k string) string {
+	v := s.GetFields()[k]
+	switch v.GetKind().(type) {
+	case *structpb.Value_StringValue:
+		return v.GetStringValue()
+	case *structpb.Value_NumberValue:
+		return strconv.FormatFloat(v.GetNumberValue(), 'f', -1, 64)
+	}
+	return ""
+}
+
+// num returns the number field k of s, or def.
+func num(s *structpb.Struct, k string, def float64) float64 {
+	v, ok := s.GetFields()[k].GetKind().(*structpb.Value_NumberValue)
+	if !ok {
+		return def
+	}
+	return v.NumberValue
+}
+
+// Report writes the verdict's requirements, TTL and condition into rsp.
+func (a *Admission) Report(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse) error {
+	for _, k := range slices.Sorted(maps.Keys(a.Requirements)) {
+		xfn.Require(rsp, k, a.Requirements[k])
+	}
+	if a.TTL > 0 {
+		rsp.Meta.Ttl = durationpb.New(a.TTL)
+	}
+	oxr, err := request.GetObservedCompositeResource(req)
+	if err != nil {
+		return fmt.Errorf("cannot get observed composite resource: %w", err)
+	}
+	xfn.SetCondition(rsp, oxr, a.Condition)
+	return nil
+}
+
+// HoldSpace writes the response of a space that is not admitted: the
+// verdict, every observed composed resource exactly as observed, and the
+// observed status with admission's report.
+func HoldSpace(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, a *Admission, xr *v1alpha1.XCloudSpace, observed xfn.Observed, d *xfn.Desired) error {
+	if err := a.Report(req, rsp); err != nil {
+		return err
+	}
+	Hold(observed, d)
+	if err := d.Apply(rsp); err != nil {
+		return err
+	}
+	st := HeldStatus(xr)
+	maps.Copy(st, a.Status())
+	return SetStatusFields(rsp, st)
+}
+
+// Hold desires every observed composed resource exactly as observed, so
+// that a rejected update deletes, replaces and resizes nothing. A new space
+// has none, so nothing is composed.
+func Hold(observed xfn.Observed, d *xfn.Desired) {
+	for _, name := range slices.Sorted(maps.Keys(observed)) {
+		d.Keep(name, observed[name])
+	}
+}
+
+// HeldStatus is the observed status a held space keeps: everything the
+// composer reports except what admission writes afresh. Another pipeline
+// step owns billing; Crossplane owns the conditions.
+func HeldStatus(xr *v1alpha1.XCloudSpace) map[string]any {
+	st := xr.Status
+	st.Billing, st.TeamQuota, st.Estimate = nil, nil, nil
+	return toMap(st)
+}
+
+// Status is what admission reports in the composite resource's status.
+func (a *Admission) Status() map[string]any {
+	st := map[string]any{}
+	if a.Estimate != nil {
+		st["estimate"] = toMap(a.Estimate)
+	}
+	if a.TeamQuota != nil {
+		st["teamQuota"] = toMap(a.TeamQuota)
+	}
+	return st
+}
+
+// SetStatusFields sets fields of the status of the desired composite
+// resource in rsp, keeping what earlier code of this step set.
+func SetStatusFields(rsp *fnv1.RunFunctionResponse, fields map[string]any) error {
+	xr := composite.New()
+	old := rsp.GetDesired().GetComposite()
+	if r := old.GetResource(); r != nil {
+		if err := resource.AsObject(r, xr); err != nil {
+			return fmt.Errorf("cannot read desired composite resource: %w", err)
+		}
+	}
+	for _, k := range sortedKeys(fields) {
+		if err := xr.SetValue("status."+k, fields[k]); err != nil {
+			return fmt.Errorf("cannot set status.%s: %w", k, err)
+		}
+	}
+	if err := response.SetDesiredCompositeResource(rsp, &resource.Composite{Resource: xr}); err != nil {
+		return fmt.Errorf("cannot set desired composite resource: %w", err)
+	}
+	rsp.Desired.Composite.ConnectionDetails = old.GetConnectionDetails()
+	rsp.Desired.Composite.Ready = old.GetReady()
+	return nil
+}
