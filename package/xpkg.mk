@@ -11,6 +11,10 @@ XPKG_OUT ?= _output
 # Platforms of the function packages, one package file per architecture.
 XPKG_PLATFORMS ?= linux/amd64,linux/arm64
 
+# Packages to build and push, comma-separated; empty means all of them:
+# function-cloudspace, function-cloudspace-billing, configuration-cloudspace.
+XPKG_PACKAGES ?=
+
 # The version packages are pushed as, the OCI tag; a semantic version.
 XPKG_VERSION ?= $(shell git describe --tags --match 'v[0-9]*' --dirty 2>/dev/null || echo v0.1.0-dev.$$(git rev-parse --short=7 HEAD 2>/dev/null || echo 0))
 
@@ -29,7 +33,7 @@ $(error publish: set REGISTRY, e.g. make publish REGISTRY=registry.example.com/p
 endif
 endif
 
-XPKG_FLAGS = --out $(XPKG_OUT) --crossplane $(CROSSPLANE) --platforms $(XPKG_PLATFORMS)
+XPKG_FLAGS = --out $(XPKG_OUT) --crossplane $(CROSSPLANE) --platforms $(XPKG_PLATFORMS) $(if $(XPKG_PACKAGES),--packages $(XPKG_PACKAGES))
 
 .PHONY: xpkg
 xpkg: $(CROSSPLANE) ## Build the function and configuration packages into _output/xpkg (no Docker).

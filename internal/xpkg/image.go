@@ -85,11 +85,11 @@ func GoBuild(ctx context.Context, dir, pkg string, p Platform, out string) error
 		"GOAMD64=v1",
 		"GOARM64=v8.0",
 	)
-	var stderr bytes.Buffer
-	cmd.Stdout = &stderr
-	cmd.Stderr = &stderr
+	var output bytes.Buffer
+	cmd.Stdout = &output
+	cmd.Stderr = &output
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("cannot build %q for %s: %w\n%s", pkg, p, err, strings.TrimSpace(stderr.String()))
+		return fmt.Errorf("cannot build %q for %s: %w\n%s", pkg, p, err, strings.TrimSpace(output.String()))
 	}
 	return nil
 }

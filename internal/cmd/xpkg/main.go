@@ -134,7 +134,7 @@ func build(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	}
-	_, _ = fmt.Fprintf(stdout, "built %d packages in %s (images dated %s)\n", len(specs), time.Since(start).Round(100*time.Millisecond), created.Format(time.RFC3339))
+	_, _ = fmt.Fprintf(stdout, "built %s in %s (images dated %s)\n", strings.Join(names(specs), ", "), time.Since(start).Round(100*time.Millisecond), created.Format(time.RFC3339))
 	return nil
 }
 
