@@ -1,0 +1,137 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/testing/protocmp"
+
+	"github.com/crossplane/function-sdk-go/logging"
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/crossplane/function-sdk-go/resource"
+	"github.com/crossplane/function-sdk-go/resource/composed"
+
+	"github.com/cloudspace-dev/cloudspace/apis/v1alpha1"
+	"github.com/cloudspace-dev/cloudspace/internal/xfn"
+)
+
+func observedWith(atProvider map[string]any) resource.ObservedComposed {
+	u := composed.New()
+	u.Object = map[string]any{"status": map[string]any{"atProvider": atProvider}}
+	return resource.ObservedComposed{Resource: u}
+}
+
+func TestStatus(t *testing.T) {
+	s := composeSpace(t, composeXR(), composeInput())
+	lr, _ := ResolveLimitRange(s)
+	base := v1alpha1.XCloudSpaceStatus{
+		Namespace: "team-payments-checkout",
+		Tags:      map[string]string{"cloudspace": "checkout-7x9kq", "team": "payments", "environment": "dev", "cost-center": "cc-4711", "project": "checkout"},
+		Quota:     &v1alpha1.QuotaAmounts{CPU: "8", Memory: "16Gi", Storage: "100Gi", GPU: "0", Pods: "150", LoadBalancers: "2"},
+		Limits:    &lr,
+	}
+	cases := map[string]struct {
+		reason   string
+		observed xfn.Observed
+		want     func(st v1alpha1.XCloudSpaceStatus) v1alpha1.XCloudSpaceStatus
+	}{
+		"NothingObserved": {
+			reason: "Before anything exists, the status holds what the composer resolved.",
+			want:   func(st v1alpha1.XCloudSpaceStatus) v1alpha1.XCloudSpaceStatus { return st },
+		},
+		"Observed": {
+			reason: "Identifiers come from the observed resources' status.atProvider; subnets in zone order, private first.",
+			observed: xfn.Observed{
+				NameVPC:            observedWith(map[string]any{"id": "vpc-1"}),
+				"subnet-private-b": observedWith(map[string]any{"id": "subnet-b"}),
+				"subnet-private-a": observedWith(map[string]any{"id": "subnet-a"}),
+				NameSecurityGroup:  observedWith(map[string]any{"id": "sg-1"}),
+				NameBucket:         observedWith(map[string]any{"id": "bucket-1", "arn": "arn:aws:s3:::bucket-1"}),
+				NameRole:           observedWith(map[string]any{"arn": "arn:aws:iam::123456789012:role/r"}),
+				NameKey:            observedWith(map[string]any{"arn": "arn:aws:kms:eu-west-1:123456789012:key/k"}),
+			},
+			want: func(st v1alpha1.XCloudSpaceStatus) v1alpha1.XCloudSpaceStatus {
+				st.Network = &v1alpha1.NetworkStatus{VPCID: "vpc-1", SubnetIDs: []string{"subnet-a", "subnet-b"}, SecurityGroupID: "sg-1"}
+				st.Bucket = &v1alpha1.BucketStatus{Name: "bucket-1", ARN: "arn:aws:s3:::bucket-1"}
+				st.RoleARN = "arn:aws:iam::123456789012:role/r"
+				st.KMSKeyARN = "arn:aws:kms:eu-west-1:123456789012:key/k"
+				return st
+			},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			got, err := Status(s, tc.observed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want(base), got); diff != "" {
+				t.Errorf("%s\nStatus(...): -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+func TestTagsCompliantCondition(t *testing.T) {
+	cases := map[string]struct {
+		reason   string
+		observed map[string]any
+		want     []*fnv1.Result
+	}{
+		"Transition": {
+			reason: "The first time tags are compliant a Normal result says so.",
+			want: []*fnv1.Result{{
+				Severity: fnv1.Severity_SEVERITY_NORMAL,
+				Message:  "Every taggable resource carries the 5 cost tags of the tag policy",
+				Reason:   ptr("Compliant"),
+				Target:   fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
+			}},
+		},
+		"Steady": {
+			reason: "A condition that holds steady adds no result of its own.",
+			observed: map[string]any{"conditions": []any{map[string]any{
+				"type": "TagsCompliant", "status": "True", "reason": "Compliant", "lastTransitionTime": "2024-01-01T00:00:00Z",
+			}}},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			req := runRequest(t, composeXR(), composeInput(), nil)
+			if tc.observed != nil {
+				req.Observed.Composite.Resource = structOf(t, map[string]any{
+					"apiVersion": "platform.cloudspace.dev/v1alpha1", "kind": "XCloudSpace",
+					"metadata": map[string]any{"name": "checkout-7x9kq", "labels": map[string]any{LabelClaimName: "checkout", LabelClaimNamespace: "team-payments"}},
+					"spec":     structOf(t, composeXR().Spec).AsMap(),
+					"status":   tc.observed,
+				})
+			}
+			rsp, err := (&Function{log: logging.NewNopLogger()}).RunFunction(t.Context(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var results []*fnv1.Result
+			for _, r := range rsp.GetResults() {
+				if r.GetReason() == "Compliant" {
+					results = append(results, r)
+				}
+			}
+			var conds []*fnv1.Condition
+			for _, c := range rsp.GetConditions() {
+				if c.GetType() == ConditionTagsCompliant {
+					conds = append(conds, c)
+				}
+			}
+			if diff := cmp.Diff(tc.want, results, protocmp.Transform()); diff != "" {
+				t.Errorf("%s\nRunFunction(...) results: -want, +got:\n%s", tc.reason, diff)
+			}
+			want := &fnv1.Condition{
+				Type: ConditionTagsCompliant, Status: fnv1.Status_STATUS_CONDITION_TRUE, Reason: "Compliant",
+				Message: ptr("Every taggable resource carries the 5 cost tags of the tag policy"),
+				Target:  fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
+			}
+			if diff := cmp.Diff([]*fnv1.Condition{want}, conds, protocmp.Transform()); diff != "" {
+				t.Errorf("%s\nRunFunction(...) conditions: -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
