@@ -63,6 +63,14 @@ func TestRuntimeImageReproducible(t *testing.T) {
 		t.Errorf("RuntimeImage(...): two builds of the same binary: digests %s and %s, want equal", first, second)
 	}
 
+	// The same source compiled in another directory gives the same image:
+	// the binary records no file system paths.
+	elsewhere := o
+	elsewhere.Binary = buildHello(t, amd64)
+	if d := digest(elsewhere); d != first {
+		t.Errorf("RuntimeImage(...): the same source built in another directory: digest %s, want %s", d, first)
+	}
+
 	later := o
 	later.Created = time.Unix(1700000000, 0)
 	if d := digest(later); d == first {

@@ -97,35 +97,88 @@ func checkNames(t *testing.T, n names) {
 func TestFunctionRefsRepository(t *testing.T) {
 	root := repoRoot(t)
 	metas := map[string]*unstructured.Unstructured{}
-	var cfgObjs []*unstructured.Unstructured
+	objects := map[string][]*unstructured.Unstructured{}
 	for _, s := range xpkg.Packages {
-		meta, objs := repoObjects(t, root, s)
-		metas[s.Name] = meta
-		if !s.IsFunction() {
-			cfgObjs = objs
-		}
+		metas[s.Name], objects[s.Name] = repoObjects(t, root, s)
 	}
-	checkNames(t, functionNames(t, metas, cfgObjs))
+	cfg := objects[configuration(t).Name]
+	checkNames(t, functionNames(t, metas, cfg))
+	checkInputs(t, objects, cfg)
 }
 
 // TestFunctionRefsPackages checks the same in the built packages.
 func TestFunctionRefsPackages(t *testing.T) {
 	b := built(t)
 	metas := map[string]*unstructured.Unstructured{}
-	var cfgObjs []*unstructured.Unstructured
+	objects := map[string][]*unstructured.Unstructured{}
 	for _, s := range xpkg.Packages {
-		for _, f := range b.Layout.Packages(s, b.Platforms) {
-			p, err := xpkg.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
+		// Every platform's package of a function carries the same stream,
+		// which TestPackagesMatchRepository checks; the first will do.
+		p, err := xpkg.ReadFile(b.Layout.Packages(s, b.Platforms)[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		metas[s.Name], objects[s.Name] = p.Meta, p.Objects
+	}
+	cfg := objects[configuration(t).Name]
+	checkNames(t, functionNames(t, metas, cfg))
+	checkInputs(t, objects, cfg)
+}
+
+// configuration returns the spec of the configuration package.
+func configuration(t *testing.T) xpkg.Spec {
+	t.Helper()
+	i := slices.IndexFunc(xpkg.Packages, func(s xpkg.Spec) bool { return !s.IsFunction() })
+	if i < 0 {
+		t.Fatal("no configuration package")
+	}
+	return xpkg.Packages[i]
+}
+
+// checkInputs fails unless the input of every pipeline step is a kind whose
+// CRD the package of the step's function carries, at a served version.
+func checkInputs(t *testing.T, objects map[string][]*unstructured.Unstructured, configObjects []*unstructured.Unstructured) {
+	t.Helper()
+	for _, o := range configObjects {
+		if o.GetKind() != "Composition" {
+			continue
+		}
+		steps, _, _ := unstructured.NestedSlice(o.Object, "spec", "pipeline")
+		for i, s := range steps {
+			step, _ := s.(map[string]any)
+			fn, _, _ := unstructured.NestedString(step, "functionRef", "name")
+			in, ok, _ := unstructured.NestedMap(step, "input")
+			if !ok {
+				continue
 			}
-			metas[s.Name] = p.Meta
-			if !s.IsFunction() {
-				cfgObjs = p.Objects
+			u := &unstructured.Unstructured{Object: in}
+			gvk := u.GroupVersionKind()
+			if !servesInput(objects[fn], gvk.Group, gvk.Version, gvk.Kind) {
+				t.Errorf("Composition %q: spec.pipeline[%d] (function %q) has input %s, but the package of %q has no CRD serving it", o.GetName(), i, fn, gvk, fn)
 			}
 		}
 	}
-	checkNames(t, functionNames(t, metas, cfgObjs))
+}
+
+func servesInput(crds []*unstructured.Unstructured, group, version, kind string) bool {
+	for _, c := range crds {
+		if c.GetKind() != "CustomResourceDefinition" {
+			continue
+		}
+		g, _, _ := unstructured.NestedString(c.Object, "spec", "group")
+		k, _, _ := unstructured.NestedString(c.Object, "spec", "names", "kind")
+		if g != group || k != kind {
+			continue
+		}
+		versions, _, _ := unstructured.NestedSlice(c.Object, "spec", "versions")
+		for _, v := range versions {
+			v, _ := v.(map[string]any)
+			if v["name"] == version && v["served"] == true {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // TestPackageMetadata checks each package's crossplane.yaml says what a
