@@ -1,0 +1,281 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/crossplane/function-sdk-go/resource"
+
+	"github.com/cloudspace-dev/cloudspace/apis/v1alpha1"
+	"github.com/cloudspace-dev/cloudspace/internal/xfn"
+)
+
+// Inputs are everything one assessment reads.
+type Inputs struct {
+	// XR is the observed composite resource.
+	XR *v1alpha1.XCloudSpace
+	// Estimate is the composer's estimate: from this reconcile's desired
+	// XR when the composer ran before, else from the observed XR.
+	Estimate *v1alpha1.CostEstimate
+	// Observed are the observed composed resources.
+	Observed xfn.Observed
+	// Records are the space's spend records.
+	Records []resource.Required
+	// Config is the function input.
+	Config *Config
+	// Now is the wall clock. It is read by the staleness judgement and
+	// nothing else, so that every other figure and message depends on the
+	// request alone.
+	Now time.Time
+}
+
+// Report is what an assessment concludes.
+type Report struct {
+	// Status is status.billing, nil when there is nothing to report.
+	Status *v1alpha1.BillingStatus
+	// Conditions to report, one of each type, in a stable order.
+	Conditions []Condition
+	// Usage of the priced quota dimensions, for the log.
+	Usage []Usage
+}
+
+// Assess compares the space's spend with its budget and estimate. It is
+// pure: the same inputs give the same report. Problems with the data are
+// conditions, never errors; an error means an input the composer should
+// have rejected cannot be read.
+func Assess(in Inputs) (*Report, error) {
+	r := &Report{}
+	currency := in.XR.Spec.Budget.Currency
+	if currency == "" {
+		currency = v1alpha1.DefaultCurrency
+	}
+	st := &v1alpha1.BillingStatus{Currency: currency}
+
+	usage, hasUsage, err := QuotaUsage(in.Observed)
+	if err != nil {
+		return nil, err
+	}
+	r.Usage = usage
+	if hasUsage && in.Estimate != nil && in.Estimate.Currency == currency {
+		cost, ok, err := UnusedCapacityCost(usage, in.Estimate)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			st.UnusedCapacityCost = Money(cost)
+		}
+	}
+
+	sel := SelectSpend(in.Records, in.XR.GetName(), currency)
+	if sel.Spend == nil {
+		r.Conditions = []Condition{
+			{Type: TypeBudget, State: Unknown, Reason: ReasonNoBillingData, Message: "No usable billing data to judge the budget by"},
+			{Type: TypeCostDrift, State: Unknown, Reason: ReasonNoBillingData, Message: "No usable billing data to compare with the estimate"},
+			{Type: TypeBillingDataMissing, State: True, Reason: sel.Reason, Message: sel.Message, Problem: sel.Reason != ReasonNoSpendRecords},
+			{Type: TypeBillingDataStale, State: Unknown, Reason: ReasonNoBillingData, Message: "No usable billing data to judge the age of"},
+			{Type: TypeCostAttribution, State: Unknown, Reason: ReasonNoBillingData, Message: "No usable billing data to attribute"},
+		}
+		if st.UnusedCapacityCost != "" {
+			r.Status = st
+		}
+		return r, nil
+	}
+	s := sel.Spend
+
+	st.Period = s.Period.Name
+	st.BilledToDate = Exact(s.Billed)
+	st.EffectiveToDate = Exact(s.Effective)
+	if !s.Through.IsZero() {
+		st.DataThrough = s.Through.Format(time.RFC3339)
+	}
+	forecast, hasForecast := Forecast(s)
+	if hasForecast {
+		st.Forecast = Money(forecast)
+	}
+
+	r.Conditions = append(r.Conditions, budgetCondition(in, st, s, forecast, hasForecast))
+	r.Conditions = append(r.Conditions, driftCondition(in, st, s, currency))
+	r.Conditions = append(r.Conditions, Condition{
+		Type: TypeBillingDataMissing, State: False, Reason: ReasonSpendRecordFound,
+		Message: fmt.Sprintf("Spend record %q reports %s", s.Record, s.Period.Name),
+	})
+	r.Conditions = append(r.Conditions, staleCondition(in, s))
+	r.Conditions = append(r.Conditions, attributionCondition(in, st, s))
+	r.Status = st
+	return r, nil
+}
+
+func budgetCondition(in Inputs, st *v1alpha1.BillingStatus, s *Spend, forecast decimal.Decimal, hasForecast bool) Condition {
+	c := Condition{Type: TypeBudget}
+	limit, err := decimal.NewFromString(in.XR.Spec.Budget.MonthlyLimit)
+	if err != nil || limit.IsNegative() {
+		c.State, c.Reason, c.Problem = Unknown, ReasonInvalidBudget, true
+		c.Message = fmt.Sprintf("The monthly limit %q is not a decimal amount", in.XR.Spec.Budget.MonthlyLimit)
+		return c
+	}
+	used, hasUsed := Percent(s.Billed, limit)
+	if hasUsed {
+		st.BudgetUsedPercent = Pct(used)
+	}
+	fpct, hasFpct := Percent(forecast, limit)
+	if hasForecast && hasFpct {
+		st.ForecastPercent = Pct(fpct)
+	}
+
+	cur := st.Currency
+	billed := fmt.Sprintf("billed %s %s", Money(s.Billed), cur)
+	if hasUsed {
+		billed += fmt.Sprintf(" (%s%%)", Pct(used))
+	}
+	fc := "no forecast yet"
+	if hasForecast {
+		fc = fmt.Sprintf("forecast %s %s", Money(forecast), cur)
+		if hasFpct {
+			fc += fmt.Sprintf(" (%s%%)", Pct(fpct))
+		}
+	}
+	through := ""
+	if !s.Through.IsZero() {
+		through = " through " + s.Through.Format(time.RFC3339)
+	}
+	budget := fmt.Sprintf("the %s %s budget of %s", Money(limit), cur, s.Period.Name)
+
+	switch JudgeBudget(s.Billed, forecast, hasForecast, limit, in.Config.AtRiskPercent) {
+	case BudgetExceeded:
+		c.State, c.Reason, c.Problem = False, ReasonBudgetExceeded, true
+		c.Message = fmt.Sprintf("Exceeded %s: %s%s; %s", budget, billed, through, fc)
+	case BudgetAtRisk:
+		c.State, c.Reason, c.Problem = False, ReasonBudgetAtRisk, true
+		c.Message = fmt.Sprintf("At risk of exceeding %s: %s reaches the %s%% at-risk threshold; %s%s", budget, fc, in.Config.AtRiskPercent, billed, through)
+	default:
+		c.State, c.Reason = True, ReasonBudgetHealthy
+		c.Message = fmt.Sprintf("Within %s: %s%s; %s", budget, billed, through, fc)
+	}
+	return c
+}
+
+func driftCondition(in Inputs, st *v1alpha1.BillingStatus, s *Spend, currency string) Condition {
+	c := Condition{Type: TypeCostDrift, State: Unknown}
+	if in.Estimate == nil || in.Estimate.Monthly == "" {
+		c.Reason, c.Message = ReasonNoEstimate, "The composer has not estimated the space's cost"
+		return c
+	}
+	monthly, err := decimal.NewFromString(in.Estimate.Monthly)
+	if err != nil || !monthly.IsPositive() {
+		c.Reason, c.Message = ReasonNoEstimate, fmt.Sprintf("The estimate %q is not a positive amount", in.Estimate.Monthly)
+		return c
+	}
+	if in.Estimate.Currency != currency {
+		c.Reason, c.Message = ReasonCurrencyMismatch, fmt.Sprintf("The estimate is in %s but the budget is in %s", in.Estimate.Currency, currency)
+		return c
+	}
+	covered := s.Covered()
+	if covered < MinDriftCoverage {
+		c.Reason = ReasonInsufficientData
+		c.Message = fmt.Sprintf("The billing data covers %s of %s; drift is judged from %s", covered, s.Period.Name, MinDriftCoverage)
+		return c
+	}
+	pct, _ := Drift(s.Billed, monthly, covered, s.Period.Length())
+	st.DriftPercent = Pct(pct)
+	expected := Prorate(monthly, covered, s.Period.Length())
+	what := fmt.Sprintf("billed %s %s against %s %s expected from the %s %s monthly estimate over %s of %s (%s%%, tolerance %s%%)",
+		Money(s.Billed), currency, Money(expected), currency, Money(monthly), currency, days(covered), s.Period.Name, Pct(pct), in.Config.DriftTolerancePercent)
+	switch JudgeDrift(pct, in.Config.DriftTolerancePercent) {
+	case DriftAbove:
+		c.State, c.Reason, c.Problem, c.Message = True, ReasonAboveEstimate, true, "Spend is above the estimate: "+what
+	case DriftBelow:
+		c.State, c.Reason, c.Problem, c.Message = True, ReasonBelowEstimate, true, "Spend is below the estimate: "+what
+	default:
+		c.State, c.Reason, c.Message = False, ReasonWithinTolerance, "Spend is within tolerance of the estimate: "+what
+	}
+	return c
+}
+
+func staleCondition(in Inputs, s *Spend) Condition {
+	c := Condition{Type: TypeBillingDataStale}
+	switch {
+	case in.Config.StalenessLimit == 0:
+		c.State, c.Reason, c.Message = False, ReasonCheckDisabled, "The staleness check is off (stalenessLimit 0)"
+	case s.Through.IsZero():
+		c.State, c.Reason, c.Message = Unknown, ReasonNoChargePeriods, fmt.Sprintf("Spend record %q holds no charge period times", s.Record)
+	case Stale(s.Through, in.Config.StalenessLimit, in.Now):
+		c.State, c.Reason, c.Problem = True, ReasonStale, true
+		c.Message = fmt.Sprintf("The billing data runs through %s, more than %s ago; check the billing ingester and the billing export", s.Through.Format(time.RFC3339), in.Config.StalenessLimit)
+	default:
+		c.State, c.Reason = False, ReasonFresh
+		c.Message = fmt.Sprintf("The billing data runs through %s, within %s", s.Through.Format(time.RFC3339), in.Config.StalenessLimit)
+	}
+	return c
+}
+
+// Stale reports whether billing data that runs through through is older
+// than limit at now. It is the only judgement that reads the clock.
+func Stale(through time.Time, limit time.Duration, now time.Time) bool {
+	return now.Sub(through) > limit
+}
+
+func attributionCondition(in Inputs, st *v1alpha1.BillingStatus, s *Spend) Condition {
+	c := Condition{Type: TypeCostAttribution}
+	orphans, ok := Orphans(s, ComposedIDs(in.Observed))
+	if !ok {
+		c.State, c.Reason, c.Message = Unknown, ReasonNoComposedIDs, "No composed resource has reported an external ID yet"
+		return c
+	}
+	if len(orphans) > 0 {
+		st.OrphanResourceIDs = orphans[:min(len(orphans), MaxOrphanIDs)]
+	}
+	unbilled := FindUnbilled(in.Observed, s, in.Config.BilledKinds, in.Config.UnbilledGracePeriod)
+
+	var msgs []string
+	if len(orphans) > 0 {
+		msgs = append(msgs, fmt.Sprintf("%d billed %s not composed by the space: %s", len(orphans), plural(len(orphans), "resource is", "resources are"), list(orphans, 5)))
+	}
+	if s.Truncated > 0 {
+		msgs = append(msgs, fmt.Sprintf("%d more billed resources are not listed in the spend record and were not judged", s.Truncated))
+	}
+	if len(unbilled) > 0 {
+		us := make([]string, len(unbilled))
+		for i, u := range unbilled {
+			us[i] = fmt.Sprintf("%s (%s)", u.Name, u.ID)
+		}
+		msgs = append(msgs, fmt.Sprintf("%d composed %s not billed %s after creation: %s", len(unbilled), plural(len(unbilled), "resource is", "resources are"), in.Config.UnbilledGracePeriod, list(us, 5)))
+	}
+	switch {
+	case len(orphans) > 0:
+		c.State, c.Reason, c.Problem = False, ReasonOrphanSpend, true
+	case len(unbilled) > 0:
+		c.State, c.Reason, c.Problem = False, ReasonUnbilledResource, true
+	default:
+		c.State, c.Reason = True, ReasonAttributed
+		msgs = append([]string{fmt.Sprintf("Every billed resource listed in %q is composed by the space", s.Record)}, msgs...)
+	}
+	c.Message = strings.Join(msgs, "; ")
+	return c
+}
+
+// list joins the first n of ss and says how many more there are.
+func list(ss []string, n int) string {
+	if len(ss) <= n {
+		return strings.Join(ss, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(ss[:n], ", "), len(ss)-n)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// days formats a duration as days and hours, for example "19d 6h".
+func days(d time.Duration) string {
+	h := int64(d / time.Hour)
+	if h%24 == 0 {
+		return fmt.Sprintf("%dd", h/24)
+	}
+	return fmt.Sprintf("%dd %dh", h/24, h%24)
+}

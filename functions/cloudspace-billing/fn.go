@@ -1,0 +1,193 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/crossplane/function-sdk-go/errors"
+	"github.com/crossplane/function-sdk-go/logging"
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/crossplane/function-sdk-go/request"
+	"github.com/crossplane/function-sdk-go/response"
+
+	billingv1alpha1 "github.com/cloudspace-dev/cloudspace/apis/billing/v1alpha1"
+	fnv1alpha1 "github.com/cloudspace-dev/cloudspace/apis/fn/v1alpha1"
+	"github.com/cloudspace-dev/cloudspace/apis/v1alpha1"
+	"github.com/cloudspace-dev/cloudspace/internal/xfn"
+)
+
+// Function is the CloudSpace billing reconciler.
+type Function struct {
+	fnv1.UnimplementedFunctionRunnerServiceServer
+
+	log logging.Logger
+
+	// clock is read only to judge whether billing data is stale.
+	clock func() time.Time
+}
+
+// NewFunction returns the function with the wall clock.
+func NewFunction(log logging.Logger) *Function {
+	return &Function{log: log, clock: time.Now}
+}
+
+// RunFunction reports a CloudSpace's spend against its budget and
+// estimate. It writes status.billing and conditions on the XR and claim,
+// and passes the desired composed resources of earlier steps through
+// untouched.
+func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
+	rsp := response.To(req, mustDuration(fnv1alpha1.DefaultBillingTTL))
+
+	in := &fnv1alpha1.Billing{}
+	if err := xfn.DecodeInput(req, in); err != nil {
+		response.Fatal(rsp, err)
+		return rsp, nil
+	}
+	cfg, errs := NewConfig(in)
+	if len(errs) > 0 {
+		response.Fatal(rsp, errors.Errorf("invalid function input: %s", errs.ToAggregate()))
+		return rsp, nil
+	}
+	rsp.Meta.Ttl = durationpb.New(cfg.TTL)
+
+	xr := &v1alpha1.XCloudSpace{}
+	if err := xfn.DecodeComposite(req, xr); err != nil {
+		response.Fatal(rsp, err)
+		return rsp, nil
+	}
+	log := f.log.WithValues("xr-name", xr.GetName())
+
+	// Spend records are asked for on every call, so the requirements are
+	// stable and Crossplane stops iterating once it has sent them.
+	xfn.Require(rsp, RequirementSpend, xfn.Selector{
+		APIVersion: billingv1alpha1.RecordAPIVersion,
+		Kind:       billingv1alpha1.RecordKind,
+		Labels:     map[string]string{billingv1alpha1.LabelSpace: xr.GetName(), billingv1alpha1.LabelRecord: billingv1alpha1.RecordSpend},
+	})
+	records, sent, err := xfn.RequiredResources(req, RequirementSpend)
+	if err != nil {
+		response.Fatal(rsp, err)
+		return rsp, nil
+	}
+	if !sent {
+		log.Debug("Asked for spend records")
+		return rsp, nil
+	}
+
+	observed, err := request.GetObservedComposedResources(req)
+	if err != nil {
+		response.Fatal(rsp, errors.Wrap(err, "cannot get observed composed resources"))
+		return rsp, nil
+	}
+	est, err := desiredEstimate(req)
+	if err != nil {
+		response.Fatal(rsp, err)
+		return rsp, nil
+	}
+	if est == nil {
+		est = xr.Status.Estimate
+	}
+
+	r, err := Assess(Inputs{XR: xr, Estimate: est, Observed: xfn.Observed(observed), Records: records, Config: cfg, Now: f.clock()})
+	if err != nil {
+		response.Fatal(rsp, err)
+		return rsp, nil
+	}
+	if r.Status != nil {
+		if err := SetBillingStatus(rsp, r.Status); err != nil {
+			response.Fatal(rsp, err)
+			return rsp, nil
+		}
+	}
+	oxr, err := request.GetObservedCompositeResource(req)
+	if err != nil {
+		response.Fatal(rsp, errors.Wrap(err, "cannot get observed composite resource"))
+		return rsp, nil
+	}
+	SetConditions(rsp, oxr, r.Conditions)
+
+	kv := []any{"spend-records", len(records), "usage-dimensions", len(r.Usage)}
+	if r.Status != nil {
+		kv = append(kv, "period", r.Status.Period, "billed", r.Status.BilledToDate, "forecast", r.Status.Forecast)
+	}
+	for _, c := range r.Conditions {
+		kv = append(kv, c.Type, c.Reason)
+	}
+	log.Debug("Assessed spend", kv...)
+	return rsp, nil
+}
+
+// desiredEstimate returns the estimate an earlier step of this reconcile
+// wrote into the desired XR's status, or nil.
+func desiredEstimate(req *fnv1.RunFunctionRequest) (*v1alpha1.CostEstimate, error) {
+	v := req.GetDesired().GetComposite().GetResource().GetFields()["status"].GetStructValue().GetFields()["estimate"]
+	if v == nil {
+		return nil, nil
+	}
+	b, err := v.MarshalJSON()
+	if err != nil {
+		return nil, errors.Wrap(err, "cannot marshal the desired status.estimate")
+	}
+	est := &v1alpha1.CostEstimate{}
+	if err := json.Unmarshal(b, est); err != nil {
+		return nil, errors.Wrap(err, "cannot decode the desired status.estimate")
+	}
+	return est, nil
+}
+
+// SetBillingStatus writes st to status.billing of the desired XR. It edits
+// the desired XR in place, so that what earlier steps desired (its other
+// status fields, its readiness, its connection details) is kept.
+func SetBillingStatus(rsp *fnv1.RunFunctionResponse, st *v1alpha1.BillingStatus) error {
+	b, err := json.Marshal(st)
+	if err != nil {
+		return errors.Wrap(err, "cannot marshal status.billing")
+	}
+	billing := &structpb.Struct{}
+	if err := billing.UnmarshalJSON(b); err != nil {
+		return errors.Wrap(err, "cannot convert status.billing")
+	}
+	// rsp.Desired is the request's desired state (response.To shares it):
+	// copy the state and the XR before editing, leaving the request as sent.
+	d := &fnv1.State{}
+	if rsp.GetDesired() != nil {
+		d.Resources = rsp.GetDesired().GetResources()
+		if c := rsp.GetDesired().GetComposite(); c != nil {
+			d.Composite = proto.CloneOf(c)
+		}
+	}
+	if d.Composite == nil {
+		d.Composite = &fnv1.Resource{}
+	}
+	rsp.Desired = d
+	xr := d.Composite
+	if xr.Resource == nil {
+		xr.Resource = &structpb.Struct{}
+	}
+	if xr.Resource.Fields == nil {
+		xr.Resource.Fields = map[string]*structpb.Value{}
+	}
+	status := xr.Resource.Fields["status"].GetStructValue()
+	if status == nil {
+		status = &structpb.Struct{}
+		xr.Resource.Fields["status"] = structpb.NewStructValue(status)
+	}
+	if status.Fields == nil {
+		status.Fields = map[string]*structpb.Value{}
+	}
+	status.Fields["billing"] = structpb.NewStructValue(billing)
+	return nil
+}
+
+func mustDuration(s string) time.Duration {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		panic(err) // A constant of this program.
+	}
+	return d
+}

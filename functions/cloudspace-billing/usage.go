@@ -1,0 +1,134 @@
+package main
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/shopspring/decimal"
+	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/crossplane/function-sdk-go/resource/composed"
+
+	"github.com/cloudspace-dev/cloudspace/apis/v1alpha1"
+	"github.com/cloudspace-dev/cloudspace/internal/xfn"
+)
+
+// Dimension is a quota dimension that the composer's estimate prices: its
+// name is both the estimate item's name and the status.quota field, and
+// Key the ResourceQuota resource name that bounds it.
+type Dimension struct {
+	Name string
+	Key  string
+}
+
+// PricedDimensions are the requested capacity dimensions whose unused part
+// has a cost. Pods and load balancers are counted, not priced per unit of
+// capacity.
+func PricedDimensions() []Dimension {
+	return []Dimension{
+		{Name: "cpu", Key: "requests.cpu"},
+		{Name: "memory", Key: "requests.memory"},
+		{Name: "storage", Key: "requests.storage"},
+		{Name: "gpu", Key: "requests.nvidia.com/gpu"},
+	}
+}
+
+// Usage is how much of one quota dimension the tenant namespace uses.
+type Usage struct {
+	Dimension  string
+	Used, Hard decimal.Decimal
+}
+
+// QuotaUsage reads the used and hard amounts of the priced dimensions from
+// the observed ResourceQuota of the tenant namespace. ok is false when no
+// ResourceQuota has been observed or it reports no status yet.
+func QuotaUsage(observed xfn.Observed) (usage []Usage, ok bool, err error) {
+	q := findQuota(observed)
+	if q == nil {
+		return nil, false, nil
+	}
+	status, _ := q.Object["status"].(map[string]any)
+	hard, _ := status["hard"].(map[string]any)
+	used, _ := status["used"].(map[string]any)
+	if len(hard) == 0 {
+		return nil, false, nil
+	}
+	for _, d := range PricedDimensions() {
+		h, ok := hard[d.Key]
+		if !ok {
+			continue
+		}
+		hq, err := quantityDecimal(h)
+		if err != nil {
+			return nil, false, fmt.Errorf("cannot parse status.hard[%q] of ResourceQuota %q: %w", d.Key, q.GetName(), err)
+		}
+		uq := decimal.Zero
+		if u, ok := used[d.Key]; ok {
+			if uq, err = quantityDecimal(u); err != nil {
+				return nil, false, fmt.Errorf("cannot parse status.used[%q] of ResourceQuota %q: %w", d.Key, q.GetName(), err)
+			}
+		}
+		usage = append(usage, Usage{Dimension: d.Name, Used: uq, Hard: hq})
+	}
+	return usage, true, nil
+}
+
+// findQuota returns the observed ResourceQuota with the smallest resource
+// name, or nil.
+func findQuota(observed xfn.Observed) *composed.Unstructured {
+	for _, name := range slices.Sorted(maps.Keys(observed)) {
+		r := observed[name].Resource
+		if r == nil {
+			continue
+		}
+		if gvk := r.GetObjectKind().GroupVersionKind(); gvk.Group == "" && gvk.Kind == "ResourceQuota" {
+			return r
+		}
+	}
+	return nil
+}
+
+func quantityDecimal(v any) (decimal.Decimal, error) {
+	s, ok := v.(string)
+	if !ok {
+		return decimal.Zero, fmt.Errorf("%v is not a quantity", v)
+	}
+	q, err := resource.ParseQuantity(s)
+	if err != nil {
+		return decimal.Zero, fmt.Errorf("%q is not a quantity: %w", s, err)
+	}
+	return decimal.NewFromString(q.AsDec().String())
+}
+
+// UnusedCapacityCost is the monthly cost of the requested but unused
+// capacity: for each priced dimension, the estimate item's monthly cost
+// times the unused share of the hard limit. Over-use counts as no unused
+// capacity. ok is false when the estimate prices none of the dimensions
+// used.
+func UnusedCapacityCost(usage []Usage, est *v1alpha1.CostEstimate) (cost decimal.Decimal, ok bool, err error) {
+	if est == nil {
+		return decimal.Zero, false, nil
+	}
+	prices := map[string]decimal.Decimal{}
+	for _, it := range est.Items {
+		p, err := decimal.NewFromString(it.Monthly)
+		if err != nil {
+			return decimal.Zero, false, fmt.Errorf("cannot parse status.estimate item %q monthly cost %q: %w", it.Name, it.Monthly, err)
+		}
+		prices[it.Name] = p
+	}
+	for _, u := range usage {
+		p, priced := prices[u.Dimension]
+		if !priced || !u.Hard.IsPositive() {
+			continue
+		}
+		ok = true
+		unused := u.Hard.Sub(u.Used)
+		if !unused.IsPositive() {
+			continue
+		}
+		cost = cost.Add(p.Mul(unused).DivRound(u.Hard, divisionDigits))
+	}
+	return cost, ok, nil
+}
