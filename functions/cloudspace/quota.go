@@ -333,12 +333,13 @@ func (pol *Policy) AdmitTeam(tq *TeamQuota, self *Candidate, spaces []*Candidate
 		after.add(c.Held, tq.budgetOf(c, c.HeldBudget))
 	}
 	var prior Usage // What the spaces decided so far count for.
+	costs := costCache{}
 	for _, c := range all {
-		after.Amounts = after.Amounts.Sub(c.Held)
+		after.Amounts.SubFrom(c.Held)
 		after.Budget = after.Budget.Sub(tq.budgetOf(c, c.HeldBudget))
 
 		others := Usage{Amounts: prior.Amounts.Add(after.Amounts), Budget: prior.Budget.Add(after.Budget)}
-		problems := pol.checkSpace(tq, c, others)
+		problems := pol.checkSpace(tq, c, others, costs)
 		if c == self {
 			others.Spaces = prior.Spaces + countAfter(all, self)
 			return TeamDecision{Others: others, Problems: problems}
@@ -358,7 +359,7 @@ func (pol *Policy) AdmitTeam(tq *TeamQuota, self *Candidate, spaces []*Candidate
 
 // checkSpace returns the ways c does not fit the team, given what the
 // team's other spaces use as c counts them.
-func (pol *Policy) checkSpace(tq *TeamQuota, c *Candidate, others Usage) []Problem {
+func (pol *Policy) checkSpace(tq *TeamQuota, c *Candidate, others Usage, costs costCache) []Problem {
 	if c.Invalid != "" {
 		return []Problem{{ReasonTierLimitExceeded, c.Invalid}}
 	}
@@ -367,13 +368,46 @@ func (pol *Policy) checkSpace(tq *TeamQuota, c *Candidate, others Usage) []Probl
 	}
 	var problems []Problem
 	problems = append(problems, pol.CheckTier(c)...)
-	_, bp := pol.CheckBudget(c)
-	problems = append(problems, bp...)
+	problems = append(problems, pol.checkCost(c, costs)...)
 	problems = append(problems, tq.CheckNamespace(c)...)
 	if len(problems) > 0 {
 		return problems
 	}
 	return tq.checkFit(c, others)
+}
+
+// costKey is what a space's estimate depends on.
+type costKey struct {
+	cpu, memory, storage, gpu string
+	azs                       int
+	public                    bool
+}
+
+// costCache holds the monthly estimate of each request shape: the spaces
+// of a team tend to share a few shapes, and pricing each of a thousand
+// spaces afresh would dominate admission.
+type costCache map[costKey]decimal.Decimal
+
+// checkCost is CheckBudget through the cache, for the team's other spaces.
+func (pol *Policy) checkCost(c *Candidate, costs costCache) []Problem {
+	if pol.Prices == nil {
+		return nil
+	}
+	r := c.Request
+	k := costKey{
+		r.Amounts[quantity.CPU].String(), r.Amounts[quantity.Memory].String(),
+		r.Amounts[quantity.Storage].String(), r.Amounts[quantity.GPU].String(), r.AvailabilityZones, r.Public,
+	}
+	monthly, ok := costs[k]
+	if !ok {
+		monthly = pol.Prices.Estimate(r).Monthly
+		costs[k] = monthly
+	}
+	if r.Currency == pol.Prices.Currency && !monthly.GreaterThan(r.Budget) {
+		return nil
+	}
+	_, problems := pol.CheckBudget(c) // Rare: it words the problem.
+	return problems
 }
 
 // budgetOf is amount, a budget of c, when it counts towards the team's

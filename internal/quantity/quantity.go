@@ -143,18 +143,28 @@ func IsWhole(q resource.Quantity) bool {
 // Decimal returns q as an exact decimal: cores for cpu, bytes for memory
 // and storage, a count otherwise.
 func Decimal(q resource.Quantity) decimal.Decimal {
-	d, err := decimal.NewFromString(q.AsDec().String())
-	if err != nil {
-		// inf.Dec always formats as a plain decimal number.
-		panic(fmt.Sprintf("cannot convert quantity %q to a decimal: %v", q.String(), err))
+	if v, ok := q.AsInt64(); ok {
+		return decimal.NewFromInt(v)
 	}
-	return d
+	d := q.AsDec()
+	return decimal.NewFromBigInt(d.UnscaledBig(), -int32(d.Scale()))
 }
 
-var gib = decimal.New(1<<30, 0)
+// fiveTo30 is 5^30: x / 2^30 = x * 5^30 / 10^30.
+var fiveTo30 = decimal.RequireFromString("931322574615478515625")
 
-// GiB returns a byte quantity in GiB, exactly: 2^30 divides a power of ten,
-// so the quotient of a whole number of bytes always terminates.
+// GiB returns a byte quantity in GiB, exactly: x / 2^30 is x * 5^30 / 10^30,
+// a terminating decimal.
 func GiB(q resource.Quantity) decimal.Decimal {
-	return Decimal(q).DivRound(gib, 40)
+	return Decimal(q).Mul(fiveTo30).Shift(-30)
+}
+
+// SubFrom subtracts b from a in place.
+func (a *Amounts) SubFrom(b Amounts) {
+	for d := range NumDimensions {
+		if b[d].IsZero() {
+			continue
+		}
+		a[d].Sub(b[d])
+	}
 }

@@ -129,8 +129,12 @@ func TestArithmetic(t *testing.T) {
 			if diff := cmp.Diff(tc.sum, strs(acc)); diff != "" {
 				t.Errorf("%s\nAddTo(...): -want +got:\n%s", tc.reason, diff)
 			}
+			acc.SubFrom(b)
+			if diff := cmp.Diff(0, acc[CPU].Cmp(a[CPU])+acc[Memory].Cmp(a[Memory])+acc[GPU].Cmp(a[GPU])); diff != "" {
+				t.Errorf("%s\nSubFrom(...): a + b - b differs from a: %v, want %v", tc.reason, strs(acc), strs(a))
+			}
 			if diff := cmp.Diff(before, strs(a)); diff != "" {
-				t.Errorf("%s\nAdd, Sub and AddTo changed their operand: -want +got:\n%s", tc.reason, diff)
+				t.Errorf("%s\nAdd, Sub, AddTo and SubFrom changed their operand: -want +got:\n%s", tc.reason, diff)
 			}
 		})
 	}
