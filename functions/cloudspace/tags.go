@@ -153,12 +153,15 @@ func ResolveTags(s *Space) (map[string]string, field.ErrorList) {
 		if !ok {
 			continue
 		}
+		// Name the field the value came from.
 		vp := pp.Child("required").Index(i)
-		if _, fromClaim := s.Spec.Tags[rt.Key]; fromClaim {
+		if _, override := s.Spec.Tags[rt.Key]; override {
 			vp = ct.Key(rt.Key)
+		} else if rt.FromClaim != "" {
+			vp = field.NewPath(rt.FromClaim)
 		}
 		if len(rt.AllowedValues) > 0 && !slices.Contains(rt.AllowedValues, v) {
-			errs = append(errs, field.NotSupported(vp, v, rt.AllowedValues))
+			errs = append(errs, field.Invalid(vp, v, fmt.Sprintf("must be one of %q, the allowed values of the tag policy's tag %q", rt.AllowedValues, rt.Key)))
 		}
 		if rt.Pattern != "" {
 			re, err := compilePattern(rt.Pattern)
@@ -166,7 +169,7 @@ func ResolveTags(s *Space) (map[string]string, field.ErrorList) {
 			case err != nil:
 				errs = append(errs, field.Invalid(pp.Child("required").Index(i).Child("pattern"), rt.Pattern, "must be a valid regular expression: "+err.Error()))
 			case !re.MatchString(v):
-				errs = append(errs, field.Invalid(vp, v, fmt.Sprintf("tag %q must match the pattern %s", rt.Key, rt.Pattern)))
+				errs = append(errs, field.Invalid(vp, v, fmt.Sprintf("must match the pattern %s of the tag policy's tag %q", rt.Pattern, rt.Key)))
 			}
 		}
 	}

@@ -86,8 +86,8 @@ func TestResolveTags(t *testing.T) {
 				in.TagPolicy = &p
 			}),
 			want: want{errs: []string{
-				"Unsupported value: tagPolicy.required[1]",
-				"Invalid value: tagPolicy.required[2]",
+				"Invalid value: spec.environment",
+				"Invalid value: spec.costCenter",
 			}},
 		},
 		"MissingTeamData": {
