@@ -77,8 +77,14 @@ type Builder struct {
 }
 
 // BuildAll builds every package: each function's binaries and runtime images
-// for every platform, then its packages, then the configuration.
+// for every platform, then its packages, then the configuration. It checks
+// every package's files exist before it compiles anything.
 func (b Builder) BuildAll(ctx context.Context, specs []Spec) error {
+	for _, s := range specs {
+		if _, err := s.Sources(b.Root); err != nil {
+			return err
+		}
+	}
 	for _, s := range specs {
 		if !s.IsFunction() {
 			if err := b.BuildConfiguration(ctx, s); err != nil {
