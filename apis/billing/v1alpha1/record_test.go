@@ -1,0 +1,141 @@
+package v1alpha1
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestRecordName(t *testing.T) {
+	long := strings.Repeat("a", 300)
+	type want struct {
+		name  string
+		valid bool
+	}
+	cases := map[string]struct {
+		reason string
+		r      SpendRecord
+		want   want
+	}{
+		"Space": {
+			reason: "A space record is named spend-<space>-<period>.",
+			r:      SpendRecord{Space: "team-a", Period: "2026-11"},
+			want:   want{name: "spend-team-a-2026-11", valid: true},
+		},
+		"Unattributed": {
+			reason: "An unattributed record is named after its account.",
+			r:      SpendRecord{Account: "222222222222", Period: "2026-11"},
+			want:   want{name: "unattributed-222222222222-2026-11", valid: true},
+		},
+		"UnattributedNoAccount": {
+			reason: "An unattributed record without account uses none.",
+			r:      SpendRecord{Period: "2026-11"},
+			want:   want{name: "unattributed-none-2026-11", valid: true},
+		},
+		"InvalidAccount": {
+			reason: "An account that is not a DNS label is sanitised and suffixed with a digest.",
+			r:      SpendRecord{Account: "Acct/42", Period: "2026-11"},
+			want:   want{name: "unattributed-acct-42-" + shortDigest("Acct/42") + "-2026-11", valid: true},
+		},
+		"TooLong": {
+			reason: "A name longer than 253 characters is truncated and suffixed with a digest.",
+			r:      SpendRecord{Account: long, Period: "2026-11"},
+			want:   want{name: "unattributed-" + long[:253-len("unattributed-")-len(shortDigest(long))-len("-2026-11")-1] + "-" + shortDigest(long) + "-2026-11", valid: true},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			got := tc.r.Name()
+			if diff := cmp.Diff(tc.want.name, got); diff != "" {
+				t.Errorf("\n%s\nName(): -want, +got:\n%s", tc.reason, diff)
+			}
+			if diff := cmp.Diff(tc.want.valid, isDNSSubdomain(got)); diff != "" {
+				t.Errorf("\n%s\nisDNSSubdomain(Name()): -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+func shortDigest(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])[:10]
+}
+
+func TestLabels(t *testing.T) {
+	cases := map[string]struct {
+		reason string
+		r      SpendRecord
+		want   map[string]string
+	}{
+		"Space": {
+			reason: "A space record carries space, period and record labels.",
+			r:      SpendRecord{Space: "team-a", Period: "2026-11"},
+			want:   map[string]string{LabelSpace: "team-a", LabelPeriod: "2026-11", LabelRecord: RecordSpend},
+		},
+		"Unattributed": {
+			reason: "An unattributed record carries the account when it is a valid label value.",
+			r:      SpendRecord{Account: "222222222222", Period: "2026-11"},
+			want:   map[string]string{LabelAccount: "222222222222", LabelPeriod: "2026-11", LabelRecord: RecordUnattributed},
+		},
+		"UnattributedInvalidAccount": {
+			reason: "An account that is no label value is left out of the labels.",
+			r:      SpendRecord{Account: "a/b", Period: "2026-11"},
+			want:   map[string]string{LabelPeriod: "2026-11", LabelRecord: RecordUnattributed},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, tc.r.Labels()); diff != "" {
+				t.Errorf("\n%s\nLabels(): -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+func TestIsSpaceName(t *testing.T) {
+	cases := map[string]struct {
+		reason string
+		s      string
+		want   bool
+	}{
+		"Valid":      {reason: "A lower case DNS label is a space name.", s: "team-a", want: true},
+		"Dots":       {reason: "Dots are allowed in both.", s: "team.a", want: true},
+		"Upper":      {reason: "An XR name is lower case.", s: "Team-A", want: false},
+		"Underscore": {reason: "An XR name has no underscore.", s: "team_a", want: false},
+		"Empty":      {reason: "Empty is no name.", s: "", want: false},
+		"TooLong":    {reason: "A label value has at most 63 characters.", s: strings.Repeat("a", 64), want: false},
+		"Dash":       {reason: "A name must start with an alphanumeric.", s: "-a", want: false},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, IsSpaceName(tc.s)); diff != "" {
+				t.Errorf("\n%s\nIsSpaceName(%q): -want, +got:\n%s", tc.reason, tc.s, diff)
+			}
+		})
+	}
+}
+
+func TestDataRoundTrip(t *testing.T) {
+	r := SpendRecord{
+		Space: "team-a", Period: "2026-11", Currency: "USD", BilledCost: "1.5", EffectiveCost: "1", ListCost: "2", Rows: 3,
+		CostByService: []ServiceCost{{Service: "EC2", BilledCost: "1.5", EffectiveCost: "1"}},
+		Sources:       []Source{{URI: "s3://b/k", Format: "focus", SHA256: "ab"}},
+	}
+	d, err := r.Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d["billedCost"] != "1.5" {
+		t.Errorf("Data(): want billedCost 1.5 as a JSON string, got %#v", d["billedCost"])
+	}
+	got, err := FromData(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(&r, got); diff != "" {
+		t.Errorf("FromData(Data()): -want, +got:\n%s", diff)
+	}
+}

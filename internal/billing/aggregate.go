@@ -1,0 +1,335 @@
+package billing
+
+import (
+	"bytes"
+	"fmt"
+	"hash/maphash"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/cloudspace-dev/cloudspace/apis/billing/v1alpha1"
+)
+
+// DefaultMaxResourceIDs is how many resource IDs a record lists by default.
+const DefaultMaxResourceIDs = 100
+
+// costPair is a billed and an effective sum.
+type costPair struct {
+	billed, effective Sum
+}
+
+// group is the running aggregate of one space (or one account's unattributed
+// spend) in one period.
+type group struct {
+	space, account string
+	period         period
+
+	currency  string
+	currency2 string // a second currency seen, which is an error
+
+	billed, effective, list, contracted Sum
+	hasContracted                       bool
+	rows                                int64
+
+	services map[string]*costPair
+	lastSvc  []byte
+	lastSvcP *costPair
+
+	days     map[int32]*costPair
+	lastDay  int32
+	lastDayP *costPair
+
+	seen    map[uint64]struct{}
+	ids     []string // sorted, the smallest maxIDs distinct IDs
+	first   int64
+	last    int64
+	hasTime bool
+
+	sources map[int]struct{}
+}
+
+func newGroup(space, account string, p period) *group {
+	return &group{
+		space: space, account: account, period: p,
+		services: map[string]*costPair{},
+		days:     map[int32]*costPair{},
+		seen:     map[uint64]struct{}{},
+		sources:  map[int]struct{}{},
+	}
+}
+
+// aggregate is a set of groups. Each ingest worker fills its own; they are
+// merged at the end, so the result does not depend on how rows were split.
+type aggregate struct {
+	seed   maphash.Seed
+	maxIDs int
+
+	spaces     map[string][]*group
+	unassigned map[string][]*group
+}
+
+func newAggregate(seed maphash.Seed, maxIDs int) *aggregate {
+	return &aggregate{seed: seed, maxIDs: maxIDs, spaces: map[string][]*group{}, unassigned: map[string][]*group{}}
+}
+
+// get returns the group of a space (or, with space nil, of an account's
+// unattributed spend) and period, creating it.
+func (a *aggregate) get(space, account []byte, p period) *group {
+	tbl, key := a.spaces, space
+	if space == nil {
+		tbl, key = a.unassigned, account
+	}
+	gs := tbl[string(key)]
+	for _, g := range gs {
+		if g.period == p {
+			return g
+		}
+	}
+	var g *group
+	if space == nil {
+		g = newGroup("", string(account), p)
+	} else {
+		g = newGroup(string(space), "", p)
+	}
+	tbl[string(key)] = append(gs, g)
+	return g
+}
+
+func (g *group) addService(svc []byte, billed, effective Amount) {
+	p := g.lastSvcP
+	if p == nil || !bytes.Equal(svc, g.lastSvc) {
+		p = g.services[string(svc)]
+		if p == nil {
+			p = &costPair{}
+			g.services[string(svc)] = p
+		}
+		g.lastSvc = append(g.lastSvc[:0], svc...)
+		g.lastSvcP = p
+	}
+	p.billed.Add(billed)
+	p.effective.Add(effective)
+}
+
+func (g *group) addDay(day int32, billed, effective Amount) {
+	p := g.lastDayP
+	if p == nil || day != g.lastDay {
+		p = g.days[day]
+		if p == nil {
+			p = &costPair{}
+			g.days[day] = p
+		}
+		g.lastDay = day
+		g.lastDayP = p
+	}
+	p.billed.Add(billed)
+	p.effective.Add(effective)
+}
+
+func (g *group) addResource(seed maphash.Seed, maxIDs int, id []byte) {
+	h := maphash.Bytes(seed, id)
+	if _, ok := g.seen[h]; ok {
+		return
+	}
+	g.seen[h] = struct{}{}
+	g.keepID(maxIDs, string(id))
+}
+
+func (g *group) keepID(maxIDs int, id string) {
+	if maxIDs <= 0 {
+		return
+	}
+	if len(g.ids) == maxIDs && id >= g.ids[len(g.ids)-1] {
+		return
+	}
+	i, found := slices.BinarySearch(g.ids, id)
+	if found {
+		return
+	}
+	g.ids = slices.Insert(g.ids, i, id)
+	if len(g.ids) > maxIDs {
+		g.ids = g.ids[:maxIDs]
+	}
+}
+
+func (g *group) addTime(start, end int64) {
+	if !g.hasTime {
+		g.first, g.last, g.hasTime = start, end, true
+		return
+	}
+	g.first = min(g.first, start)
+	g.last = max(g.last, end)
+}
+
+func (g *group) setCurrency(c []byte) {
+	switch {
+	case g.currency == "":
+		g.currency = string(c)
+	case g.currency != string(c) && g.currency2 == "":
+		g.currency2 = string(c)
+	}
+}
+
+func (g *group) merge(o *group, maxIDs int) {
+	if o.currency != "" {
+		g.setCurrency([]byte(o.currency))
+	}
+	if o.currency2 != "" {
+		g.setCurrency([]byte(o.currency2))
+	}
+	g.billed.Merge(&o.billed)
+	g.effective.Merge(&o.effective)
+	g.list.Merge(&o.list)
+	g.contracted.Merge(&o.contracted)
+	g.hasContracted = g.hasContracted || o.hasContracted
+	g.rows += o.rows
+	for k, v := range o.services {
+		p := g.services[k]
+		if p == nil {
+			g.services[k] = v
+			continue
+		}
+		p.billed.Merge(&v.billed)
+		p.effective.Merge(&v.effective)
+	}
+	g.lastSvcP = nil
+	for k, v := range o.days {
+		p := g.days[k]
+		if p == nil {
+			g.days[k] = v
+			continue
+		}
+		p.billed.Merge(&v.billed)
+		p.effective.Merge(&v.effective)
+	}
+	g.lastDayP = nil
+	for h := range o.seen {
+		g.seen[h] = struct{}{}
+	}
+	for _, id := range o.ids {
+		g.keepID(maxIDs, id)
+	}
+	if o.hasTime {
+		g.addTime(o.first, o.last)
+	}
+	for s := range o.sources {
+		g.sources[s] = struct{}{}
+	}
+}
+
+// merge adds another aggregate into a.
+func (a *aggregate) merge(o *aggregate) {
+	mergeTable(a.spaces, o.spaces, a.maxIDs)
+	mergeTable(a.unassigned, o.unassigned, a.maxIDs)
+}
+
+func mergeTable(dst, src map[string][]*group, maxIDs int) {
+	for k, gs := range src {
+	next:
+		for _, g := range gs {
+			for _, d := range dst[k] {
+				if d.period == g.period {
+					d.merge(g, maxIDs)
+					continue next
+				}
+			}
+			dst[k] = append(dst[k], g)
+		}
+	}
+}
+
+// groups returns every group, sorted: spaces by name then period, then
+// unattributed accounts by account then period.
+func (a *aggregate) groups() []*group {
+	var out []*group
+	for _, tbl := range []map[string][]*group{a.spaces, a.unassigned} {
+		for _, k := range slices.Sorted(maps.Keys(tbl)) {
+			gs := slices.Clone(tbl[k])
+			slices.SortFunc(gs, func(x, y *group) int { return int(x.period) - int(y.period) })
+			out = append(out, gs...)
+		}
+	}
+	return out
+}
+
+// check returns an error for every group that mixes currencies.
+func (a *aggregate) check() error {
+	var msgs []string
+	for _, g := range a.groups() {
+		if g.currency2 == "" {
+			continue
+		}
+		who := fmt.Sprintf("space %q", g.space)
+		if g.space == "" {
+			who = fmt.Sprintf("unattributed account %q", g.account)
+		}
+		a, b := g.currency, g.currency2
+		if b < a {
+			a, b = b, a
+		}
+		msgs = append(msgs, fmt.Sprintf("%s period %s mixes currencies %q and %q", who, g.period, a, b))
+	}
+	if len(msgs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("cannot aggregate spend: %s", strings.Join(msgs, "; "))
+}
+
+// records returns the spend records, sorted as groups are.
+func (a *aggregate) records(sources []v1alpha1.Source) []v1alpha1.SpendRecord {
+	gs := a.groups()
+	out := make([]v1alpha1.SpendRecord, 0, len(gs))
+	for _, g := range gs {
+		r := v1alpha1.SpendRecord{
+			Space:         g.space,
+			Account:       g.account,
+			Period:        g.period.String(),
+			Currency:      g.currency,
+			BilledCost:    g.billed.String(),
+			EffectiveCost: g.effective.String(),
+			ListCost:      g.list.String(),
+			Rows:          g.rows,
+			ResourceIDs:   slices.Clone(g.ids),
+			ResourceCount: int64(len(g.seen)),
+		}
+		if g.hasContracted {
+			r.ContractedCost = g.contracted.String()
+		}
+		r.ResourceIDsTruncated = r.ResourceCount - int64(len(r.ResourceIDs))
+		for _, s := range slices.Sorted(maps.Keys(g.services)) {
+			p := g.services[s]
+			r.CostByService = append(r.CostByService, v1alpha1.ServiceCost{Service: s, BilledCost: p.billed.String(), EffectiveCost: p.effective.String()})
+		}
+		for _, d := range slices.Sorted(maps.Keys(g.days)) {
+			p := g.days[d]
+			r.CostByDay = append(r.CostByDay, v1alpha1.DayCost{Day: dayString(d), BilledCost: p.billed.String(), EffectiveCost: p.effective.String()})
+		}
+		if g.hasTime {
+			r.FirstChargePeriodStart = rfc3339(g.first)
+			r.LastChargePeriodEnd = rfc3339(g.last)
+		}
+		for _, i := range slices.Sorted(maps.Keys(g.sources)) {
+			if i < len(sources) {
+				r.Sources = append(r.Sources, sources[i])
+			}
+		}
+		slices.SortStableFunc(r.Sources, func(x, y v1alpha1.Source) int { return strings.Compare(x.URI, y.URI) })
+		out = append(out, r)
+	}
+	return out
+}
+
+// Total returns the sum of the billed cost of records, per currency.
+func Total(rs []v1alpha1.SpendRecord) map[string]decimal.Decimal {
+	out := map[string]decimal.Decimal{}
+	for _, r := range rs {
+		d, err := decimal.NewFromString(r.BilledCost)
+		if err != nil {
+			continue
+		}
+		out[r.Currency] = out[r.Currency].Add(d)
+	}
+	return out
+}

@@ -1,0 +1,381 @@
+package billing
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+)
+
+// The CSV reader streams: one goroutine reads blocks of blockSize bytes,
+// cuts each at the last record boundary (a newline outside quotes, found
+// with SIMD byte counts rather than a byte loop) and hands it to a worker
+// per core, which splits records into cells and aggregates them into its
+// own aggregate. At most maxBlocks blocks exist at once, so memory is
+// bounded whatever the size of the file.
+const maxRecordBytes = 64 << 20
+
+// blockSize is a variable so that tests can exercise record boundaries.
+var blockSize = 4 << 20
+
+var (
+	errUnterminated = errors.New("quoted cell is not terminated")
+	errAfterQuote   = errors.New("unexpected character after closing quote")
+	errRecordLong   = fmt.Errorf("record longer than %d bytes", maxRecordBytes)
+)
+
+// span is one cell of a record.
+type span struct {
+	start, end int
+	esc        bool // quoted with doubled quotes inside
+}
+
+type chunk struct {
+	buf  []byte // the whole block, returned to the pool
+	data []byte
+	line int64 // line of the first record
+}
+
+// csvFile is the state of one CSV file being read.
+type csvFile struct {
+	uri       string
+	m         *mapping
+	maxErrors int64
+	bad       atomic.Int64
+	cancel    context.CancelFunc
+
+	mu   sync.Mutex
+	errs []*RowError
+	rows atomic.Int64
+}
+
+func (f *csvFile) fail(line int64, column, msg string) {
+	n := f.bad.Add(1)
+	if n > f.maxErrors {
+		f.cancel()
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if int64(len(f.errs)) <= f.maxErrors+10 {
+		f.errs = append(f.errs, &RowError{File: f.uri, Line: line, RowGroup: -1, Column: column, Message: msg})
+	}
+}
+
+// readCSV reads a CSV stream with workers goroutines, each aggregating into
+// its own aggregate from newAgg. It returns the mapping of the header.
+func readCSV(ctx context.Context, r io.Reader, f *csvFile, format Format, tagKey string, workers int, newAgg func() *aggregate) ([]*aggregate, error) {
+	if workers < 1 {
+		workers = 1
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	f.cancel = cancel
+
+	maxBlocks := workers*2 + 2
+	free := make(chan []byte, maxBlocks)
+	for range maxBlocks {
+		free <- nil
+	}
+	work := make(chan chunk, workers)
+
+	// The header.
+	buf := make([]byte, blockSize)
+	n, eof, err := fill(r, buf, 0)
+	if err != nil {
+		return nil, err
+	}
+	data := buf[:n]
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	var hdr []span
+	next, lines, herr := nextRecord(data, 0, &hdr, eof)
+	for herr == errUnterminated && !eof && len(buf) < maxRecordBytes {
+		buf = append(buf[:n], make([]byte, len(buf))...)
+		n, eof, err = fill(r, buf, n)
+		if err != nil {
+			return nil, err
+		}
+		data = bytes.TrimPrefix(buf[:n], []byte("\ufeff"))
+		next, lines, herr = nextRecord(data, 0, &hdr, eof)
+	}
+	if herr != nil {
+		return nil, fmt.Errorf("cannot read header: %w", herr)
+	}
+	if len(hdr) == 0 || (len(hdr) == 1 && hdr[0].end == hdr[0].start) {
+		return nil, errors.New("cannot read header: file is empty")
+	}
+	names := make([]string, len(hdr))
+	for i, s := range hdr {
+		names[i] = string(cellBytes(data, s, nil))
+	}
+	m, err := newMapping(format, names, tagKey)
+	if err != nil {
+		return nil, err
+	}
+	f.m = m
+
+	aggs := make([]*aggregate, workers)
+	var wg sync.WaitGroup
+	for i := range workers {
+		aggs[i] = newAgg()
+		w := &csvWorker{f: f, proc: newRowProc(m, aggs[i], tagKey)}
+		wg.Go(func() {
+			for c := range work {
+				if ctx.Err() == nil {
+					w.parse(c.data, c.line)
+				}
+				select {
+				case free <- c.buf:
+				default: // The last chunk was not taken from the pool.
+				}
+			}
+		})
+	}
+
+	readErr := func() error {
+		defer close(work)
+		carry := append([]byte(nil), data[next:]...)
+		line := int64(1 + lines)
+		for {
+			if eof {
+				if len(carry) > 0 {
+					work <- chunk{buf: nil, data: carry, line: line}
+				}
+				return nil
+			}
+			var b []byte
+			select {
+			case b = <-free:
+			case <-ctx.Done():
+				return nil
+			}
+			size := blockSize
+			if len(carry) >= size/2 {
+				size = len(carry) * 2
+			}
+			if cap(b) < size {
+				b = make([]byte, size)
+			}
+			b = b[:cap(b)]
+			copy(b, carry)
+			n, eof, err = fill(r, b, len(carry))
+			if err != nil {
+				return fmt.Errorf("cannot read after line %d: %w", line, err)
+			}
+			d := b[:n]
+			cut := boundary(d)
+			if eof {
+				cut = len(d)
+			}
+			if cut < 0 {
+				if len(d) >= maxRecordBytes {
+					return fmt.Errorf("cannot read line %d: %w", line, errRecordLong)
+				}
+				// No record ends in this block: read more into a bigger one.
+				carry = append(carry[:0], d...)
+				free <- b
+				continue
+			}
+			carry = append(carry[:0], d[cut:]...)
+			c := chunk{buf: b, data: d[:cut], line: line}
+			line += int64(bytes.Count(c.data, []byte{'\n'}))
+			select {
+			case work <- c:
+			case <-ctx.Done():
+				return nil
+			}
+		}
+	}()
+	wg.Wait()
+	if readErr != nil {
+		return nil, readErr
+	}
+	return aggs, nil
+}
+
+// fill reads into buf from off until buf is full or the stream ends.
+func fill(r io.Reader, buf []byte, off int) (int, bool, error) {
+	n := off
+	for n < len(buf) {
+		k, err := r.Read(buf[n:])
+		n += k
+		if errors.Is(err, io.EOF) {
+			return n, true, nil
+		}
+		if err != nil {
+			return n, false, err
+		}
+	}
+	return n, false, nil
+}
+
+// boundary returns the index just after the last newline of data that is
+// outside a quoted cell, or -1. data starts at a record boundary.
+func boundary(data []byte) int {
+	pos := bytes.LastIndexByte(data, '\n')
+	if pos < 0 {
+		return -1
+	}
+	odd := bytes.Count(data[:pos], []byte{'"'})&1 == 1
+	for odd {
+		prev := bytes.LastIndexByte(data[:pos], '\n')
+		if prev < 0 {
+			return -1
+		}
+		odd = odd != (bytes.Count(data[prev:pos], []byte{'"'})&1 == 1)
+		pos = prev
+	}
+	return pos + 1
+}
+
+// nextRecord splits the record at data[i:] into cells. It returns the index
+// after the record and how many newlines it spans. At the end of data, a
+// record without newline is complete only when eof is true.
+func nextRecord(data []byte, i int, cells *[]span, eof bool) (int, int, error) {
+	fs := (*cells)[:0]
+	lines := 0
+	for {
+		if i < len(data) && data[i] == '"' {
+			i++
+			start := i
+			esc := false
+			for {
+				j := bytes.IndexByte(data[i:], '"')
+				if j < 0 {
+					*cells = fs
+					return len(data), lines, errUnterminated
+				}
+				lines += bytes.Count(data[i:i+j], []byte{'\n'})
+				i += j + 1
+				if i < len(data) && data[i] == '"' {
+					esc = true
+					i++
+					continue
+				}
+				break
+			}
+			fs = append(fs, span{start: start, end: i - 1, esc: esc})
+			if i < len(data) && data[i] == '\r' {
+				i++
+			}
+			if i >= len(data) {
+				*cells = fs
+				return i, lines, nil
+			}
+			switch data[i] {
+			case ',':
+				i++
+				continue
+			case '\n':
+				*cells = fs
+				return i + 1, lines + 1, nil
+			default:
+				// Skip the rest of the record.
+				for i < len(data) && data[i] != '\n' {
+					i++
+				}
+				*cells = fs
+				if i < len(data) {
+					return i + 1, lines + 1, errAfterQuote
+				}
+				return i, lines, errAfterQuote
+			}
+		}
+		start := i
+		for i < len(data) {
+			c := data[i]
+			if c == ',' || c == '\n' {
+				break
+			}
+			i++
+		}
+		end := i
+		if end > start && data[end-1] == '\r' && (i >= len(data) || data[i] == '\n') {
+			end--
+		}
+		fs = append(fs, span{start: start, end: end})
+		if i >= len(data) {
+			*cells = fs
+			return i, lines, nil
+		}
+		if data[i] == '\n' {
+			*cells = fs
+			return i + 1, lines + 1, nil
+		}
+		i++ // ','
+	}
+}
+
+// cellBytes returns the content of a cell, unescaping doubled quotes into
+// scratch when needed.
+func cellBytes(data []byte, s span, scratch *[]byte) []byte {
+	v := data[s.start:s.end]
+	if !s.esc {
+		return v
+	}
+	var dst []byte
+	if scratch != nil {
+		dst = *scratch
+	}
+	from := len(dst)
+	for i := 0; i < len(v); i++ {
+		dst = append(dst, v[i])
+		if v[i] == '"' && i+1 < len(v) && v[i+1] == '"' {
+			i++
+		}
+	}
+	if scratch != nil {
+		*scratch = dst
+	}
+	return dst[from:]
+}
+
+type csvWorker struct {
+	f       *csvFile
+	proc    *rowProc
+	cells   []span
+	scratch []byte
+}
+
+func (w *csvWorker) parse(data []byte, line int64) {
+	m := w.f.m
+	ncols := len(m.names)
+	var rows int64
+	i := 0
+	for i < len(data) {
+		start := i
+		next, lines, err := nextRecord(data, i, &w.cells, true)
+		recLine := line
+		line += int64(lines)
+		i = next
+		if err != nil {
+			w.f.fail(recLine, "", err.Error())
+			continue
+		}
+		if len(w.cells) == 1 && w.cells[0].end == w.cells[0].start {
+			continue // an empty line
+		}
+		if len(w.cells) != ncols {
+			w.f.fail(recLine, "", fmt.Sprintf("has %d columns, want %d", len(w.cells), ncols))
+			continue
+		}
+		if n := next - start; cap(w.scratch) < n {
+			w.scratch = make([]byte, 0, 2*n)
+		}
+		w.scratch = w.scratch[:0]
+		p := w.proc
+		for fi, c := range m.colOf {
+			if c >= 0 {
+				p.vals[c] = cellBytes(data, w.cells[fi], &w.scratch)
+			}
+		}
+		if ce := p.process(); ce != nil {
+			w.f.fail(recLine, m.name(ce.col), ce.describe(m))
+			continue
+		}
+		rows++
+	}
+	w.f.rows.Add(rows)
+}

@@ -1,0 +1,253 @@
+package billing
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"hash/maphash"
+	"io"
+	"os"
+	"runtime"
+	"slices"
+	"sync/atomic"
+
+	"github.com/go-logr/logr"
+	"github.com/klauspost/compress/gzip"
+
+	"github.com/cloudspace-dev/cloudspace/apis/billing/v1alpha1"
+)
+
+// Options configure an ingest.
+type Options struct {
+	// Format of the files; FormatAuto detects it per file.
+	Format Format
+	// TagKey is the tag whose value names the space. Default
+	// v1alpha1.DefaultTagKey.
+	TagKey string
+	// MaxErrors is how many bad rows a file may have; one more rejects it.
+	MaxErrors int64
+	// MaxResourceIDs bounds the resource IDs listed per record. Default
+	// DefaultMaxResourceIDs; negative lists none.
+	MaxResourceIDs int
+	// Workers is how many goroutines parse a CSV file. Default GOMAXPROCS.
+	Workers int
+	// Progress, when set, is called with the number of bytes read so far
+	// (compressed bytes for a compressed file) of the file being read.
+	Progress func(uri string, read, size int64)
+	// Log receives one line per file. Default discards.
+	Log logr.Logger
+	// TempDir is where remote Parquet files are spooled. Default os.TempDir.
+	TempDir string
+}
+
+// FileStats are the figures of one file.
+type FileStats struct {
+	URI     string
+	Format  Format
+	SHA256  string
+	Bytes   int64
+	Rows    int64
+	BadRows int64
+	Custom  []string // FOCUS x_ columns seen
+}
+
+// Result is what an ingest produced.
+type Result struct {
+	// Records are the spend records, sorted by space, then unattributed
+	// account, then period.
+	Records []v1alpha1.SpendRecord
+	// Files are the figures of every file, in input order.
+	Files []FileStats
+}
+
+// Ingest reads every source and aggregates them into spend records. A source
+// that cannot be read, or has more bad rows than o.MaxErrors, rejects the
+// whole ingest: Ingest returns its *FileError (joined with any others) and
+// no records, so that nothing is written for any period. Mixed currencies for
+// one space and period reject it too.
+func Ingest(ctx context.Context, srcs []Source, o Options) (*Result, error) {
+	o = o.defaults()
+	seed := maphash.MakeSeed()
+	total := newAggregate(seed, o.MaxResourceIDs)
+	res := &Result{}
+	var errs []error
+	sources := make([]v1alpha1.Source, len(srcs))
+	for i, s := range srcs {
+		agg, st, err := ingestOne(ctx, s, o, seed)
+		res.Files = append(res.Files, st)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			o.Log.Info("Rejected file", "uri", s.URI(), "bad-rows", st.BadRows, "error", err)
+			errs = append(errs, err)
+			continue
+		}
+		o.Log.V(1).Info("Read file", "uri", s.URI(), "format", st.Format, "bytes", st.Bytes, "rows", st.Rows, "bad-rows", st.BadRows, "sha256", st.SHA256)
+		sources[i] = v1alpha1.Source{URI: st.URI, Format: string(st.Format), SHA256: st.SHA256}
+		for _, g := range agg.groups() {
+			g.sources[i] = struct{}{}
+		}
+		total.merge(agg)
+	}
+	if len(errs) > 0 {
+		return res, errors.Join(errs...)
+	}
+	if err := total.check(); err != nil {
+		return res, err
+	}
+	res.Records = total.records(sources)
+	return res, nil
+}
+
+func (o Options) defaults() Options {
+	if o.Format == "" {
+		o.Format = FormatAuto
+	}
+	if o.TagKey == "" {
+		o.TagKey = v1alpha1.DefaultTagKey
+	}
+	if o.MaxResourceIDs == 0 {
+		o.MaxResourceIDs = DefaultMaxResourceIDs
+	}
+	if o.Workers <= 0 {
+		o.Workers = runtime.GOMAXPROCS(0)
+	}
+	if o.Log.GetSink() == nil {
+		o.Log = logr.Discard()
+	}
+	return o
+}
+
+// countingReader hashes and counts what it reads.
+type countingReader struct {
+	r        io.Reader
+	h        hash.Hash
+	n        atomic.Int64
+	uri      string
+	size     int64
+	progress func(uri string, read, size int64)
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if n > 0 {
+		c.h.Write(p[:n])
+		read := c.n.Add(int64(n))
+		if c.progress != nil {
+			c.progress(c.uri, read, c.size)
+		}
+	}
+	return n, err
+}
+
+var gzipMagic = []byte{0x1f, 0x8b}
+
+func ingestOne(ctx context.Context, s Source, o Options, seed maphash.Seed) (*aggregate, FileStats, error) {
+	st := FileStats{URI: s.URI()}
+	fail := func(err error) (*aggregate, FileStats, error) {
+		var fe *FileError
+		if !errors.As(err, &fe) {
+			err = &FileError{File: st.URI, Err: err, MaxErrors: o.MaxErrors}
+		}
+		return nil, st, err
+	}
+	rc, size, err := s.Open(ctx)
+	if err != nil {
+		return fail(err)
+	}
+	defer rc.Close() //nolint:errcheck // Read only.
+	cr := &countingReader{r: rc, h: sha256.New(), uri: st.URI, size: size, progress: o.Progress}
+	br := bufio.NewReaderSize(cr, 64<<10)
+	magic, _ := br.Peek(4)
+	finish := func() {
+		// Hash whatever the parser did not read, so the digest covers the file.
+		_, _ = io.Copy(io.Discard, br)
+		st.Bytes = cr.n.Load()
+		st.SHA256 = hex.EncodeToString(cr.h.Sum(nil))
+	}
+
+	if string(magic) == "PAR1" {
+		agg, err := ingestParquetStream(ctx, s, br, size, o, seed, &st)
+		finish()
+		if err != nil {
+			return fail(err)
+		}
+		return agg, st, nil
+	}
+
+	var r io.Reader = br
+	if len(magic) >= 2 && magic[0] == gzipMagic[0] && magic[1] == gzipMagic[1] {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return fail(fmt.Errorf("cannot read gzip header: %w", err))
+		}
+		defer zr.Close() //nolint:errcheck // Read only.
+		r = zr
+	}
+	f := &csvFile{uri: st.URI, maxErrors: o.MaxErrors}
+	newAgg := func() *aggregate { return newAggregate(seed, o.MaxResourceIDs) }
+	aggs, err := readCSV(ctx, r, f, o.Format, o.TagKey, o.Workers, newAgg)
+	if f.m != nil {
+		st.Format = f.m.format
+		st.Custom = f.m.Custom()
+	}
+	st.Rows = f.rows.Load()
+	st.BadRows = f.bad.Load()
+	if err == nil && ctx.Err() != nil {
+		err = ctx.Err()
+	}
+	if err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			err = fmt.Errorf("%w (truncated file?)", err)
+		}
+		st.Bytes = cr.n.Load()
+		return fail(err)
+	}
+	finish()
+	if st.BadRows > o.MaxErrors {
+		return nil, st, &FileError{File: st.URI, Rows: sortedErrors(f.errs, o.MaxErrors), BadRows: st.BadRows, MaxErrors: o.MaxErrors}
+	}
+	agg := aggs[0]
+	for _, a := range aggs[1:] {
+		agg.merge(a)
+	}
+	return agg, st, nil
+}
+
+func sortedErrors(errs []*RowError, maxErrors int64) []*RowError {
+	slices.SortFunc(errs, func(a, b *RowError) int {
+		if a.RowGroup != b.RowGroup {
+			return a.RowGroup - b.RowGroup
+		}
+		if a.Line != b.Line {
+			return int(a.Line - b.Line)
+		}
+		return int(a.Row - b.Row)
+	})
+	if int64(len(errs)) > maxErrors+1 {
+		errs = errs[:maxErrors+1]
+	}
+	return errs
+}
+
+// Warnings returns the bad rows tolerated in a file, for logging.
+func (f *csvFile) Warnings() []*RowError { return f.errs }
+
+// openLocal is used by tests and the file source.
+func openLocal(path string) (*os.File, int64, error) {
+	f, err := os.Open(path) //nolint:gosec // Reading the file the user named is the point.
+	if err != nil {
+		return nil, 0, fmt.Errorf("cannot open %q: %w", path, err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		_ = f.Close()
+		return nil, 0, fmt.Errorf("cannot stat %q: %w", path, err)
+	}
+	return f, fi.Size(), nil
+}
