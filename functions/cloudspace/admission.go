@@ -12,8 +12,10 @@ import (
 	"github.com/shopspring/decimal"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/structpb"
+	corev1 "k8s.io/api/core/v1"
 	kjson "sigs.k8s.io/json"
 
+	xpv1 "github.com/crossplane/crossplane-runtime/v2/apis/common/v1"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/request"
 	"github.com/crossplane/function-sdk-go/resource"
@@ -438,9 +440,20 @@ func HoldSpace(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, a *A
 // Hold desires every observed composed resource exactly as observed, so
 // that a rejected update deletes, replaces and resizes nothing. A new space
 // has none, so nothing is composed.
+//
+// A held resource is as ready as it is: ready when its Ready condition is
+// True, or, for a kind without conditions such as a Namespace, when it
+// exists. Holding a running space does not make it unready.
 func Hold(observed xfn.Observed, d *xfn.Desired) {
 	for _, name := range slices.Sorted(maps.Keys(observed)) {
 		d.Keep(name, observed[name])
+		r, _ := d.Get(name)
+		switch observed[name].Resource.GetCondition(xpv1.TypeReady).Status {
+		case corev1.ConditionTrue, corev1.ConditionFalse:
+			r.Ready = observed.ReadyIfConditionTrue(name)
+		default: // No Ready condition: a kind that has none.
+			r.Ready = observed.ReadyIfExists(name)
+		}
 	}
 }
 

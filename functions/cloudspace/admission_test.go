@@ -323,7 +323,17 @@ func TestRunFunctionAdmissionKeepsObservedExactly(t *testing.T) {
 			"apiVersion": "ec2.aws.m.upbound.io/v1beta1", "kind": "VPC",
 			"metadata": map[string]any{"name": "checkout-vpc", "annotations": map[string]any{"crossplane.io/external-name": "vpc-0abc"}},
 			"spec":     map[string]any{"forProvider": map[string]any{"cidrBlock": "10.20.0.0/16", "region": "eu-west-1"}},
-			"status":   map[string]any{"atProvider": map[string]any{"id": "vpc-0abc"}},
+			"status": map[string]any{"atProvider": map[string]any{"id": "vpc-0abc"}, "conditions": []any{
+				map[string]any{"type": "Ready", "status": "True", "reason": "Available", "lastTransitionTime": "2026-11-01T10:00:00Z"},
+			}},
+		},
+		"subnet-private-a": {
+			"apiVersion": "ec2.aws.m.upbound.io/v1beta1", "kind": "Subnet",
+			"metadata": map[string]any{"name": "checkout-subnet-a"},
+			"spec":     map[string]any{"forProvider": map[string]any{"cidrBlock": "10.20.0.0/20"}},
+			"status": map[string]any{"conditions": []any{
+				map[string]any{"type": "Ready", "status": "False", "reason": "Creating", "lastTransitionTime": "2026-11-01T10:00:00Z"},
+			}},
 		},
 	}
 	xr := spaceXR("checkout", 5, "24", "8")
@@ -343,6 +353,14 @@ func TestRunFunctionAdmissionKeepsObservedExactly(t *testing.T) {
 		if diff := cmp.Diff(want, got, protocmp.Transform()); diff != "" {
 			t.Errorf("A rejected update desires %q exactly as observed, without status: -want +got:\n%s", name, diff)
 		}
+	}
+	ready := map[string]fnv1.Ready{}
+	for name, r := range rsp.GetDesired().GetResources() {
+		ready[name] = r.GetReady()
+	}
+	wantReady := map[string]fnv1.Ready{"namespace": fnv1.Ready_READY_TRUE, "vpc": fnv1.Ready_READY_TRUE, "subnet-private-a": fnv1.Ready_READY_FALSE}
+	if diff := cmp.Diff(wantReady, ready); diff != "" {
+		t.Errorf("A held resource is as ready as observed: -want +got:\n%s", diff)
 	}
 	if n := len(rsp.GetDesired().GetResources()); n != len(observed) {
 		t.Errorf("A rejected update desires %d resources, want the %d observed", n, len(observed))
