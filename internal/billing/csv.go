@@ -25,6 +25,7 @@ var (
 	errUnterminated = errors.New("quoted cell is not terminated")
 	errAfterQuote   = errors.New("unexpected character after closing quote")
 	errRecordLong   = fmt.Errorf("record longer than %d bytes", maxRecordBytes)
+	errIncomplete   = errors.New("record continues past the data read")
 )
 
 // span is one cell of a record.
@@ -91,7 +92,7 @@ func readCSV(ctx context.Context, r io.Reader, f *csvFile, format Format, tagKey
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	var hdr []span
 	next, lines, herr := nextRecord(data, 0, &hdr, eof)
-	for herr == errUnterminated && !eof && len(buf) < maxRecordBytes {
+	for (herr == errUnterminated || herr == errIncomplete) && !eof && len(buf) < maxRecordBytes {
 		buf = append(buf[:n], make([]byte, len(buf))...)
 		n, eof, err = fill(r, buf, n)
 		if err != nil {
@@ -262,6 +263,9 @@ func nextRecord(data []byte, i int, cells *[]span, eof bool) (int, int, error) {
 			}
 			if i >= len(data) {
 				*cells = fs
+				if !eof {
+					return i, lines, errIncomplete
+				}
 				return i, lines, nil
 			}
 			switch data[i] {
@@ -298,6 +302,9 @@ func nextRecord(data []byte, i int, cells *[]span, eof bool) (int, int, error) {
 		fs = append(fs, span{start: start, end: end})
 		if i >= len(data) {
 			*cells = fs
+			if !eof {
+				return i, lines, errIncomplete
+			}
 			return i, lines, nil
 		}
 		if data[i] == '\n' {

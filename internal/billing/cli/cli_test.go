@@ -1,0 +1,160 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alecthomas/kong"
+	"github.com/google/go-cmp/cmp"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+
+	"github.com/cloudspace-dev/cloudspace/apis/billing/v1alpha1"
+	"github.com/cloudspace-dev/cloudspace/internal/billing"
+)
+
+type testCLI struct {
+	Ingest     IngestCmd     `cmd:"" help:"Ingest."`
+	Controller ControllerCmd `cmd:"" help:"Controller."`
+}
+
+// parse parses args as the billing binary would and returns the command.
+func parse(t *testing.T, args ...string) (*kong.Context, *testCLI) {
+	t.Helper()
+	c := &testCLI{}
+	p, err := kong.New(c, kong.Exit(func(int) { t.Fatal("kong exited") }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, err := p.Parse(args)
+	if err != nil {
+		t.Fatalf("Parse(%v): %v", args, err)
+	}
+	return ctx, c
+}
+
+const fixture = "../testdata/focus-1.2.csv"
+
+func TestIngestDryRunTable(t *testing.T) {
+	ctx, c := parse(t, "ingest", "--dry-run", fixture)
+	var out, errOut bytes.Buffer
+	c.Ingest.Stdout, c.Ingest.Stderr = &out, &errOut
+	if err := ctx.Run(); err != nil {
+		t.Fatalf("Run(): %v", err)
+	}
+	want := strings.Join([]string{
+		"SPACE           ACCOUNT       PERIOD   CURRENCY  BILLED            EFFECTIVE         LIST           ROWS  RESOURCES  LAST CHARGE END",
+		"team-a          -             2026-10  USD       5                 5                 5              1     1          2026-10-31T01:00:00Z",
+		"team-a          -             2026-11  USD       13.3333333334333  10.8333333334333  18.0000000001  4     3          2026-11-03T00:00:00Z",
+		"team-b          -             2026-11  USD       100               90                120            1     1          2026-11-03T00:00:00Z",
+		"(unattributed)  222222222222  2026-11  USD       9.25              9.25              9.25           2     2          2026-11-01T01:00:00Z",
+		"(unattributed)  333333333333  2026-11  USD       1                 1                 1              1     0          2026-12-01T00:00:00Z",
+		"",
+	}, "\n")
+	if diff := cmp.Diff(want, out.String()); diff != "" {
+		t.Errorf("ingest --dry-run: -want, +got:\n%s", diff)
+	}
+	if !strings.Contains(errOut.String(), `"rows"=9`) {
+		t.Errorf("ingest --dry-run: want a log line with 9 rows on stderr, got %q", errOut.String())
+	}
+}
+
+func TestIngestDryRunJSON(t *testing.T) {
+	ctx, c := parse(t, "ingest", "--dry-run", "-o", "json", "--max-resource-ids", "1", fixture)
+	var out bytes.Buffer
+	c.Ingest.Stdout, c.Ingest.Stderr = &out, &bytes.Buffer{}
+	if err := ctx.Run(); err != nil {
+		t.Fatalf("Run(): %v", err)
+	}
+	var rs []v1alpha1.SpendRecord
+	if err := json.Unmarshal(out.Bytes(), &rs); err != nil {
+		t.Fatalf("ingest -o json: output is not JSON records: %v", err)
+	}
+	got := rs[1]
+	if diff := cmp.Diff([]any{"team-a", "2026-11", "13.3333333334333", []string{"bucket-a"}, int64(3), int64(2)},
+		[]any{got.Space, got.Period, got.BilledCost, got.ResourceIDs, got.ResourceCount, got.ResourceIDsTruncated}); diff != "" {
+		t.Errorf("ingest -o json: -want, +got:\n%s", diff)
+	}
+}
+
+func TestIngestBadFileFails(t *testing.T) {
+	ctx, c := parse(t, "ingest", "--dry-run", "--format", "cur", fixture)
+	var out bytes.Buffer
+	c.Ingest.Stdout, c.Ingest.Stderr = &out, &bytes.Buffer{}
+	err := ctx.Run()
+	if err == nil || !strings.Contains(err.Error(), "missing mandatory cur column") {
+		t.Errorf("ingest --format cur on a FOCUS file: want a missing column error, got %v", err)
+	}
+	if out.Len() != 0 {
+		t.Errorf("ingest: a rejected file must print no records, got %q", out.String())
+	}
+}
+
+func TestIngestWritesRecords(t *testing.T) {
+	s := runtime.NewScheme()
+	if err := billing.AddToScheme(s); err != nil {
+		t.Fatal(err)
+	}
+	kc := fake.NewClientBuilder().WithScheme(s).Build()
+	for _, want := range []string{"5 records: 5 applied, 0 unchanged\n", "5 records: 0 applied, 5 unchanged\n"} {
+		ctx, c := parse(t, "ingest", fixture)
+		var out bytes.Buffer
+		c.Ingest.Stdout, c.Ingest.Stderr = &out, &bytes.Buffer{}
+		c.Ingest.NewClient = func() (client.Client, error) { return kc, nil }
+		if err := ctx.Run(); err != nil {
+			t.Fatalf("Run(): %v", err)
+		}
+		if diff := cmp.Diff(want, out.String()); diff != "" {
+			t.Errorf("ingest: -want, +got:\n%s", diff)
+		}
+	}
+	l := &unstructured.UnstructuredList{}
+	l.SetGroupVersionKind(billing.RecordGVK.GroupVersion().WithKind("EnvironmentConfigList"))
+	if err := kc.List(t.Context(), l, client.MatchingLabels{v1alpha1.LabelSpace: "team-a", v1alpha1.LabelRecord: v1alpha1.RecordSpend}); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, u := range l.Items {
+		names = append(names, u.GetName())
+	}
+	if diff := cmp.Diff([]string{"spend-team-a-2026-10", "spend-team-a-2026-11"}, names); diff != "" {
+		t.Errorf("ingest: -want objects of team-a, +got:\n%s", diff)
+	}
+}
+
+func TestControllerValidate(t *testing.T) {
+	cases := map[string]struct {
+		reason string
+		c      ControllerCmd
+		want   string
+	}{
+		"ShortInterval": {reason: "An interval under a minute is refused.", c: ControllerCmd{Sources: []string{"a"}, Interval: time.Second}, want: "cannot run controller: --interval 1s is shorter than 1m"},
+		"NoSource":      {reason: "A controller needs a source.", c: ControllerCmd{Interval: time.Hour}, want: "cannot run controller: no --source"},
+		"Valid":         {reason: "An hourly schedule with a source is fine.", c: ControllerCmd{Sources: []string{"a"}, Interval: time.Hour}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			got := ""
+			if err := tc.c.Validate(); err != nil {
+				got = err.Error()
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("\n%s\nValidate(): -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+func TestControllerFlags(t *testing.T) {
+	_, c := parse(t, "controller", "--source", "s3://bucket/cur/", "--source", "x.csv", "--interval", "30m", "--no-leader-election", "--tag-key", "team")
+	got := c.Controller
+	if diff := cmp.Diff([]any{[]string{"s3://bucket/cur/", "x.csv"}, 30 * time.Minute, false, "team", ":8080"},
+		[]any{got.Sources, got.Interval, got.LeaderElection, got.TagKey, got.MetricsBindAddress}); diff != "" {
+		t.Errorf("controller flags: -want, +got:\n%s", diff)
+	}
+}

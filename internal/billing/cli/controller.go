@@ -1,0 +1,105 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	"sigs.k8s.io/controller-runtime/pkg/manager/signals"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/cloudspace-dev/cloudspace/internal/billing"
+)
+
+// LeaderElectionID is the name of the lease the controller replicas share.
+const LeaderElectionID = "cloudspace-billing-ingester"
+
+// ControllerCmd re-ingests its sources on a schedule and writes the spend
+// records, on a controller-runtime manager with leader election and
+// Prometheus metrics (cloudspace_billing_rows_total, _bytes_total,
+// _errors_total, _records_total, _last_success_timestamp_seconds and
+// _ingest_duration_seconds) on the manager's metrics endpoint.
+type ControllerCmd struct {
+	Options `embed:""`
+
+	Sources                 []string      `name:"source" required:"" help:"Export to re-ingest on every run: a path, an http(s):// URL, an s3://bucket/key URL or an s3://bucket/prefix/ (listed afresh every run). Repeat for more."`
+	Interval                time.Duration `default:"1h" help:"Time between ingest runs."`
+	LeaderElection          bool          `default:"true" negatable:"" help:"Run only on the replica holding the lease."`
+	LeaderElectionNamespace string        `env:"POD_NAMESPACE" help:"Namespace of the lease; the pod's own namespace when empty."`
+	MetricsBindAddress      string        `default:":8080" help:"Address of the Prometheus metrics endpoint; 0 disables it."`
+	HealthProbeBindAddress  string        `default:":8081" help:"Address of the health probes."`
+}
+
+// Validate checks the flags.
+func (c *ControllerCmd) Validate() error {
+	if c.Interval < time.Minute {
+		return fmt.Errorf("cannot run controller: --interval %s is shorter than 1m", c.Interval)
+	}
+	if len(c.Sources) == 0 {
+		return errors.New("cannot run controller: no --source")
+	}
+	return nil
+}
+
+// Run starts the manager and blocks until SIGTERM or SIGINT.
+func (c *ControllerCmd) Run() error {
+	return c.run(signals.SetupSignalHandler())
+}
+
+func (c *ControllerCmd) run(ctx context.Context) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	log := c.logger()
+	opts, err := c.ingestOptions(log)
+	if err != nil {
+		return err
+	}
+	cfg, err := c.restConfig()
+	if err != nil {
+		return fmt.Errorf("cannot load kubeconfig: %w", err)
+	}
+	mgr, err := manager.New(cfg, manager.Options{
+		Logger:                  log,
+		LeaderElection:          c.LeaderElection,
+		LeaderElectionID:        LeaderElectionID,
+		LeaderElectionNamespace: c.LeaderElectionNamespace,
+		Metrics:                 metricsserver.Options{BindAddress: c.MetricsBindAddress},
+		HealthProbeBindAddress:  c.HealthProbeBindAddress,
+	})
+	if err != nil {
+		return fmt.Errorf("cannot create manager: %w", err)
+	}
+	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
+		return fmt.Errorf("cannot add health check: %w", err)
+	}
+	s, err := c.scheduler(opts, &billing.Writer{Client: mgr.GetClient()})
+	if err != nil {
+		return err
+	}
+	if err := mgr.Add(s); err != nil {
+		return fmt.Errorf("cannot add scheduler: %w", err)
+	}
+	log.Info("Starting billing controller", "sources", len(c.Sources), "interval", c.Interval.String(), "pid", os.Getpid())
+	return mgr.Start(ctx)
+}
+
+func (c *ControllerCmd) scheduler(opts billing.Options, w *billing.Writer) (*billing.Scheduler, error) {
+	m, err := billing.NewMetrics(ctrlmetrics.Registry)
+	if err != nil {
+		return nil, fmt.Errorf("cannot register metrics: %w", err)
+	}
+	return &billing.Scheduler{
+		Sources:  func(ctx context.Context) ([]billing.Source, error) { return c.sources(ctx, c.Sources) },
+		Options:  opts,
+		Writer:   w,
+		Interval: c.Interval,
+		Metrics:  m,
+		Log:      opts.Log,
+	}, nil
+}

@@ -1,0 +1,281 @@
+// Package cli holds the billing subcommands of the function-cloudspace-billing
+// binary as kong command structs: IngestCmd ("ingest") and ControllerCmd
+// ("controller"). Mount them in the binary's CLI struct:
+//
+//	type CLI struct {
+//		Ingest     cli.IngestCmd     `cmd:"" help:"Ingest billing exports into spend records."`
+//		Controller cli.ControllerCmd `cmd:"" help:"Re-ingest billing exports on a schedule."`
+//	}
+//
+// and call ctx.Run(). Both Run methods take no arguments; they write to
+// os.Stdout and os.Stderr unless Stdout and Stderr are set (tests do).
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/go-logr/logr"
+	"github.com/go-logr/logr/funcr"
+	"golang.org/x/term"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/config"
+
+	"github.com/cloudspace-dev/cloudspace/apis/billing/v1alpha1"
+	"github.com/cloudspace-dev/cloudspace/internal/billing"
+)
+
+// Options are the flags shared by ingest and controller.
+type Options struct {
+	Format         string `default:"auto" enum:"auto,focus,cur" help:"Format of the exports: auto (detect per file from the header), focus (FOCUS 1.0-1.3) or cur (CUR 2.0 or legacy CUR)."`
+	TagKey         string `default:"cloudspace" help:"Tag whose value names the XCloudSpace. CUR spellings user:<key> and resource_tags_user_<key> are matched too."`
+	MaxErrors      int64  `default:"0" help:"Bad rows tolerated per file; one more rejects the file, and with it the whole ingest."`
+	MaxResourceIDs int    `name:"max-resource-ids" default:"100" help:"Resource IDs listed per record (the lexically smallest); the rest are only counted."`
+	Workers        int    `default:"0" help:"Goroutines parsing a CSV file; 0 is one per CPU."`
+	S3Region       string `name:"s3-region" env:"AWS_REGION" help:"AWS region of the S3 sources."`
+	S3Endpoint     string `name:"s3-endpoint" help:"S3-compatible endpoint URL; selects path-style addressing."`
+	Kubeconfig     string `type:"path" env:"KUBECONFIG" help:"Kubeconfig; in-cluster configuration when empty."`
+	Debug          bool   `help:"Log every file read."`
+
+	// Set by tests; nil means the real thing.
+	Stdout     io.Writer                                        `kong:"-"`
+	Stderr     io.Writer                                        `kong:"-"`
+	NewClient  func() (client.Client, error)                    `kong:"-"`
+	NewS3      func(ctx context.Context) (billing.S3API, error) `kong:"-"`
+	HTTPClient *http.Client                                     `kong:"-"`
+}
+
+func (o *Options) stdout() io.Writer {
+	if o.Stdout != nil {
+		return o.Stdout
+	}
+	return os.Stdout
+}
+
+func (o *Options) stderr() io.Writer {
+	if o.Stderr != nil {
+		return o.Stderr
+	}
+	return os.Stderr
+}
+
+func (o *Options) logger() logr.Logger {
+	v := 0
+	if o.Debug {
+		v = 1
+	}
+	w := o.stderr()
+	return funcr.New(func(prefix, args string) {
+		fmt.Fprintln(w, prefix, args)
+	}, funcr.Options{Verbosity: v})
+}
+
+func (o *Options) ingestOptions(log logr.Logger) (billing.Options, error) {
+	f, err := billing.ParseFormat(o.Format)
+	if err != nil {
+		return billing.Options{}, err
+	}
+	ids := o.MaxResourceIDs
+	if ids == 0 {
+		ids = -1 // zero on the command line means none
+	}
+	return billing.Options{Format: f, TagKey: o.TagKey, MaxErrors: o.MaxErrors, MaxResourceIDs: ids, Workers: o.Workers, Log: log}, nil
+}
+
+func (o *Options) sources(ctx context.Context, args []string) ([]billing.Source, error) {
+	var s3c billing.S3API
+	var out []billing.Source
+	for _, a := range args {
+		if strings.HasPrefix(a, "s3://") && s3c == nil {
+			var err error
+			if o.NewS3 != nil {
+				s3c, err = o.NewS3(ctx)
+			} else {
+				s3c, err = billing.NewS3Client(ctx, o.S3Region, o.S3Endpoint)
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+		srcs, err := billing.ParseSource(ctx, a, s3c, o.HTTPClient)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, srcs...)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("cannot ingest: no source files found")
+	}
+	return out, nil
+}
+
+func (o *Options) client() (client.Client, error) {
+	if o.NewClient != nil {
+		return o.NewClient()
+	}
+	cfg, err := o.restConfig()
+	if err != nil {
+		return nil, fmt.Errorf("cannot load kubeconfig: %w", err)
+	}
+	c, err := client.New(cfg, client.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("cannot create Kubernetes client: %w", err)
+	}
+	return c, nil
+}
+
+func (o *Options) restConfig() (*rest.Config, error) {
+	if o.Kubeconfig != "" {
+		return clientcmd.BuildConfigFromFlags("", o.Kubeconfig)
+	}
+	return config.GetConfig()
+}
+
+// IngestCmd reads billing exports and writes one spend record per space and
+// billing period into the cluster, or prints them with --dry-run.
+type IngestCmd struct {
+	Options `embed:""`
+
+	Sources []string `arg:"" name:"source" help:"Export file: a path, an http(s):// URL, an s3://bucket/key URL, or s3://bucket/prefix/ for every CSV, gzip and Parquet object under it. Pass every file of a billing period in one run: each run replaces the records of the periods it reads."`
+	DryRun  bool     `help:"Print the records instead of writing them to the cluster."`
+	Output  string   `short:"o" default:"table" enum:"table,json" help:"Output of --dry-run: table or json."`
+}
+
+// Run ingests. It returns an error, and writes nothing, when any file is
+// rejected.
+func (c *IngestCmd) Run() error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return c.run(ctx)
+}
+
+func (c *IngestCmd) run(ctx context.Context) error {
+	log := c.logger()
+	opts, err := c.ingestOptions(log)
+	if err != nil {
+		return err
+	}
+	srcs, err := c.sources(ctx, c.Sources)
+	if err != nil {
+		return err
+	}
+	var p *progress
+	if f, ok := c.stderr().(*os.File); ok && term.IsTerminal(int(f.Fd())) { //nolint:gosec // A file descriptor fits an int.
+		p = &progress{w: f}
+		opts.Progress = p.update
+	}
+	start := time.Now()
+	res, err := billing.Ingest(ctx, srcs, opts)
+	p.done()
+	if res != nil {
+		for _, f := range res.Files {
+			log.Info("Read file", "uri", f.URI, "format", f.Format, "bytes", f.Bytes, "rows", f.Rows, "bad-rows", f.BadRows)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	log.V(1).Info("Ingested", "files", len(res.Files), "records", len(res.Records), "duration", time.Since(start).String())
+	if c.DryRun {
+		return print(c.stdout(), c.Output, res.Records)
+	}
+	kc, err := c.client()
+	if err != nil {
+		return err
+	}
+	st, err := (&billing.Writer{Client: kc}).Write(ctx, res.Records)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout(), "%d records: %d applied, %d unchanged\n", len(res.Records), st.Applied, st.Unchanged)
+	return nil
+}
+
+func print(w io.Writer, format string, rs []v1alpha1.SpendRecord) error {
+	if format == "json" {
+		if rs == nil {
+			rs = []v1alpha1.SpendRecord{}
+		}
+		e := json.NewEncoder(w)
+		e.SetIndent("", "  ")
+		if err := e.Encode(rs); err != nil {
+			return fmt.Errorf("cannot write records: %w", err)
+		}
+		return nil
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SPACE\tACCOUNT\tPERIOD\tCURRENCY\tBILLED\tEFFECTIVE\tLIST\tROWS\tRESOURCES\tLAST CHARGE END")
+	for _, r := range rs {
+		space := r.Space
+		if space == "" {
+			space = "(unattributed)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\n", space, dash(r.Account), r.Period, r.Currency, r.BilledCost, r.EffectiveCost, r.ListCost, r.Rows, r.ResourceCount, dash(r.LastChargePeriodEnd))
+	}
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("cannot write records: %w", err)
+	}
+	return nil
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// progress draws a one line progress bar on a terminal.
+type progress struct {
+	mu    sync.Mutex
+	w     io.Writer
+	last  time.Time
+	start time.Time
+	drawn bool
+}
+
+func (p *progress) update(uri string, read, size int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := time.Now()
+	if p.start.IsZero() {
+		p.start = now
+	}
+	if now.Sub(p.last) < 200*time.Millisecond {
+		return
+	}
+	p.last = now
+	rate := float64(read) / now.Sub(p.start).Seconds() / 1e6
+	if size > 0 {
+		const width = 30
+		n := int(width * read / size)
+		fmt.Fprintf(p.w, "\r%s [%s%s] %3d%% %.0f MB/s ", uri, strings.Repeat("=", n), strings.Repeat(" ", width-n), 100*read/size, rate)
+	} else {
+		fmt.Fprintf(p.w, "\r%s %d MB %.0f MB/s ", uri, read>>20, rate)
+	}
+	p.drawn = true
+}
+
+func (p *progress) done() {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.drawn {
+		fmt.Fprintln(p.w)
+	}
+}

@@ -1,0 +1,108 @@
+package billing
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+)
+
+func TestSchedulerRunOnce(t *testing.T) {
+	good := bytesSource{name: "good.csv", b: []byte(focusHeader + focusRow(nil) + focusRow(nil))}
+	bad := bytesSource{name: "bad.csv", b: []byte(focusHeader + focusRow(map[int]string{0: "x"}))}
+	c := newFakeClient(t)
+	m, err := NewMetrics(prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srcs := []Source{good}
+	var listErr error
+	s := &Scheduler{
+		Sources:  func(context.Context) ([]Source, error) { return srcs, listErr },
+		Writer:   &Writer{Client: c},
+		Interval: time.Hour,
+		Metrics:  m,
+		Now:      func() time.Time { return time.Unix(1800000000, 0) },
+	}
+	s.Options.Log = s.Log
+
+	if err := s.RunOnce(t.Context()); err != nil {
+		t.Fatalf("RunOnce(): %v", err)
+	}
+	if err := s.RunOnce(t.Context()); err != nil {
+		t.Fatalf("RunOnce(): %v", err)
+	}
+	srcs = []Source{good, bad}
+	if err := s.RunOnce(t.Context()); err == nil {
+		t.Fatal("RunOnce(): want an error for a bad file")
+	}
+	listErr = errors.New("boom")
+	if err := s.RunOnce(t.Context()); err == nil {
+		t.Fatal("RunOnce(): want the list error")
+	}
+
+	got := map[string]float64{
+		"rows-ok":       value(t, m.Rows.WithLabelValues("ok")),
+		"rows-bad":      value(t, m.Rows.WithLabelValues("bad")),
+		"bytes":         value(t, m.Bytes),
+		"errors-ingest": value(t, m.Errors.WithLabelValues("ingest")),
+		"errors-list":   value(t, m.Errors.WithLabelValues("list")),
+		"applied":       value(t, m.Records.WithLabelValues("applied")),
+		"unchanged":     value(t, m.Records.WithLabelValues("unchanged")),
+		"last-success":  value(t, m.LastSuccess),
+	}
+	want := map[string]float64{
+		"rows-ok":       6,
+		"rows-bad":      1,
+		"bytes":         float64(3*len(good.b) + len(bad.b)),
+		"errors-ingest": 1,
+		"errors-list":   1,
+		"applied":       1,
+		"unchanged":     1,
+		"last-success":  1800000000,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("RunOnce(): -want metrics, +got:\n%s", diff)
+	}
+}
+
+func TestSchedulerStartStops(t *testing.T) {
+	m, err := NewMetrics(prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	runs := 0
+	s := &Scheduler{
+		Sources: func(context.Context) ([]Source, error) {
+			runs++
+			cancel()
+			return nil, errors.New("stop")
+		},
+		Interval: time.Hour,
+		Metrics:  m,
+	}
+	if err := s.Start(ctx); err != nil {
+		t.Fatalf("Start(): %v", err)
+	}
+	if runs != 1 || !s.NeedLeaderElection() {
+		t.Errorf("Start(): want one run at once and leader election, got %d runs", runs)
+	}
+}
+
+// value reads a counter or gauge.
+func value(t *testing.T, m prometheus.Metric) float64 {
+	t.Helper()
+	d := &dto.Metric{}
+	if err := m.Write(d); err != nil {
+		t.Fatal(err)
+	}
+	if d.Counter != nil {
+		return d.Counter.GetValue()
+	}
+	return d.Gauge.GetValue()
+}

@@ -1,0 +1,254 @@
+package billing
+
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/shopspring/decimal"
+)
+
+func TestParseAmount(t *testing.T) {
+	type want struct {
+		s   string
+		err error
+	}
+	cases := map[string]struct {
+		reason string
+		in     string
+		want   want
+	}{
+		"Integer":       {reason: "An integer is exact.", in: "42", want: want{s: "42"}},
+		"Fraction":      {reason: "Ten fraction digits are fixed point.", in: "0.0000000001", want: want{s: "0.0000000001"}},
+		"MoreDigits":    {reason: "More than ten fraction digits fall back to decimal, exactly.", in: "0.123456789012345", want: want{s: "0.123456789012345"}},
+		"TrailingZeros": {reason: "Trailing zeros beyond ten digits stay fixed point.", in: "1.500000000000", want: want{s: "1.5"}},
+		"Negative":      {reason: "Credits are negative.", in: "-2.5", want: want{s: "-2.5"}},
+		"Plus":          {reason: "A plus sign is accepted.", in: "+2.5", want: want{s: "2.5"}},
+		"Big":           {reason: "Nine integer digits fall back to decimal.", in: "123456789012.5", want: want{s: "123456789012.5"}},
+		"Exponent":      {reason: "Exponents are exact.", in: "1.5E-7", want: want{s: "0.00000015"}},
+		"LeadingDot":    {reason: "A leading dot is a number.", in: ".5", want: want{s: "0.5"}},
+		"NaN":           {reason: "NaN is not money.", in: "NaN", want: want{err: errNotFinite}},
+		"Inf":           {reason: "Infinity is not money.", in: "-Inf", want: want{err: errNotFinite}},
+		"Text":          {reason: "Text is not money.", in: "12 USD", want: want{err: errNotNumber}},
+		"Dot":           {reason: "A lone dot is not a number.", in: ".", want: want{err: errNotNumber}},
+		"HugeExponent":  {reason: "A huge exponent is refused.", in: "1e300", want: want{err: errExponent}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			a, err := parseAmount([]byte(tc.in))
+			if diff := cmp.Diff(tc.want.err, err, cmpopts.EquateErrors()); diff != "" {
+				t.Fatalf("\n%s\nparseAmount(%q): -want error, +got:\n%s", tc.reason, tc.in, diff)
+			}
+			if err != nil {
+				return
+			}
+			if diff := cmp.Diff(tc.want.s, a.Decimal().String()); diff != "" {
+				t.Errorf("\n%s\nparseAmount(%q): -want, +got:\n%s", tc.reason, tc.in, diff)
+			}
+		})
+	}
+}
+
+func TestSumExactBeyondInt64(t *testing.T) {
+	// 2e9 rows of 99,999,999.9999999999 overflow int64 units many times.
+	var s Sum
+	a, err := parseAmount([]byte("99999999.9999999999"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	neg, _ := parseAmount([]byte("-0.0000000001"))
+	for range 2000 {
+		s.Add(a)
+	}
+	s.Add(neg)
+	var mixed Sum
+	mixed.Merge(&s)
+	b, _ := parseAmount([]byte("0.12345678901234567890"))
+	mixed.Add(b)
+	want := decimal.RequireFromString("99999999.9999999999").Mul(decimal.NewFromInt(2000)).Sub(decimal.RequireFromString("0.0000000001"))
+	if !s.Decimal().Equal(want) {
+		t.Errorf("Sum: want %s, got %s", want, s.String())
+	}
+	want = want.Add(decimal.RequireFromString("0.12345678901234567890"))
+	if !mixed.Decimal().Equal(want) {
+		t.Errorf("Sum with decimal overflow: want %s, got %s", want, mixed.String())
+	}
+	var n Sum
+	for range 3 {
+		n.Add(neg)
+	}
+	if got := n.String(); got != "-0.0000000003" {
+		t.Errorf("Sum of negatives: want -0.0000000003, got %s", got)
+	}
+}
+
+func TestParseTimestamp(t *testing.T) {
+	type want struct {
+		unix int64
+		err  error
+	}
+	cases := map[string]struct {
+		reason string
+		in     string
+		want   want
+	}{
+		"RFC3339":      {reason: "FOCUS writes RFC 3339 in UTC.", in: "2026-11-01T00:00:00Z", want: want{unix: 1793491200}},
+		"Date":         {reason: "A date is midnight UTC.", in: "2026-11-01", want: want{unix: 1793491200}},
+		"Space":        {reason: "A space may separate date and time.", in: "2026-11-01 01:00:00", want: want{unix: 1793494800}},
+		"Fraction":     {reason: "A fraction of a second is ignored.", in: "2026-11-01T00:00:00.123Z", want: want{unix: 1793491200}},
+		"NoSeconds":    {reason: "CUR legacy writes minutes only.", in: "2026-11-01T00:00Z", want: want{unix: 1793491200}},
+		"Offset":       {reason: "An offset is applied.", in: "2026-11-01T01:00:00+01:00", want: want{unix: 1793491200}},
+		"OffsetShort":  {reason: "An offset without colon is applied.", in: "2026-10-31T23:00:00-0100", want: want{unix: 1793491200}},
+		"Leap":         {reason: "29 February of a leap year exists.", in: "2028-02-29", want: want{unix: 1835395200}},
+		"NotLeap":      {reason: "29 February of another year does not.", in: "2027-02-29", want: want{err: errTimestamp}},
+		"BadMonth":     {reason: "Month 13 does not exist.", in: "2026-13-01T00:00:00Z", want: want{err: errTimestamp}},
+		"BadHour":      {reason: "Hour 24 does not exist.", in: "2026-11-01T24:00:00Z", want: want{err: errTimestamp}},
+		"Garbage":      {reason: "Text is no timestamp.", in: "yesterday", want: want{err: errTimestamp}},
+		"TrailingJunk": {reason: "Junk after the zone is refused.", in: "2026-11-01T00:00:00Zjunk", want: want{err: errTimestamp}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			got, err := parseTimestamp([]byte(tc.in))
+			if diff := cmp.Diff(tc.want.err, err, cmpopts.EquateErrors()); diff != "" {
+				t.Fatalf("\n%s\nparseTimestamp(%q): -want error, +got:\n%s", tc.reason, tc.in, diff)
+			}
+			if diff := cmp.Diff(tc.want.unix, got); diff != "" {
+				t.Errorf("\n%s\nparseTimestamp(%q): -want, +got:\n%s", tc.reason, tc.in, diff)
+			}
+		})
+	}
+}
+
+func TestTagMatcher(t *testing.T) {
+	type want struct {
+		val   string
+		found bool
+		err   error
+	}
+	cases := map[string]struct {
+		reason string
+		in     string
+		want   want
+	}{
+		"Plain":         {reason: "The key as given.", in: `{"cloudspace":"team-a"}`, want: want{val: "team-a", found: true}},
+		"UserColon":     {reason: "The CUR user: spelling.", in: `{"user:cloudspace":"team-a"}`, want: want{val: "team-a", found: true}},
+		"UserUnder":     {reason: "The CUR 2.0 user_ spelling.", in: `{"user_cloudspace":"team-a"}`, want: want{val: "team-a", found: true}},
+		"Preference":    {reason: "The plain key wins over the CUR spellings, wherever it is.", in: `{"user:cloudspace":"b","cloudspace":"a"}`, want: want{val: "a", found: true}},
+		"Escaped":       {reason: "Escapes in values are decoded.", in: `{"cloudspace":"te\u0061m-a"}`, want: want{val: "team-a", found: true}},
+		"EscapedKey":    {reason: "Escapes in keys are decoded.", in: `{"cloud\u0073pace":"team-a"}`, want: want{val: "team-a", found: true}},
+		"Nested":        {reason: "Nested values of other keys are skipped.", in: `{"x":{"a":[1,2.5e3,true,null]},"cloudspace":"s"}`, want: want{val: "s", found: true}},
+		"Null":          {reason: "A null value is no tag.", in: `{"cloudspace":null}`, want: want{}},
+		"Number":        {reason: "A number value is its text.", in: `{"cloudspace":42}`, want: want{val: "42", found: true}},
+		"Absent":        {reason: "No tag.", in: `{"env":"prod"}`, want: want{}},
+		"Empty":         {reason: "An empty object.", in: ` { } `, want: want{}},
+		"NotObject":     {reason: "An array is not tags.", in: `["cloudspace"]`, want: want{err: errTagsJSON}},
+		"Trailing":      {reason: "Junk after the object.", in: `{"a":"b"}x`, want: want{err: errTagsJSON}},
+		"Unterminated":  {reason: "An unterminated string.", in: `{"a":"b}`, want: want{err: errTagsJSON}},
+		"TrailingComma": {reason: "A trailing comma.", in: `{"a":"b",}`, want: want{err: errTagsJSON}},
+		"BadEscape":     {reason: "A bad escape.", in: `{"a":"\q"}`, want: want{err: errTagsJSON}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			m := newTagMatcher("cloudspace")
+			v, found, err := m.find([]byte(tc.in))
+			if diff := cmp.Diff(tc.want.err, err, cmpopts.EquateErrors()); diff != "" {
+				t.Fatalf("\n%s\nfind(%q): -want error, +got:\n%s", tc.reason, tc.in, diff)
+			}
+			if diff := cmp.Diff(tc.want, want{val: string(v), found: found, err: err}, cmp.AllowUnexported(want{}), cmpopts.EquateErrors()); diff != "" {
+				t.Errorf("\n%s\nfind(%q): -want, +got:\n%s", tc.reason, tc.in, diff)
+			}
+		})
+	}
+}
+
+func TestCURName(t *testing.T) {
+	cases := map[string]string{
+		"lineItem/UnblendedCost":                                "line_item_unblended_cost",
+		"bill/BillingPeriodStartDate":                           "bill_billing_period_start_date",
+		"pricing/publicOnDemandCost":                            "pricing_public_on_demand_cost",
+		"savingsPlan/SavingsPlanEffectiveCost":                  "savings_plan_savings_plan_effective_cost",
+		"reservation/UnusedAmortizedUpfrontFeeForBillingPeriod": "reservation_unused_amortized_upfront_fee_for_billing_period",
+		"lineItem/UsageAccountId":                               "line_item_usage_account_id",
+		"line_item_unblended_cost":                              "line_item_unblended_cost",
+	}
+	for in, want := range cases {
+		if diff := cmp.Diff(want, curName(in)); diff != "" {
+			t.Errorf("curName(%q): -want, +got:\n%s", in, diff)
+		}
+	}
+}
+
+// The fuzz tests check that no input panics, and that results do not depend
+// on how the input is cut into blocks and workers.
+
+func FuzzParseAmount(f *testing.F) {
+	for _, s := range []string{"0", "1.5", "-0.0000000001", "1e-7", "NaN", "99999999.99999999999", "", "."} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		a, err := parseAmount([]byte(s))
+		if err != nil {
+			return
+		}
+		// Whatever parses fast must agree with decimal.
+		if d, derr := decimal.NewFromString(s); derr == nil && !d.Equal(a.Decimal()) {
+			t.Errorf("parseAmount(%q) = %s, decimal says %s", s, a.Decimal(), d)
+		}
+	})
+}
+
+func FuzzParseTimestamp(f *testing.F) {
+	for _, s := range []string{"2026-11-01T00:00:00Z", "2026-11-01", "2026-11-01 00:00:00+01:00", "2026-02-30"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(_ *testing.T, s string) {
+		_, _ = parseTimestamp([]byte(s))
+	})
+}
+
+func FuzzTags(f *testing.F) {
+	for _, s := range []string{`{"cloudspace":"a"}`, `{"user:cloudspace":"b","x":[1,{"y":null}]}`, `{"a":"\u00e9"}`, `{`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, found, err := newTagMatcher("cloudspace").find([]byte(s))
+		if err != nil && (found || v != nil) {
+			t.Errorf("find(%q): an error must come with no value", s)
+		}
+	})
+}
+
+func FuzzIngestCSV(f *testing.F) {
+	seeds := [][]byte{
+		[]byte(focusHeader + focusRow(nil)),
+		[]byte(focusHeader + focusRow(map[int]string{15: `"{""cloudspace"":""x"",""a"":""b,c""}"`})),
+		[]byte("line_item_unblended_cost,line_item_currency_code,line_item_usage_start_date,line_item_usage_end_date,bill_billing_period_start_date,line_item_usage_account_id,line_item_product_code,resource_tags\n1,USD,2026-11-01,2026-11-02,2026-11-01,1,EC2,\"{\"\"user_cloudspace\"\":\"\"a\"\"}\"\n"),
+	}
+	for _, s := range seeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		old := blockSize
+		defer func() { blockSize = old }()
+		opts := Options{MaxErrors: 1 << 30, Workers: 1}
+		want, werr := Ingest(context.Background(), []Source{bytesSource{name: "f", b: data}}, opts)
+		blockSize = 64
+		opts.Workers = 2
+		got, gerr := Ingest(context.Background(), []Source{bytesSource{name: "f", b: data}}, opts)
+		if (werr == nil) != (gerr == nil) {
+			t.Fatalf("block size changed the outcome: %v vs %v", werr, gerr)
+		}
+		if werr != nil {
+			return
+		}
+		// Records are the same unless a quote inside an unquoted cell moved a
+		// block boundary, which only malformed files have.
+		if !bytes.Contains(data, []byte{'"'}) {
+			if diff := cmp.Diff(want.Records, got.Records); diff != "" {
+				t.Errorf("block size changed the records: -want, +got:\n%s", diff)
+			}
+		}
+	})
+}
