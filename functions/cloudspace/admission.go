@@ -434,7 +434,15 @@ func HoldSpace(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, a *A
 	}
 	st := HeldStatus(xr)
 	maps.Copy(st, a.Status())
-	return SetStatusFields(rsp, st)
+	if err := SetStatusFields(rsp, st); err != nil {
+		return err
+	}
+	if len(observed) == 0 {
+		// Nothing composed is not ready: a rejected new space must not
+		// look like a ready one.
+		rsp.Desired.Composite.Ready = fnv1.Ready_READY_FALSE
+	}
+	return nil
 }
 
 // Hold desires every observed composed resource exactly as observed, so

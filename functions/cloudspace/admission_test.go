@@ -134,6 +134,8 @@ type outcome struct {
 	Results   []string
 	UsedCPU   string
 	Estimate  string
+	// XRReady is the readiness of the desired composite resource.
+	XRReady string
 }
 
 func outcomeOf(rsp *fnv1.RunFunctionResponse, calls, observed int) outcome {
@@ -152,6 +154,7 @@ func outcomeOf(rsp *fnv1.RunFunctionResponse, calls, observed int) outcome {
 	st := sub(rsp.GetDesired().GetComposite().GetResource(), "status")
 	o.UsedCPU = str(sub(sub(st, "teamQuota"), "used"), "cpu")
 	o.Estimate = str(sub(st, "estimate"), "monthly")
+	o.XRReady = rsp.GetDesired().GetComposite().GetReady().String()
 	return o
 }
 
@@ -171,35 +174,35 @@ func TestRunFunctionAdmission(t *testing.T) {
 			reason: "A new space that fits is composed, reports the team's use including itself, and a Normal result for the transition.",
 			xr:     spaceXR("checkout", 5, "8", ""),
 			pool:   []any{"quota", other},
-			want: outcome{Calls: 3, Composed: true, UsedCPU: "24", Estimate: "246.62", Results: []string{"SEVERITY_NORMAL Available"},
+			want: outcome{XRReady: "READY_UNSPECIFIED", Calls: 3, Composed: true, UsedCPU: "24", Estimate: "246.62", Results: []string{"SEVERITY_NORMAL Available"},
 				Condition: "STATUS_CONDITION_TRUE Available: fits tier medium and team payments quota (EnvironmentConfig team-payments-quota); estimated cost 246.62 USD a month, budget 1200.00 USD"},
 		},
 		"TierExceeded": {
 			reason: "A new space over its tier composes nothing.",
 			xr:     spaceXR("checkout", 5, "20", ""),
 			pool:   []any{"quota"},
-			want: outcome{Calls: 3, UsedCPU: "0", Estimate: "509.42", Results: []string{"SEVERITY_WARNING TierLimitExceeded"},
+			want: outcome{XRReady: "READY_FALSE", Calls: 3, UsedCPU: "0", Estimate: "509.42", Results: []string{"SEVERITY_WARNING TierLimitExceeded"},
 				Condition: "STATUS_CONDITION_FALSE TierLimitExceeded: tier medium limit exceeded: cpu requested 20, tier limit 16"},
 		},
 		"TeamExceeded": {
 			reason: "A new space over the team's quota composes nothing and names the request, the others' use and the limit.",
 			xr:     spaceXR("checkout", 5, "16", ""),
 			pool:   []any{"quota", other, spaceXR("third", 2, "8", "8")},
-			want: outcome{Calls: 3, UsedCPU: "24", Estimate: "421.82", Results: []string{"SEVERITY_WARNING TeamQuotaExceeded"},
+			want: outcome{XRReady: "READY_FALSE", Calls: 3, UsedCPU: "24", Estimate: "421.82", Results: []string{"SEVERITY_WARNING TeamQuotaExceeded"},
 				Condition: "STATUS_CONDITION_FALSE TeamQuotaExceeded: team payments quota exceeded: cpu requested 16, the team's other spaces use 24, team limit 32"},
 		},
 		"BudgetTooLow": {
 			reason: "A new space whose estimate exceeds its budget composes nothing.",
 			xr:     withBudget(spaceXR("checkout", 5, "8", ""), "200.00"),
 			pool:   []any{"quota"},
-			want: outcome{Calls: 3, UsedCPU: "0", Estimate: "246.62", Results: []string{"SEVERITY_WARNING BudgetTooLow"},
+			want: outcome{XRReady: "READY_FALSE", Calls: 3, UsedCPU: "0", Estimate: "246.62", Results: []string{"SEVERITY_WARNING BudgetTooLow"},
 				Condition: "STATUS_CONDITION_FALSE BudgetTooLow: monthly budget too low: estimated cost 246.62 USD, budget 200.00 USD"},
 		},
 		"TeamQuotaMissing": {
 			reason: "A team without quota data is neither a crash nor an unlimited pass.",
 			xr:     spaceXR("checkout", 5, "8", ""),
 			pool:   []any{other},
-			want: outcome{Calls: 2, Estimate: "246.62", Results: []string{"SEVERITY_WARNING TeamQuotaMissing"},
+			want: outcome{XRReady: "READY_FALSE", Calls: 2, Estimate: "246.62", Results: []string{"SEVERITY_WARNING TeamQuotaMissing"},
 				Condition: "STATUS_CONDITION_FALSE TeamQuotaMissing: team payments has no quota data: no EnvironmentConfig labelled platform.cloudspace.dev/config=team-quota,platform.cloudspace.dev/team=payments exists; the platform team must create it before the team's spaces can be admitted"},
 		},
 		"RequiredResourcesUnsupported": {
@@ -207,7 +210,7 @@ func TestRunFunctionAdmission(t *testing.T) {
 			xr:     spaceXR("checkout", 5, "8", ""),
 			caps:   []fnv1.Capability{fnv1.Capability_CAPABILITY_CAPABILITIES},
 			pool:   []any{"quota"},
-			want: outcome{Calls: 1, Estimate: "246.62", Results: []string{"SEVERITY_WARNING RequiredResourcesUnsupported"},
+			want: outcome{XRReady: "READY_FALSE", Calls: 1, Estimate: "246.62", Results: []string{"SEVERITY_WARNING RequiredResourcesUnsupported"},
 				Condition: "STATUS_CONDITION_FALSE RequiredResourcesUnsupported: cannot check team payments quota: this Crossplane does not send required resources to functions; upgrade Crossplane to v2.0 or later"},
 		},
 		"RejectedUpdateKeepsObserved": {
@@ -219,7 +222,7 @@ func TestRunFunctionAdmission(t *testing.T) {
 				"vpc":       {"apiVersion": "ec2.aws.m.upbound.io/v1beta1", "kind": "VPC", "metadata": map[string]any{"name": "checkout-vpc"}, "spec": map[string]any{"forProvider": map[string]any{"cidrBlock": "10.20.0.0/16"}}},
 			},
 			pool: []any{"quota", other},
-			want: outcome{Calls: 3, UsedCPU: "24", Estimate: "597.02", Results: []string{"SEVERITY_WARNING TeamQuotaExceeded"},
+			want: outcome{XRReady: "READY_UNSPECIFIED", Calls: 3, UsedCPU: "24", Estimate: "597.02", Results: []string{"SEVERITY_WARNING TeamQuotaExceeded"},
 				Condition: "STATUS_CONDITION_FALSE TeamQuotaExceeded: team payments quota exceeded: cpu requested 24, the team's other spaces use 16, team limit 32"},
 		},
 		"SteadyRejectionNoResult": {
@@ -227,7 +230,7 @@ func TestRunFunctionAdmission(t *testing.T) {
 			xr:     spaceXR("checkout", 5, "16", ""),
 			cond:   "TeamQuotaExceeded/False",
 			pool:   []any{"quota", other, spaceXR("third", 2, "8", "8")},
-			want: outcome{Calls: 3, UsedCPU: "24", Estimate: "421.82",
+			want: outcome{XRReady: "READY_FALSE", Calls: 3, UsedCPU: "24", Estimate: "421.82",
 				Condition: "STATUS_CONDITION_FALSE TeamQuotaExceeded: team payments quota exceeded: cpu requested 16, the team's other spaces use 24, team limit 32"},
 		},
 	}
