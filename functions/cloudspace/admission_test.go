@@ -321,7 +321,11 @@ func TestRunFunctionAdmissionSimultaneousClaims(t *testing.T) {
 func TestRunFunctionAdmissionKeepsObservedExactly(t *testing.T) {
 	f := &Function{log: logging.NewNopLogger()}
 	observed := map[string]map[string]any{
-		"namespace": {"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": "team-payments-checkout", "labels": map[string]any{"a": "b"}}},
+		"namespace": {"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{
+			"name": "team-payments-checkout", "labels": map[string]any{"a": "b"},
+			"uid": "3f0c", "resourceVersion": "4711", "generation": 1, "creationTimestamp": "2026-11-01T10:00:00Z",
+			"managedFields": []any{map[string]any{"manager": "apiextensions.crossplane.io/composed", "operation": "Apply"}},
+		}, "status": map[string]any{"phase": "Active"}},
 		"vpc": {
 			"apiVersion": "ec2.aws.m.upbound.io/v1beta1", "kind": "VPC",
 			"metadata": map[string]any{"name": "checkout-vpc", "annotations": map[string]any{"crossplane.io/external-name": "vpc-0abc"}},
@@ -352,9 +356,12 @@ func TestRunFunctionAdmissionKeepsObservedExactly(t *testing.T) {
 	for name, o := range observed {
 		want := structOf(t, o)
 		delete(want.Fields, "status")
+		for _, f := range []string{"uid", "resourceVersion", "generation", "creationTimestamp", "managedFields"} {
+			delete(sub(want, "metadata").GetFields(), f)
+		}
 		got := rsp.GetDesired().GetResources()[name].GetResource()
 		if diff := cmp.Diff(want, got, protocmp.Transform()); diff != "" {
-			t.Errorf("A rejected update desires %q exactly as observed, without status: -want +got:\n%s", name, diff)
+			t.Errorf("A rejected update desires %q exactly as observed, without status and server-owned metadata: -want +got:\n%s", name, diff)
 		}
 	}
 	ready := map[string]fnv1.Ready{}
