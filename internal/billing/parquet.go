@@ -1,12 +1,344 @@
 package billing
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
+	"fmt"
 	"hash/maphash"
 	"io"
+	"math"
+	"math/big"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/format"
 )
 
-func ingestParquetStream(_ context.Context, _ Source, _ io.Reader, _ int64, _ Options, _ maphash.Seed, _ *FileStats) (*aggregate, error) {
-	return nil, errors.New("cannot read parquet: not implemented")
+// Parquet files are read row group by row group, a batch of rows at a time,
+// with only the values of the columns in use turned into the same cells the
+// CSV reader produces. Money in DOUBLE columns (as AWS writes CUR) is taken
+// at its shortest decimal representation, which is the decimal the exporter
+// wrote; DECIMAL columns are exact.
+
+const parquetBatch = 512
+
+// leafRole says what a Parquet leaf column is to the row processor.
+type leafRole struct {
+	col     col  // normalised column, or -1
+	tagKey  bool // key of a tags map
+	tagVal  bool // value of a tags map
+	logical format.LogicalTypeValue
+	kind    parquet.Kind
+	scale   int32
+}
+
+func ingestParquetStream(ctx context.Context, s Source, r io.Reader, _ int64, o Options, seed maphash.Seed, st *FileStats) (*aggregate, error) {
+	var ra io.ReaderAt
+	var size int64
+	if rs, ok := s.(ReaderAtSource); ok {
+		f, n, c, err := rs.OpenReaderAt(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer c.Close() //nolint:errcheck // Read only.
+		ra, size = f, n
+	} else {
+		// Parquet needs random access: spool the stream to a temporary file.
+		f, err := os.CreateTemp(o.TempDir, "cloudspace-billing-*.parquet")
+		if err != nil {
+			return nil, fmt.Errorf("cannot create temporary file: %w", err)
+		}
+		defer os.Remove(f.Name()) //nolint:errcheck // Best effort.
+		defer f.Close()           //nolint:errcheck // Read only after the copy.
+		n, err := io.Copy(f, r)
+		if err != nil {
+			return nil, fmt.Errorf("cannot spool Parquet to %q: %w", f.Name(), err)
+		}
+		ra, size = f, n
+	}
+	return readParquet(ctx, ra, size, o, seed, st)
+}
+
+func readParquet(ctx context.Context, ra io.ReaderAt, size int64, o Options, seed maphash.Seed, st *FileStats) (agg *aggregate, err error) {
+	// parquet-go may panic on corrupt input; a corrupt file is an error.
+	defer func() {
+		if p := recover(); p != nil {
+			agg, err = nil, fmt.Errorf("cannot read Parquet: corrupt file: %v", p)
+		}
+	}()
+	f, err := parquet.OpenFile(ra, size)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open Parquet: %w", err)
+	}
+	schema := f.Schema()
+	leaves := schema.Columns()
+	// Top level names, in order, as the mapping's header.
+	var names []string
+	top := map[string]int{}
+	for _, p := range leaves {
+		if _, ok := top[p[0]]; !ok {
+			top[p[0]] = len(names)
+			names = append(names, p[0])
+		}
+	}
+	m, err := newMapping(o.Format, names, o.TagKey)
+	if err != nil {
+		return nil, err
+	}
+	st.Format = m.format
+	st.Custom = m.Custom()
+
+	roles := make([]leafRole, len(leaves))
+	for i, p := range leaves {
+		roles[i].col = -1
+		leaf, ok := schema.Lookup(p...)
+		if !ok {
+			continue
+		}
+		t := leaf.Node.Type()
+		roles[i].kind = t.Kind()
+		if lt := t.LogicalType(); lt != nil {
+			roles[i].logical = lt.Value
+			if d, ok := lt.Value.(*format.DecimalType); ok {
+				roles[i].scale = d.Scale
+			}
+		}
+		c := m.colOf[top[p[0]]]
+		switch {
+		case c < 0:
+		case c == cTags && len(p) > 1:
+			roles[i].tagKey = p[len(p)-1] == "key"
+			roles[i].tagVal = p[len(p)-1] == "value"
+		case len(p) == 1:
+			roles[i].col = c
+		}
+	}
+
+	agg = newAggregate(seed, o.MaxResourceIDs)
+	proc := newRowProc(m, agg, o.TagKey)
+	tagMap := m.idx[cTags] >= 0 && len(leaves) > 0 && hasNested(leaves, names[m.idx[cTags]])
+	var bad int64
+	var errs []*RowError
+	rows := make([]parquet.Row, parquetBatch)
+	var scratch []byte
+	var tagKeys, tagVals [][]byte
+	keys := newTagMatcher(o.TagKey).keys
+	for gi, rg := range f.RowGroups() {
+		rr := rg.Rows()
+		var rowIdx int64
+		for {
+			if err := ctx.Err(); err != nil {
+				_ = rr.Close()
+				return nil, err
+			}
+			n, rerr := rr.ReadRows(rows)
+			for _, row := range rows[:n] {
+				proc.reset()
+				scratch = scratch[:0]
+				tagKeys = tagKeys[:0]
+				tagVals = tagVals[:0]
+				// Cells are appended to scratch; record offsets, then slice.
+				var offs [nCols][2]int
+				var set [nCols]bool
+				for _, v := range row {
+					ci := v.Column()
+					if ci < 0 || ci >= len(roles) {
+						continue
+					}
+					r := &roles[ci]
+					switch {
+					case r.col >= 0:
+						if v.IsNull() {
+							continue
+						}
+						start := len(scratch)
+						scratch = appendValue(scratch, v, r)
+						offs[r.col] = [2]int{start, len(scratch)}
+						set[r.col] = true
+					case r.tagKey:
+						// Keys come before values: all of a column's values
+						// are together in a row.
+						tagKeys = append(tagKeys, v.ByteArray())
+					case r.tagVal:
+						if v.IsNull() {
+							tagVals = append(tagVals, nil)
+						} else {
+							tagVals = append(tagVals, v.ByteArray())
+						}
+					}
+				}
+				var tagVal []byte
+				best := len(keys)
+				for i, k := range tagKeys {
+					if i >= len(tagVals) || tagVals[i] == nil {
+						continue
+					}
+					for j, want := range keys[:best] {
+						if bytes.Equal(k, want) {
+							best, tagVal = j, tagVals[i]
+							break
+						}
+					}
+				}
+				for c := range nCols {
+					if set[c] {
+						proc.vals[c] = scratch[offs[c][0]:offs[c][1]]
+					}
+				}
+				if tagMap {
+					// Resolve the tag here; the row processor reads it as a column.
+					proc.vals[cTags] = nil
+					if tagVal != nil && proc.vals[cTagCol] == nil {
+						proc.vals[cTagCol] = tagVal
+						proc.m = mapWithTagCol(m)
+					}
+				}
+				if ce := proc.process(); ce != nil {
+					bad++
+					if int64(len(errs)) <= o.MaxErrors {
+						errs = append(errs, &RowError{File: st.URI, RowGroup: gi, Row: rowIdx, Column: m.name(ce.col), Message: ce.describe(m)})
+					}
+				} else {
+					st.Rows++
+				}
+				proc.m = m
+				rowIdx++
+				if bad > o.MaxErrors {
+					_ = rr.Close()
+					st.BadRows = bad
+					return nil, &FileError{File: st.URI, Rows: errs, BadRows: bad, MaxErrors: o.MaxErrors}
+				}
+			}
+			if errors.Is(rerr, io.EOF) {
+				break
+			}
+			if rerr != nil {
+				_ = rr.Close()
+				return nil, fmt.Errorf("cannot read row group %d after row %d: %w", gi, rowIdx, rerr)
+			}
+			if n == 0 {
+				break
+			}
+		}
+		_ = rr.Close()
+	}
+	st.BadRows = bad
+	return agg, nil
+}
+
+func hasNested(leaves [][]string, name string) bool {
+	for _, p := range leaves {
+		if p[0] == name && len(p) > 1 {
+			return true
+		}
+	}
+	return false
+}
+
+// mapWithTagCol returns m with the tag read from cTagCol, for a tags map
+// resolved by the Parquet reader.
+func mapWithTagCol(m *mapping) *mapping {
+	if m.withTag == nil {
+		c := *m
+		c.idx[cTagCol] = 0
+		c.idx[cTags] = -1
+		m.withTag = &c
+	}
+	return m.withTag
+}
+
+// appendValue appends the text of a Parquet value.
+func appendValue(dst []byte, v parquet.Value, r *leafRole) []byte {
+	switch lt := r.logical.(type) {
+	case *format.DecimalType:
+		var unscaled *big.Int
+		switch v.Kind() {
+		case parquet.Int32:
+			unscaled = big.NewInt(int64(v.Int32()))
+		case parquet.Int64:
+			unscaled = big.NewInt(v.Int64())
+		default:
+			b := v.ByteArray()
+			unscaled = new(big.Int).SetBytes(b)
+			if len(b) > 0 && b[0]&0x80 != 0 {
+				unscaled.Sub(unscaled, new(big.Int).Lsh(big.NewInt(1), uint(8*len(b))))
+			}
+		}
+		return appendScaled(dst, unscaled.String(), int(lt.Scale))
+	case *format.TimestampType:
+		t := v.Int64()
+		var ts time.Time
+		switch lt.Unit.Value.(type) {
+		case *format.MilliSeconds:
+			ts = time.UnixMilli(t)
+		case *format.NanoSeconds:
+			ts = time.Unix(0, t)
+		default:
+			ts = time.UnixMicro(t)
+		}
+		return ts.UTC().AppendFormat(dst, time.RFC3339)
+	case *format.DateType:
+		return time.Unix(int64(v.Int32())*86400, 0).UTC().AppendFormat(dst, time.DateOnly)
+	}
+	switch v.Kind() {
+	case parquet.ByteArray, parquet.FixedLenByteArray:
+		return append(dst, v.ByteArray()...)
+	case parquet.Double:
+		f := v.Double()
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return append(dst, "NaN"...)
+		}
+		return strconv.AppendFloat(dst, f, 'f', -1, 64)
+	case parquet.Float:
+		f := float64(v.Float())
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return append(dst, "NaN"...)
+		}
+		return strconv.AppendFloat(dst, f, 'f', -1, 32)
+	case parquet.Int32:
+		return strconv.AppendInt(dst, int64(v.Int32()), 10)
+	case parquet.Int64:
+		return strconv.AppendInt(dst, v.Int64(), 10)
+	case parquet.Int96:
+		// Legacy Spark and Athena timestamps: nanoseconds of the day, then
+		// the Julian day.
+		i := v.Int96()
+		var b [12]byte
+		binary.LittleEndian.PutUint32(b[0:], i[0])
+		binary.LittleEndian.PutUint32(b[4:], i[1])
+		binary.LittleEndian.PutUint32(b[8:], i[2])
+		nanos := int64(binary.LittleEndian.Uint64(b[0:8]))
+		day := int64(binary.LittleEndian.Uint32(b[8:12]))
+		return time.Unix((day-2440588)*86400, nanos).UTC().AppendFormat(dst, time.RFC3339)
+	case parquet.Boolean:
+		return strconv.AppendBool(dst, v.Boolean())
+	}
+	return append(dst, v.String()...)
+}
+
+// appendScaled appends an unscaled integer string with scale fraction
+// digits.
+func appendScaled(dst []byte, digits string, scale int) []byte {
+	if scale <= 0 {
+		dst = append(dst, digits...)
+		for range -scale {
+			dst = append(dst, '0')
+		}
+		return dst
+	}
+	neg := len(digits) > 0 && digits[0] == '-'
+	if neg {
+		dst = append(dst, '-')
+		digits = digits[1:]
+	}
+	for len(digits) <= scale {
+		digits = "0" + digits
+	}
+	dst = append(dst, digits[:len(digits)-scale]...)
+	dst = append(dst, '.')
+	return append(dst, digits[len(digits)-scale:]...)
 }

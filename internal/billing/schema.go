@@ -78,6 +78,9 @@ type mapping struct {
 	custom []int
 	// colOf is the normalised column of each file column, -1 when unused.
 	colOf []col
+	// withTag is the mapping with the tag resolved into cTagCol, for
+	// Parquet tags maps.
+	withTag *mapping
 }
 
 // name returns the file's name of a normalised column.
