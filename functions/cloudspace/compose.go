@@ -148,18 +148,24 @@ func Compose(s *Space, observed xfn.Observed, d *xfn.Desired) error {
 	if len(errs) > 0 {
 		return fmt.Errorf("invalid %s %q: %s", v1alpha1.CompositeKind, spaceName(s), strings.TrimSpace(errs.ToAggregate().Error()))
 	}
+	// Crossplane applies desired resources in no particular order and stops
+	// at the first that fails, so a namespaced tenant object applied before
+	// its Namespace exists fails every reconcile (seen on a real control
+	// plane). Namespaced tenant objects are desired once the Namespace has
+	// been observed; the Namespace is composed on the first reconcile.
+	_, nsObserved := observed[NameNamespace]
 	for _, pt := range p.Parts {
+		if pt.Tenant && pt.Name != NameNamespace && !nsObserved {
+			continue
+		}
 		ready := observed.ReadyIfConditionTrue(pt.Name)
 		if pt.Tenant {
 			ready = observed.ReadyIfExists(pt.Name)
 		}
-		// Convert here to drop the empty status of typed objects, which
-		// says nothing and costs bytes on every call.
-		u, err := composed.From(pt.Object)
+		u, err := ToComposed(pt.Object)
 		if err != nil {
 			return fmt.Errorf("cannot convert %T %q to a composed resource: %w", pt.Object, pt.Name, err)
 		}
-		delete(u.Object, "status")
 		if err := d.Set(pt.Name, u, ready); err != nil {
 			return err
 		}
@@ -172,4 +178,16 @@ func spaceName(s *Space) string {
 		return ""
 	}
 	return s.Name
+}
+
+// ToComposed converts a typed object into a composed resource with
+// composed.From, and drops the empty status a typed object carries, which
+// says nothing and costs bytes on every call.
+func ToComposed(obj runtime.Object) (*composed.Unstructured, error) {
+	u, err := composed.From(obj)
+	if err != nil {
+		return nil, err
+	}
+	delete(u.Object, "status")
+	return u, nil
 }

@@ -149,6 +149,7 @@ func TestComposeReadiness(t *testing.T) {
 	req := runRequest(t, composeXR(), composeInput(), map[string]map[string]any{
 		"vpc":              ready("True"),
 		"subnet-private-a": ready("False"),
+		"namespace":        {"apiVersion": "v1", "kind": "Namespace"},
 		"resource-quota":   {"apiVersion": "v1", "kind": "ResourceQuota"},
 	})
 	rsp, err := (&Function{log: logging.NewNopLogger()}).RunFunction(t.Context(), req)
@@ -175,7 +176,7 @@ func TestRunFunctionDeterministic(t *testing.T) {
 	req := runRequest(t, withXR(func(xr *v1alpha1.XCloudSpace) {
 		xr.Spec.Network.Public = true
 		xr.Spec.Tags = map[string]string{"project": "checkout", "a": "1", "z": "2", "m": "3"}
-	}), composeInput(), nil)
+	}), composeInput(), map[string]map[string]any{"namespace": {"apiVersion": "v1", "kind": "Namespace"}})
 	f := &Function{log: logging.NewNopLogger()}
 	var first []byte
 	for i := range 5 {
@@ -218,5 +219,43 @@ func TestRunFunctionFatal(t *testing.T) {
 	}
 	if n := len(rsp.GetDesired().GetResources()); n != 0 {
 		t.Errorf("RunFunction(...): desired %d resources after a Fatal result, want none", n)
+	}
+}
+
+func TestComposeNamespaceFirst(t *testing.T) {
+	cases := map[string]struct {
+		reason   string
+		observed xfn.Observed
+		want     []string
+	}{
+		"FirstReconcile": {
+			reason: "Until the Namespace is observed, the namespaced tenant objects are not desired: applying them would fail.",
+			want:   []string{"namespace"},
+		},
+		"NamespaceObserved": {
+			reason:   "Once the Namespace is observed every tenant object is desired.",
+			observed: xfn.Observed{NameNamespace: observedWith(nil)},
+			want:     []string{"limit-range", "namespace", "network-policy", "resource-quota", "role-binding"},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			d, err := xfn.NewDesired(&fnv1.RunFunctionRequest{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := Compose(composeSpace(t, composeXR(), composeInput()), tc.observed, d); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, n := range d.Names() {
+				if r, _ := d.Get(n); r.Resource.GetAPIVersion() == "v1" || strings.Contains(r.Resource.GetAPIVersion(), "k8s.io") {
+					got = append(got, string(n))
+				}
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("%s\nCompose(...): -want, +got:\n%s", tc.reason, diff)
+			}
+		})
 	}
 }

@@ -142,6 +142,9 @@ func structOf(t testing.TB, v any) *structpb.Struct {
 // resources by name.
 func runRequest(t testing.TB, xr *v1alpha1.XCloudSpace, in *fnv1alpha1.Composer, observed map[string]map[string]any) *fnv1.RunFunctionRequest {
 	t.Helper()
+	if err := AddToScheme(); err != nil {
+		t.Fatal(err)
+	}
 	xr.APIVersion, xr.Kind = v1alpha1.SchemeGroupVersion.String(), v1alpha1.CompositeKind
 	in.APIVersion, in.Kind = fnv1alpha1.SchemeGroupVersion.String(), fnv1alpha1.ComposerKind
 	req := &fnv1.RunFunctionRequest{

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"syscall"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/crossplane/function-sdk-go/logging"
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/crossplane/function-sdk-go/resource/composed"
+
+	"github.com/cloudspace-dev/cloudspace/apis/v1alpha1"
+	"github.com/cloudspace-dev/cloudspace/internal/xfn"
+)
+
+// BenchmarkRunFunction composes a private dev space of 24 resources, and a
+// public prod space in three zones of 37, from a request as Crossplane
+// sends it.
+func BenchmarkRunFunction(b *testing.B) {
+	cases := map[string]*v1alpha1.XCloudSpace{
+		"Private24": composeXR(),
+		"Public37": withXR(func(xr *v1alpha1.XCloudSpace) {
+			xr.Spec.Environment = v1alpha1.EnvironmentProd
+			xr.Spec.Network = v1alpha1.NetworkSpec{CIDR: "10.40.0.0/16", AvailabilityZones: 3, Public: true}
+		}),
+	}
+	for name, xr := range cases {
+		b.Run(name, func(b *testing.B) {
+			req := runRequest(b, xr, composeInput(), nil)
+			f := &Function{log: logging.NewNopLogger()}
+			// RunFunction's response shares the request's desired state:
+			// warm up with a copy, so that the measured requests desire
+			// nothing yet, as in a pipeline's first step.
+			rsp, err := f.RunFunction(b.Context(), proto.Clone(req).(*fnv1.RunFunctionRequest)) //nolint:forcetypeassert // Clone keeps the type.
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, r := range rsp.GetResults() {
+				if r.GetSeverity() == fnv1.Severity_SEVERITY_FATAL {
+					b.Fatal(r.GetMessage())
+				}
+			}
+			b.ReportMetric(float64(len(rsp.GetDesired().GetResources())), "resources")
+			// Each call gets its own request, as each gRPC call unmarshals
+			// one; cloning them is not measured.
+			reqs := make([]*fnv1.RunFunctionRequest, 256)
+			for i := range reqs {
+				reqs[i] = proto.Clone(req).(*fnv1.RunFunctionRequest) //nolint:forcetypeassert // Clone keeps the type.
+			}
+			b.ReportAllocs()
+			cpu := cpuTime()
+			n := 0
+			for b.Loop() {
+				if n%len(reqs) == 0 {
+					b.StopTimer()
+					for i := range reqs {
+						reqs[i] = proto.Clone(req).(*fnv1.RunFunctionRequest) //nolint:forcetypeassert // Clone keeps the type.
+					}
+					b.StartTimer()
+				}
+				if _, err := f.RunFunction(b.Context(), reqs[n%len(reqs)]); err != nil {
+					b.Fatal(err)
+				}
+				n++
+			}
+			reportCPU(b, cpu, n)
+		})
+	}
+}
+
+// BenchmarkCompose is the composer alone: plan, convert and desire the 24
+// resources of a private dev space.
+func BenchmarkCompose(b *testing.B) {
+	s := composeSpace(b, composeXR(), composeInput())
+	b.ReportAllocs()
+	cpu := cpuTime()
+	n := 0
+	for b.Loop() {
+		n++
+		d, err := xfn.NewDesired(&fnv1.RunFunctionRequest{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := Compose(s, xfn.Observed{}, d); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportCPU(b, cpu, n)
+}
+
+// cpuTime is the CPU time the process has used. On a shared machine wall
+// time per operation depends on the neighbours; CPU time much less so.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// reportCPU reports the CPU time per operation since start, as cpu-ns/op.
+// It includes the garbage collector and, for the runs that clone
+// requests, the cloning.
+func reportCPU(b *testing.B, start time.Duration, n int) {
+	if n > 0 {
+		b.ReportMetric(float64(cpuTime()-start)/float64(n), "cpu-ns/op")
+	}
+}
+
+// BenchmarkConvert compares converting the 24 typed resources of a private
+// dev space with ToComposed and with composed.From.
+func BenchmarkConvert(b *testing.B) {
+	p, errs := NewPlan(composeSpace(b, composeXR(), composeInput()))
+	if len(errs) > 0 {
+		b.Fatal(errs.ToAggregate())
+	}
+	for name, convert := range map[string]func(runtime.Object) error{
+		"ToComposed":   func(o runtime.Object) error { _, err := ToComposed(o); return err },
+		"ComposedFrom": func(o runtime.Object) error { _, err := composed.From(o); return err },
+	} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			cpu := cpuTime()
+			n := 0
+			for b.Loop() {
+				n++
+				for _, pt := range p.Parts {
+					if err := convert(pt.Object); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			reportCPU(b, cpu, n)
+		})
+	}
+}
