@@ -430,10 +430,15 @@ func (tq *TeamQuota) checkFit(c *Candidate, others Usage) []Problem {
 		parts = append(parts, fmt.Sprintf("monthly budget requested %s %s, the team's other spaces use %s %s, team limit %s %s",
 			c.Request.Budget.StringFixed(2), tq.Currency, others.Budget.StringFixed(2), tq.Currency, tq.Budget.StringFixed(2), tq.Currency))
 	}
-	if len(parts) == 0 {
-		return nil
+	var problems []Problem
+	if tq.HasBudget && c.Request.Currency != tq.Currency {
+		problems = append(problems, Problem{ReasonCurrencyMismatch, fmt.Sprintf(
+			"budget currency %s is not the currency %s of team %s's monthly budget", c.Request.Currency, tq.Currency, c.Team)})
 	}
-	return []Problem{{ReasonTeamQuotaExceeded, fmt.Sprintf("team %s quota exceeded: %s", c.Team, strings.Join(parts, "; "))}}
+	if len(parts) > 0 {
+		problems = append(problems, Problem{ReasonTeamQuotaExceeded, fmt.Sprintf("team %s quota exceeded: %s", c.Team, strings.Join(parts, "; "))})
+	}
+	return problems
 }
 
 // holds reports whether c holds anything.

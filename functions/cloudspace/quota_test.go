@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/shopspring/decimal"
+	"google.golang.org/protobuf/types/known/structpb"
 	"k8s.io/apimachinery/pkg/api/resource"
 
 	fnv1alpha1 "github.com/cloudspace-dev/cloudspace/apis/fn/v1alpha1"
@@ -200,6 +201,13 @@ func TestAdmitTeam(t *testing.T) {
 			want: want{othersCPU: "0", problems: []Problem{{ReasonTeamQuotaExceeded,
 				"team payments quota exceeded: memory requested 8Gi, the team's other spaces use 0, team limit 4Gi; loadBalancers requested 5, the team's other spaces use 0, team limit 4"}}},
 		},
+		"TeamBudgetCurrency": {
+			reason: "A budget in another currency than the team's cannot count against the team's budget.",
+			tq:     quotaTeam(t, func(d *teamQuotaData) { d.Currency = "EUR" }),
+			self:   candidate(pol, "new", 5, medium, "4"),
+			want: want{othersCPU: "0", problems: []Problem{{ReasonCurrencyMismatch,
+				"budget currency USD is not the currency EUR of team payments's monthly budget"}}},
+		},
 		"NamespaceNotOwned": {
 			reason: "A claim in a namespace the team does not own is rejected.",
 			tq:     quotaTeam(t),
@@ -339,4 +347,26 @@ func withQuotaInput(fn func(in *fnv1alpha1.Composer)) *fnv1alpha1.Composer {
 	in := quotaInput()
 	fn(in)
 	return in
+}
+
+// FuzzStructCandidate feeds arbitrary XCloudSpaces, as Crossplane would
+// send them as required resources, through reading and admission: neither
+// may panic, whatever another space of the team holds.
+func FuzzStructCandidate(f *testing.F) {
+	f.Add(`{"metadata":{"name":"a","creationTimestamp":"2026-11-01T09:00:00Z","labels":{"crossplane.io/claim-namespace":"team-payments"}},"spec":{"team":"payments","tier":"medium","resources":{"cpu":"8","memory":"16Gi"},"budget":{"monthlyLimit":"1200.00"}},"status":{"quota":{"cpu":"8","memory":"16Gi","pods":"150"}}}`)
+	f.Add(`{"metadata":{"name":"b","deletionTimestamp":"x"},"spec":{"team":"payments","tier":"large","resources":{"cpu":4,"gpu":"1"},"network":{"availabilityZones":3,"public":true},"budget":{"monthlyLimit":"1e9","currency":"EUR"}}}`)
+	f.Add(`{"spec":{"team":"payments","tier":"huge","resources":{"cpu":"-1","memory":"999999999999999999999Ei"}},"status":{"quota":{"cpu":[]}}}`)
+	f.Add(`{}`)
+	pol := quotaPolicy(f)
+	tq := quotaTeam(f)
+	f.Fuzz(func(t *testing.T, js string) {
+		s := &structpb.Struct{}
+		if err := s.UnmarshalJSON([]byte(js)); err != nil {
+			return
+		}
+		c := StructCandidate(pol, s)
+		c.Team = "payments"
+		self := candidate(pol, "self", 5, v1alpha1.TierMedium, "4")
+		_ = pol.AdmitTeam(tq, self, []*Candidate{c})
+	})
 }
