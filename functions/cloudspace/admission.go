@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -107,8 +108,8 @@ func Admit(req *fnv1.RunFunctionRequest, pol *Policy, s *Space, xr *v1alpha1.XCl
 	// say nothing; those before v2.0 then never send required resources,
 	// which shows as a space that keeps waiting for its quota data.
 	if request.AdvertisesCapabilities(req) && !xfn.SupportsRequiredResources(req) {
-		return a.reject(ReasonRequiredResourcesUnsupported, fmt.Sprintf(
-			"cannot check team %s quota: this Crossplane does not send required resources to functions; upgrade Crossplane to v2.0 or later", team)), nil
+		return a.decide(self, append(problems, Problem{ReasonRequiredResourcesUnsupported, fmt.Sprintf(
+			"cannot check team %s quota: this Crossplane does not send required resources to functions; upgrade Crossplane to v2.0 or later", team)}), "", nil), nil
 	}
 
 	a.Requirements = map[string]xfn.Selector{requiredTeamQuota: {
@@ -132,9 +133,9 @@ func Admit(req *fnv1.RunFunctionRequest, pol *Policy, s *Space, xr *v1alpha1.XCl
 	for _, ns := range tq.Namespaces {
 		a.Requirements[requiredSpacesInPfx+ns] = spaceSelector(LabelClaimNamespace, ns)
 	}
-	others, ok, err := teamSpaces(req, pol, self, slices.Sorted(maps.Keys(a.Requirements)))
-	if err != nil || !ok {
-		return a.waiting(team), err
+	others, ok := teamSpaces(req, pol, self, slices.Sorted(maps.Keys(a.Requirements)))
+	if !ok {
+		return a.waiting(team), nil
 	}
 
 	d := pol.AdmitTeam(tq, self, others)
@@ -218,9 +219,10 @@ func spaceSelector(label, value string) xfn.Selector {
 
 // teamQuota reads the team's quota data from the objects Crossplane sent.
 func teamQuota(q *QuotaConfig, team string, objs []resource.Required) (*TeamQuota, []Problem) {
-	sel := make([]string, 0, len(q.MatchLabels)+1)
-	for _, k := range slices.Sorted(maps.Keys(teamLabels(q, team))) {
-		sel = append(sel, k+"="+teamLabels(q, team)[k])
+	labels := teamLabels(q, team)
+	sel := make([]string, 0, len(labels))
+	for _, k := range slices.Sorted(maps.Keys(labels)) {
+		sel = append(sel, k+"="+labels[k])
 	}
 	what := fmt.Sprintf("%s labelled %s", q.Kind, strings.Join(sel, ","))
 	switch len(objs) {
@@ -245,7 +247,11 @@ func teamQuota(q *QuotaConfig, team string, objs []resource.Required) (*TeamQuot
 		var strict []error
 		strict, err = kjson.UnmarshalStrict(b, &data)
 		if err == nil && len(strict) > 0 {
-			err = strict[0]
+			msgs := make([]string, len(strict))
+			for i, e := range strict {
+				msgs[i] = e.Error()
+			}
+			err = errors.New(strings.Join(msgs, "; "))
 		}
 	}
 	if err != nil {
@@ -261,7 +267,7 @@ func teamQuota(q *QuotaConfig, team string, objs []resource.Required) (*TeamQuot
 // teamSpaces reads the team's other spaces from the required resources
 // under keys, each space once. ok is false until Crossplane has sent every
 // key. Spaces that belong to another team are left out.
-func teamSpaces(req *fnv1.RunFunctionRequest, pol *Policy, self *Candidate, keys []string) ([]*Candidate, bool, error) {
+func teamSpaces(req *fnv1.RunFunctionRequest, pol *Policy, self *Candidate, keys []string) ([]*Candidate, bool) {
 	seen := map[string]bool{self.Name: true}
 	var out []*Candidate
 	for _, k := range keys {
@@ -272,7 +278,7 @@ func teamSpaces(req *fnv1.RunFunctionRequest, pol *Policy, self *Candidate, keys
 		// xfn.RequiredResources, which decodes every object in full.
 		rs, ok := req.GetRequiredResources()[k]
 		if !ok {
-			return nil, false, nil
+			return nil, false
 		}
 		for _, it := range rs.GetItems() {
 			c := StructCandidate(pol, it.GetResource())
@@ -283,7 +289,7 @@ func teamSpaces(req *fnv1.RunFunctionRequest, pol *Policy, self *Candidate, keys
 			out = append(out, c)
 		}
 	}
-	return out, true, nil
+	return out, true
 }
 
 // SpaceCandidate is the space s of xr as admission sees it.

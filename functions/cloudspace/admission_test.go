@@ -205,6 +205,20 @@ func TestRunFunctionAdmission(t *testing.T) {
 			want: outcome{XRReady: "READY_FALSE", Calls: 2, Estimate: "246.62", Results: []string{"SEVERITY_WARNING TeamQuotaMissing"},
 				Condition: "STATUS_CONDITION_FALSE TeamQuotaMissing: team payments has no quota data: no EnvironmentConfig labelled platform.cloudspace.dev/config=team-quota,platform.cloudspace.dev/team=payments exists; the platform team must create it before the team's spaces can be admitted"},
 		},
+		"TeamQuotaAmbiguous": {
+			reason: "Two quota objects for one team are reported, not merged or picked from.",
+			xr:     spaceXR("checkout", 5, "8", ""),
+			pool:   []any{"quota", "quota-copy"},
+			want: outcome{XRReady: "READY_FALSE", Calls: 2, Estimate: "246.62", Results: []string{"SEVERITY_WARNING TeamQuotaInvalid"},
+				Condition: "STATUS_CONDITION_FALSE TeamQuotaInvalid: team payments has 2 quota objects (payments-quota-old, team-payments-quota), want exactly one EnvironmentConfig labelled platform.cloudspace.dev/config=team-quota,platform.cloudspace.dev/team=payments"},
+		},
+		"TeamQuotaMisspelt": {
+			reason: "A misspelt field in the quota data is reported rather than read as a zero quota.",
+			xr:     spaceXR("checkout", 5, "8", ""),
+			pool:   []any{"quota-typo"},
+			want: outcome{XRReady: "READY_FALSE", Calls: 2, Estimate: "246.62", Results: []string{"SEVERITY_WARNING TeamQuotaInvalid"},
+				Condition: `STATUS_CONDITION_FALSE TeamQuotaInvalid: team payments quota data in EnvironmentConfig team-payments-quota is invalid: cannot decode data: unknown field "hard.memroy"`},
+		},
 		"RequiredResourcesUnsupported": {
 			reason: "A Crossplane that says it cannot send required resources is reported, not passed.",
 			xr:     spaceXR("checkout", 5, "8", ""),
@@ -285,13 +299,28 @@ func setObservedCondition(t testing.TB, req *fnv1.RunFunctionRequest, c string) 
 	st.Fields["conditions"] = v
 }
 
-// poolOf turns "quota" and typed spaces into required resource objects.
+// poolOf turns typed spaces and the names of team quota objects ("quota",
+// "quota-copy" under another name, "quota-typo" with a misspelt field)
+// into required resource objects.
 func poolOf(t testing.TB, objs ...any) []*structpb.Struct {
 	t.Helper()
 	out := make([]*structpb.Struct, 0, len(objs))
 	for _, o := range objs {
-		if o == "quota" {
+		switch o {
+		case "quota":
 			out = append(out, teamQuotaObject(t))
+			continue
+		case "quota-copy":
+			q := teamQuotaObject(t)
+			sub(q, "metadata").Fields["name"] = structpb.NewStringValue("payments-quota-old")
+			out = append(out, q)
+			continue
+		case "quota-typo":
+			q := teamQuotaObject(t)
+			hard := sub(sub(q, "data"), "hard")
+			hard.Fields["memroy"] = hard.GetFields()["memory"]
+			delete(hard.Fields, "memory")
+			out = append(out, q)
 			continue
 		}
 		out = append(out, structOf(t, o.(*v1alpha1.XCloudSpace))) //nolint:forcetypeassert // Test pools hold only these.
