@@ -72,3 +72,37 @@ clean: ## Remove build output.
 	rm -rf $(OUTPUT)
 
 -include package/xpkg.mk
+
+# --- End to end -------------------------------------------------------------
+E2E_DIR ?= $(OUTPUT)/e2e
+K8S_LDFLAGS := -s -w $(foreach kv,gitMajor=1 gitMinor=35 gitVersion=v1.35.4 gitTreeState=clean,-X k8s.io/component-base/version.$(kv))
+
+$(BIN)/kube-apiserver $(BIN)/kube-controller-manager: test/e2e/tools/go.mod
+	@mkdir -p $(BIN)
+	@if [ -x $@ ] && $@ --version 2>/dev/null | grep -q v1.35.4; then touch $@; else \
+	  echo "building $(notdir $@) v1.35.4 (a few minutes on 2 cores)"; \
+	  cd test/e2e/tools && $(GO) build -trimpath -ldflags "$(K8S_LDFLAGS)" -o $(abspath $@) k8s.io/kubernetes/cmd/$(notdir $@); fi
+
+$(BIN)/crossplane-core: test/tools/go.mod
+	@mkdir -p $(BIN)
+	@if [ -x $@ ] && $@ --version 2>/dev/null | grep -q $(CROSSPLANE_VERSION); then touch $@; else \
+	  echo "building Crossplane core $(CROSSPLANE_VERSION)"; \
+	  cd test/tools && $(GO) build -trimpath -ldflags "-s -w -X github.com/crossplane/crossplane/v2/internal/version.version=$(CROSSPLANE_VERSION)" \
+	    -o $(abspath $@) github.com/crossplane/crossplane/v2/cmd/crossplane; fi
+
+.PHONY: e2e-tools
+e2e-tools: $(BIN)/kube-apiserver $(BIN)/kube-controller-manager $(BIN)/crossplane-core ## Build the e2e control plane (kube-apiserver, kube-controller-manager, Crossplane core) and install etcd.
+	@command -v etcd >/dev/null || { apt-get update -qq && apt-get install -y -qq etcd-server; }
+	@command -v kubectl >/dev/null || { echo "building kubectl"; cd test/e2e/tools && $(GO) build -trimpath -o $(abspath $(BIN))/kubectl k8s.io/kubernetes/cmd/kubectl; }
+
+.PHONY: e2e
+e2e: build e2e-tools ## Run the end-to-end test on a real control plane in a private network namespace.
+	@rm -rf $(E2E_DIR) && mkdir -p $(E2E_DIR)
+	$(GO) test -c -tags e2e -o $(BIN)/e2e.test ./test/e2e
+	@set -o pipefail; status=0; \
+	  E2E_DIR=$(abspath $(E2E_DIR)) E2E_BIN=$(abspath $(BIN)) PATH=$(abspath $(BIN)):$$PATH \
+	  E2E_PROVIDER_CRDS=$$($(GO) list -m -f '{{.Dir}}' github.com/upbound/provider-aws/v2)/package/crds \
+	  E2E_CROSSPLANE_CRDS=$$($(GO) list -m -f '{{.Dir}}' github.com/crossplane/crossplane/v2)/cluster/crds \
+	  unshare --net -- bash -c 'ip link set lo up && cd test/e2e && exec $(abspath $(BIN))/e2e.test -test.v -test.timeout 20m' || status=$$?; \
+	  if [ -f $(E2E_DIR)/pids ]; then xargs -r kill -9 < $(E2E_DIR)/pids 2>/dev/null || true; fi; \
+	  exit $$status

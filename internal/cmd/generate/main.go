@@ -172,12 +172,12 @@ func XRD(g *schemagen.Generator) (*xpv1.CompositeResourceDefinition, error) {
 			Names: extv1.CustomResourceDefinitionNames{
 				Kind:       v1alpha1.CompositeKind,
 				Plural:     v1alpha1.CompositePlural,
-				Categories: []string{"crossplane", "composite", "cloudspace"},
+				Categories: []string{"crossplane", "composite"},
 			},
 			ClaimNames: &extv1.CustomResourceDefinitionNames{
 				Kind:       v1alpha1.ClaimKind,
 				Plural:     v1alpha1.ClaimPlural,
-				Categories: []string{"claim", "cloudspace"},
+				Categories: []string{"claim"},
 			},
 			DefaultCompositionRef: &xpv1.CompositionReference{Name: "xcloudspace"},
 			Versions: []xpv1.CompositeResourceDefinitionVersion{{

@@ -1,0 +1,474 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+const (
+	claimNamespace = "team-payments"
+	tenantNS       = "team-payments-checkout"
+	xrdName        = "xcloudspaces.platform.cloudspace.dev"
+)
+
+// TestCloudSpace installs CloudSpace as a platform team would and uses it as
+// a developer would.
+func TestCloudSpace(t *testing.T) {
+	start := time.Now()
+	e := startControlPlane(t)
+	t.Logf("control plane ready in %s", time.Since(start).Round(time.Millisecond))
+	e.startCrossplane(t)
+	t.Logf("crossplane ready in %s", time.Since(start).Round(time.Millisecond))
+	reg := startRegistry(t)
+
+	// Platform team: the provider CRDs the Composition composes (no provider
+	// runs, so managed resources never become ready), the Configuration
+	// package with the XRD and Composition, the functions, RBAC and the
+	// team's quota data.
+	e.installProviderCRDs(t)
+	e.pushPackage(t, reg+"/cloudspace/configuration-cloudspace:v0.0.1",
+		filepath.Join(e.root, "package", "configuration", "crossplane.yaml"),
+		filepath.Join(e.root, "xrds", xrdName+".yaml"),
+		filepath.Join(e.root, "compositions", "xcloudspace.yaml"))
+	e.apply(t, fmt.Sprintf(`apiVersion: pkg.crossplane.io/v1
+kind: Configuration
+metadata:
+  name: configuration-cloudspace
+spec:
+  package: %s/cloudspace/configuration-cloudspace:v0.0.1
+  # The provider-aws family lives on a registry this offline test cannot
+  # reach; its CRDs are installed above instead.
+  skipDependencyResolution: true
+`, reg))
+	eventually(t, "XRD offered", 2*time.Minute, func() error {
+		obj, err := e.getJSON("xrd", xrdName)
+		if err != nil {
+			return err
+		}
+		for _, typ := range []string{"Established", "Offered"} {
+			if c := condition(obj, typ); c == nil || c["status"] != "True" {
+				return fmt.Errorf("%s: %v", typ, c)
+			}
+		}
+		return nil
+	})
+	for _, fn := range functions(e) {
+		e.installFunction(t, reg, fn)
+	}
+	for _, f := range must(filepath.Glob(filepath.Join(e.root, "examples", "rbac", "*.yaml"))) {
+		e.run(t, "apply", "--server-side", "-f", f)
+	}
+	if f := filepath.Join(e.root, "examples", "team-quota.yaml"); exists(f) {
+		e.run(t, "apply", "--server-side", "-f", f)
+	}
+	t.Logf("CloudSpace installed in %s", time.Since(start).Round(time.Millisecond))
+
+	// Developer: a claim in the team namespace.
+	e.run(t, "create", "namespace", claimNamespace)
+	e.run(t, "apply", "-f", filepath.Join(e.root, "examples", "claim.yaml"))
+
+	var xr string
+	t.Run("TenantObjectsComposed", func(t *testing.T) {
+		eventually(t, "the claim's composite resource", 2*time.Minute, func() error {
+			obj, err := e.getJSON("-n", claimNamespace, "cloudspace", "checkout")
+			if err != nil {
+				return err
+			}
+			name, _ := field(obj, "spec.resourceRef.name").(string)
+			if name == "" {
+				return fmt.Errorf("no resourceRef yet")
+			}
+			xr = name
+			return nil
+		})
+		eventually(t, "the tenant ResourceQuota", 2*time.Minute, func() error {
+			rq, err := e.getJSON("-n", tenantNS, "resourcequota", "cloudspace")
+			if err != nil {
+				return err
+			}
+			hard, _ := field(rq, "spec.hard").(map[string]any)
+			for k, want := range map[string]string{"requests.cpu": "8", "requests.memory": "16Gi", "requests.storage": "100Gi"} {
+				if got := hard[k]; got != want {
+					return fmt.Errorf("spec.hard[%s] = %v, want %s", k, got, want)
+				}
+			}
+			return nil
+		})
+		ns, err := e.getJSON("namespace", tenantNS)
+		if err != nil {
+			t.Fatal(err)
+		}
+		labels, _ := field(ns, "metadata.labels").(map[string]any)
+		if labels["platform.cloudspace.dev/team"] != "payments" {
+			t.Errorf("tenant namespace team label: want payments, got %v", labels["platform.cloudspace.dev/team"])
+		}
+		lr, err := e.getJSON("-n", tenantNS, "limitrange", "cloudspace")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if limits, _ := field(lr, "spec.limits").([]any); len(limits) == 0 {
+			t.Errorf("LimitRange has no limits: %v", lr)
+		}
+	})
+	if xr == "" {
+		t.Fatal("no composite resource; cannot go on")
+	}
+
+	t.Run("ManagedResourcesTagged", func(t *testing.T) {
+		var mrs []string
+		eventually(t, "every composed resource to exist", 2*time.Minute, func() error {
+			obj, err := e.getJSON("xcloudspace", xr)
+			if err != nil {
+				return err
+			}
+			refs, _ := field(obj, "spec.resourceRefs").([]any)
+			mrs = mrs[:0]
+			for _, r := range refs {
+				rm, _ := r.(map[string]any)
+				av, _ := rm["apiVersion"].(string)
+				if strings.Contains(av, ".aws.upbound.io/") {
+					mrs = append(mrs, fmt.Sprintf("%s.%s/%s", strings.ToLower(rm["kind"].(string)), strings.Split(av, "/")[0], rm["name"]))
+				}
+			}
+			if len(mrs) == 0 {
+				return fmt.Errorf("no provider-aws resources referenced yet")
+			}
+			for _, mr := range mrs {
+				if _, err := e.getJSON(mr); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		slices.Sort(mrs)
+		t.Logf("%d provider-aws resources: %v", len(mrs), mrs)
+		tagged := 0
+		for _, mr := range mrs {
+			obj, err := e.getJSON(mr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tags, ok := field(obj, "spec.forProvider.tags").(map[string]any)
+			if !ok {
+				continue // Not taggable.
+			}
+			tagged++
+			if tags["cloudspace"] != xr {
+				t.Errorf("%s: tag cloudspace = %v, want %s", mr, tags["cloudspace"], xr)
+			}
+		}
+		if tagged == 0 {
+			t.Errorf("no provider-aws resource carries cost tags")
+		}
+	})
+
+	t.Run("ClaimWaitsOnManagedResources", func(t *testing.T) {
+		eventually(t, "the claim to report it waits on its resources", time.Minute, func() error {
+			x, err := e.getJSON("xcloudspace", xr)
+			if err != nil {
+				return err
+			}
+			if c := condition(x, "Ready"); c == nil || c["status"] != "False" || !strings.Contains(fmt.Sprint(c["message"]), "Unready resources") {
+				return fmt.Errorf("composite Ready condition: %v", c)
+			}
+			obj, err := e.getJSON("-n", claimNamespace, "cloudspace", "checkout")
+			if err != nil {
+				return err
+			}
+			if c := condition(obj, "Ready"); c == nil || c["status"] != "False" {
+				return fmt.Errorf("claim Ready condition: %v", c)
+			}
+			if s := condition(obj, "Synced"); s == nil || s["status"] != "True" {
+				return fmt.Errorf("claim Synced condition: %v", s)
+			}
+			return nil
+		})
+	})
+
+	t.Run("QuotaRejectsSecondClaim", func(t *testing.T) {
+		e.apply(t, `apiVersion: platform.cloudspace.dev/v1alpha1
+kind: CloudSpace
+metadata:
+  name: reporting
+  namespace: team-payments
+spec:
+  team: payments
+  environment: dev
+  owner: payments-lead@example.com
+  costCenter: cc-4711
+  tier: large
+  region: eu-west-1
+  network: {cidr: 10.30.0.0/16}
+  resources: {cpu: "30", memory: 64Gi, storage: 100Gi}
+  budget: {monthlyLimit: "3000.00"}
+`)
+		var msg string
+		eventually(t, "the second claim to be refused for the team's quota", 2*time.Minute, func() error {
+			obj, err := e.getJSON("-n", claimNamespace, "cloudspace", "reporting")
+			if err != nil {
+				return err
+			}
+			c := condition(obj, "QuotaAvailable")
+			if c == nil || c["status"] != "False" || c["reason"] != "TeamQuotaExceeded" {
+				return fmt.Errorf("QuotaAvailable: %v", c)
+			}
+			msg = fmt.Sprint(c["message"])
+			return nil
+		})
+		t.Logf("QuotaAvailable message: %s", msg)
+		if !strings.Contains(msg, "cpu") {
+			t.Errorf("the quota message must name the dimension cpu: %q", msg)
+		}
+		if _, err := e.getJSON("namespace", "team-payments-reporting"); err == nil {
+			t.Errorf("a refused claim must compose nothing, but its tenant namespace exists")
+		}
+		obj, err := e.getJSON("-n", claimNamespace, "cloudspace", "reporting")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if name, _ := field(obj, "spec.resourceRef.name").(string); name != "" {
+			x, err := e.getJSON("xcloudspace", name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if refs, _ := field(x, "spec.resourceRefs").([]any); len(refs) > 0 {
+				t.Errorf("a refused claim must compose nothing, but it references %d resources", len(refs))
+			}
+		}
+		e.run(t, "-n", claimNamespace, "delete", "cloudspace", "reporting", "--wait=false")
+	})
+
+	t.Run("QuotaRejectsGrowthPastTier", func(t *testing.T) {
+		before := e.run(t, "get", "vpcs.ec2.aws.upbound.io", "-l", "crossplane.io/composite="+xr, "-o", "jsonpath={.items[*].metadata.uid}")
+		e.run(t, "-n", claimNamespace, "patch", "cloudspace", "checkout", "--type=merge", "-p", `{"spec":{"resources":{"cpu":"20"}}}`)
+		eventually(t, "the growth past the tier to be refused", 2*time.Minute, func() error {
+			obj, err := e.getJSON("-n", claimNamespace, "cloudspace", "checkout")
+			if err != nil {
+				return err
+			}
+			if c := condition(obj, "QuotaAvailable"); c == nil || c["status"] != "False" || c["reason"] != "TierLimitExceeded" {
+				return fmt.Errorf("QuotaAvailable: %v", c)
+			}
+			return nil
+		})
+		// Give Crossplane a few reconciles to prove nothing changes.
+		time.Sleep(5 * time.Second)
+		rq, err := e.getJSON("-n", tenantNS, "resourcequota", "cloudspace")
+		if err != nil {
+			t.Fatalf("the refused update deleted the ResourceQuota: %v", err)
+		}
+		if hard, _ := field(rq, "spec.hard").(map[string]any); hard["requests.cpu"] != "8" {
+			got := hard["requests.cpu"]
+			t.Errorf("the refused update resized the ResourceQuota: requests.cpu = %v, want 8", got)
+		}
+		after := e.run(t, "get", "vpcs.ec2.aws.upbound.io", "-l", "crossplane.io/composite="+xr, "-o", "jsonpath={.items[*].metadata.uid}")
+		if before == "" || before != after {
+			t.Errorf("the refused update replaced the VPC: uids %q before, %q after", before, after)
+		}
+		e.run(t, "-n", claimNamespace, "patch", "cloudspace", "checkout", "--type=merge", "-p", `{"spec":{"resources":{"cpu":"8"}}}`)
+		eventually(t, "the claim to be admitted again", 2*time.Minute, func() error {
+			obj, err := e.getJSON("-n", claimNamespace, "cloudspace", "checkout")
+			if err != nil {
+				return err
+			}
+			if c := condition(obj, "QuotaAvailable"); c == nil || c["status"] != "True" {
+				return fmt.Errorf("QuotaAvailable: %v", c)
+			}
+			return nil
+		})
+	})
+
+	t.Run("BillingReported", func(t *testing.T) {
+		billing := filepath.Join(e.bin, "function-cloudspace-billing")
+		if !exists(billing) {
+			t.Skip("function-cloudspace-billing is not built")
+		}
+		focus := filepath.Join(t.TempDir(), "focus.csv")
+		writeFile(t, focus, focusExport(xr))
+		cmd := exec.Command(billing, "ingest", "--kubeconfig", e.kubeconfig, "--format", "focus", "--tag-key", "cloudspace", focus) //nolint:noctx // Short.
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("ingest: %v\n%s", err, out)
+		}
+		eventually(t, "the claim to show spend and forecast", 3*time.Minute, func() error {
+			obj, err := e.getJSON("-n", claimNamespace, "cloudspace", "checkout")
+			if err != nil {
+				return err
+			}
+			spend, _ := field(obj, "status.billing.billedToDate").(string)
+			forecast, _ := field(obj, "status.billing.forecast").(string)
+			if spend == "" || forecast == "" {
+				return fmt.Errorf("status.billing: %v", field(obj, "status.billing"))
+			}
+			return nil
+		})
+		get := e.run(t, "-n", claimNamespace, "get", "cloudspace", "checkout")
+		t.Logf("kubectl get cloudspace after ingest:\n%s", get)
+		if !strings.Contains(get, "600") {
+			t.Errorf("kubectl get cloudspace must show the 600 USD spent: %s", get)
+		}
+	})
+
+	t.Run("KubectlGetAndDescribe", func(t *testing.T) {
+		get := e.run(t, "-n", claimNamespace, "get", "cloudspace")
+		t.Logf("kubectl get cloudspace:\n%s", get)
+		header := strings.Fields(firstLine(get))
+		for _, col := range []string{"NAME", "TEAM", "ENV", "TIER", "BUDGET", "SYNCED", "READY"} {
+			if !slices.Contains(header, col) {
+				t.Errorf("kubectl get cloudspace: no column %s in %v", col, header)
+			}
+		}
+		for _, v := range []string{"checkout", "payments", "dev", "medium", "1200.00"} {
+			if !strings.Contains(get, v) {
+				t.Errorf("kubectl get cloudspace: no %q in output", v)
+			}
+		}
+		desc := e.run(t, "-n", claimNamespace, "describe", "cloudspace", "checkout")
+		t.Logf("kubectl describe cloudspace:\n%s", desc)
+		for _, v := range []string{"Conditions:", "Synced", "Ready", "Events:", "Team:", "payments"} {
+			if !strings.Contains(desc, v) {
+				t.Errorf("kubectl describe cloudspace: no %q in output", v)
+			}
+		}
+	})
+
+	t.Run("DeleteGarbageCollects", func(t *testing.T) {
+		e.run(t, "-n", claimNamespace, "delete", "cloudspace", "checkout", "--wait=false")
+		eventually(t, "the composite resource and tenant objects to be deleted", 2*time.Minute, func() error {
+			if _, err := e.getJSON("xcloudspace", xr); err == nil {
+				return fmt.Errorf("XR %s still exists", xr)
+			}
+			if _, err := e.getJSON("-n", tenantNS, "resourcequota", "cloudspace"); err == nil {
+				return fmt.Errorf("ResourceQuota still exists")
+			}
+			out, err := e.try("get", "vpcs.ec2.aws.upbound.io", "-l", "crossplane.io/composite="+xr, "-o", "name")
+			if err != nil {
+				return err
+			}
+			if strings.TrimSpace(out) != "" {
+				return fmt.Errorf("managed resources remain: %s", out)
+			}
+			return nil
+		})
+	})
+	t.Logf("scenario done in %s", time.Since(start).Round(time.Millisecond))
+}
+
+// functions are the function packages to install: every package/function-*
+// directory whose binary was built.
+func functions(e *env) []string {
+	var fns []string
+	for _, d := range must(filepath.Glob(filepath.Join(e.root, "package", "function-*"))) {
+		fn := filepath.Base(d)
+		if exists(filepath.Join(e.bin, fn)) && exists(filepath.Join(d, "crossplane.yaml")) {
+			fns = append(fns, fn)
+		}
+	}
+	return fns
+}
+
+// installProviderCRDs applies the provider-aws CRDs of the kinds the
+// Composition composes, as a provider package would, and waits until they
+// are established.
+func (e *env) installProviderCRDs(t *testing.T) {
+	t.Helper()
+	dir := os.Getenv("E2E_PROVIDER_CRDS")
+	if dir == "" {
+		t.Fatal("E2E_PROVIDER_CRDS must name the provider-aws package/crds directory (make e2e sets it)")
+	}
+	var files []string
+	for _, g := range []string{"ec2", "iam", "s3", "kms", "budgets"} {
+		files = append(files, must(filepath.Glob(filepath.Join(dir, g+".aws.upbound.io_*.yaml")))...)
+	}
+	kinds := composedKinds(t, filepath.Join(e.root, "test", "render"))
+	var apply []string
+	for _, f := range files {
+		if kinds[crdKind(t, f)] {
+			apply = append(apply, f)
+		}
+	}
+	if len(apply) == 0 {
+		t.Fatal("found no provider CRDs for the composed kinds")
+	}
+	args := []string{"apply", "--server-side"}
+	for _, f := range apply {
+		args = append(args, "-f", f)
+	}
+	e.run(t, args...)
+	e.run(t, "wait", "--for=condition=Established", "--timeout=120s", "crd", "--all")
+	t.Logf("installed %d provider CRDs", len(apply))
+}
+
+// composedKinds returns the provider-aws kinds in the golden render outputs.
+func composedKinds(t *testing.T, dir string) map[string]bool {
+	t.Helper()
+	kinds := map[string]bool{}
+	for _, f := range must(filepath.Glob(filepath.Join(dir, "*", "expected.yaml"))) {
+		b, err := os.ReadFile(f) //nolint:gosec // The repository's own files.
+		if err != nil {
+			t.Fatal(err)
+		}
+		av := ""
+		for line := range strings.SplitSeq(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "apiVersion: "); ok {
+				av = v
+			}
+			if k, ok := strings.CutPrefix(line, "kind: "); ok && strings.Contains(av, ".aws.upbound.io/") {
+				kinds[strings.Split(av, ".")[0]+"/"+k] = true
+			}
+		}
+	}
+	return kinds
+}
+
+// crdKind returns "<group prefix>/<kind>" of a CRD file.
+func crdKind(t *testing.T, file string) string {
+	t.Helper()
+	f, err := os.Open(file) //nolint:gosec // The provider module's files.
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	group, kind := "", ""
+	s := bufio.NewScanner(f)
+	for s.Scan() && (group == "" || kind == "") {
+		line := s.Text()
+		if v, ok := strings.CutPrefix(line, "  group: "); ok {
+			group = strings.Split(v, ".")[0]
+		}
+		if v, ok := strings.CutPrefix(line, "    kind: "); ok {
+			kind = v
+		}
+	}
+	return group + "/" + kind
+}
+
+// focusExport is a FOCUS 1.2 export of November 2026 for the space xr:
+// 30 USD a day for 20 days.
+func focusExport(xr string) []byte {
+	var b strings.Builder
+	b.WriteString("BilledCost,BillingAccountId,BillingCurrency,BillingPeriodEnd,BillingPeriodStart,ChargeCategory,ChargePeriodEnd,ChargePeriodStart,ContractedCost,EffectiveCost,ListCost,ProviderName,ResourceId,ServiceName,SubAccountId,Tags\n")
+	for d := 1; d <= 20; d++ {
+		fmt.Fprintf(&b, "30.00,111111111111,USD,2026-12-01T00:00:00Z,2026-11-01T00:00:00Z,Usage,2026-11-%02dT00:00:00Z,2026-11-%02dT00:00:00Z,30.00,27.00,33.00,AWS,i-0%d,Amazon Elastic Compute Cloud,222222222222,\"{\"\"cloudspace\"\":\"\"%s\"\"}\"\n",
+			d+1, d, d%3, xr)
+	}
+	return []byte(b.String())
+}
+
+func exists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+func firstLine(s string) string {
+	l, _, _ := strings.Cut(s, "\n")
+	return l
+}
