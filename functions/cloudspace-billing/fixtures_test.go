@@ -25,7 +25,7 @@ import (
 var schemeOnce sync.Once
 
 // observedOf converts typed objects into observed composed resources.
-func observedOf(t *testing.T, objs map[resource.Name]runtime.Object) xfn.Observed {
+func observedOf(t testing.TB, objs map[resource.Name]runtime.Object) xfn.Observed {
 	t.Helper()
 	schemeOnce.Do(func() {
 		for _, add := range []func(*runtime.Scheme) error{corev1.AddToScheme, ec2v1beta1.AddToScheme, kmsv1beta1.AddToScheme, s3v1beta1.AddToScheme} {

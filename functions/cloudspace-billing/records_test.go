@@ -36,7 +36,7 @@ func record(mod ...func(r *billingv1alpha1.SpendRecord)) *billingv1alpha1.SpendR
 
 // stored is r stored as the ingester stores it: the data of an
 // EnvironmentConfig.
-func stored(t *testing.T, r *billingv1alpha1.SpendRecord) resource.Required {
+func stored(t testing.TB, r *billingv1alpha1.SpendRecord) resource.Required {
 	t.Helper()
 	data, err := r.Data()
 	if err != nil {
