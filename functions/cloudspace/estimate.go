@@ -2,9 +2,9 @@ package main
 
 import (
 	"cmp"
-	"slices"
 
 	"github.com/shopspring/decimal"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	fnv1alpha1 "github.com/cloudspace-dev/cloudspace/apis/fn/v1alpha1"
@@ -106,31 +106,68 @@ type Estimate struct {
 // Estimate prices r. Items that cost nothing are left out; the rest are
 // sorted by name.
 func (p *Prices) Estimate(r Request) Estimate {
-	azs := decimal.NewFromInt(int64(r.AvailabilityZones))
 	items := []CostItem{
-		{"cpu", quantity.Decimal(r.Amounts[quantity.CPU]).Mul(p.CPUCore)},
-		{"memory", quantity.GiB(r.Amounts[quantity.Memory]).Mul(p.MemoryGiB)},
-		{"storage", quantity.GiB(r.Amounts[quantity.Storage]).Mul(p.StorageGiB)},
-		{"gpu", quantity.Decimal(r.Amounts[quantity.GPU]).Mul(p.GPU)},
-		{"network", azs.Mul(p.NetworkAZ)},
-		{"kms-key", p.KMSKey},
-		{"bucket", p.Bucket},
-		{"budget", p.Budget},
-	}
-	if r.Public {
-		items = append(items, CostItem{"public-network", azs.Mul(p.PublicNetworkAZ)})
+		{"bucket", p.Bucket.Round(2)},
+		{"budget", p.Budget.Round(2)},
+		{"cpu", p.cpu(r.Amounts[quantity.CPU])},
+		{"gpu", p.gpu(r.Amounts[quantity.GPU])},
+		{"kms-key", p.KMSKey.Round(2)},
+		{"memory", p.memory(r.Amounts[quantity.Memory])},
+		{"network", p.network(r.AvailabilityZones, false)},
+		{"public-network", p.publicNetwork(r)},
+		{"storage", p.storage(r.Amounts[quantity.Storage])},
 	}
 	e := Estimate{Currency: p.Currency}
-	for _, it := range items {
-		it.Monthly = it.Monthly.Round(2)
+	for _, it := range items { // Sorted by name.
 		if it.Monthly.IsZero() {
 			continue
 		}
 		e.Items = append(e.Items, it)
 		e.Monthly = e.Monthly.Add(it.Monthly)
 	}
-	slices.SortFunc(e.Items, func(a, b CostItem) int { return cmp.Compare(a.Name, b.Name) })
 	return e
+}
+
+// The price of each item, rounded to the cent.
+func (p *Prices) cpu(q resource.Quantity) decimal.Decimal {
+	return quantity.Decimal(q).Mul(p.CPUCore).Round(2)
+}
+
+func (p *Prices) memory(q resource.Quantity) decimal.Decimal {
+	return quantity.GiB(q).Mul(p.MemoryGiB).Round(2)
+}
+
+func (p *Prices) storage(q resource.Quantity) decimal.Decimal {
+	return quantity.GiB(q).Mul(p.StorageGiB).Round(2)
+}
+
+func (p *Prices) gpu(q resource.Quantity) decimal.Decimal {
+	return quantity.Decimal(q).Mul(p.GPU).Round(2)
+}
+
+// network is the private network of azs zones, or, when public, what a
+// public network adds.
+func (p *Prices) network(azs int, public bool) decimal.Decimal {
+	price := p.NetworkAZ
+	if public {
+		price = p.PublicNetworkAZ
+	}
+	return decimal.NewFromInt(int64(azs)).Mul(price).Round(2)
+}
+
+// publicNetwork is what a public network adds to r, zero for a private
+// one.
+func (p *Prices) publicNetwork(r Request) decimal.Decimal {
+	if !r.Public {
+		return decimal.Decimal{}
+	}
+	return p.network(r.AvailabilityZones, true)
+}
+
+// fixed is the price of what every space has once: its bucket, budget and
+// key.
+func (p *Prices) fixed() decimal.Decimal {
+	return p.Bucket.Round(2).Add(p.Budget.Round(2)).Add(p.KMSKey.Round(2))
 }
 
 // API returns e in the API's form, every amount with two fraction digits.

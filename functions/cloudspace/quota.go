@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	fnv1alpha1 "github.com/cloudspace-dev/cloudspace/apis/fn/v1alpha1"
@@ -333,7 +334,7 @@ func (pol *Policy) AdmitTeam(tq *TeamQuota, self *Candidate, spaces []*Candidate
 		after.add(c.Held, tq.budgetOf(c, c.HeldBudget))
 	}
 	var prior Usage // What the spaces decided so far count for.
-	costs := costCache{}
+	costs := newCostCache()
 	for _, c := range all {
 		after.Amounts.SubFrom(c.Held)
 		after.Budget = after.Budget.Sub(tq.budgetOf(c, c.HeldBudget))
@@ -359,7 +360,7 @@ func (pol *Policy) AdmitTeam(tq *TeamQuota, self *Candidate, spaces []*Candidate
 
 // checkSpace returns the ways c does not fit the team, given what the
 // team's other spaces use as c counts them.
-func (pol *Policy) checkSpace(tq *TeamQuota, c *Candidate, others Usage, costs costCache) []Problem {
+func (pol *Policy) checkSpace(tq *TeamQuota, c *Candidate, others Usage, costs *costCache) []Problem {
 	if c.Invalid != "" {
 		return []Problem{{ReasonTierLimitExceeded, c.Invalid}}
 	}
@@ -376,34 +377,72 @@ func (pol *Policy) checkSpace(tq *TeamQuota, c *Candidate, others Usage, costs c
 	return tq.checkFit(c, others)
 }
 
-// costKey is what a space's estimate depends on.
-type costKey struct {
-	cpu, memory, storage, gpu string
-	azs                       int
-	public                    bool
+// costCache holds the price of each amount a team's spaces request, by
+// item: the spaces of a team share many amounts, and pricing each of a
+// thousand spaces afresh would dominate admission. An estimate's total is
+// the sum of its items, each rounded to the cent, so summing cached items
+// gives the same total as Estimate.
+type costCache struct {
+	items   map[costItemKey]decimal.Decimal
+	network map[[2]int]decimal.Decimal
 }
 
-// costCache holds the monthly estimate of each request shape: the spaces
-// of a team tend to share a few shapes, and pricing each of a thousand
-// spaces afresh would dominate admission.
-type costCache map[costKey]decimal.Decimal
+type costItemKey struct {
+	item   quantity.Dimension
+	amount string
+}
+
+func newCostCache() *costCache {
+	return &costCache{items: map[costItemKey]decimal.Decimal{}, network: map[[2]int]decimal.Decimal{}}
+}
+
+// monthly is the total of p.Estimate(r).
+func (cc *costCache) monthly(p *Prices, r Request) decimal.Decimal {
+	total := p.fixed()
+	for _, d := range []quantity.Dimension{quantity.CPU, quantity.Memory, quantity.Storage, quantity.GPU} {
+		total = total.Add(cc.item(p, d, r.Amounts[d]))
+	}
+	public := 0
+	if r.Public {
+		public = 1
+	}
+	k := [2]int{r.AvailabilityZones, public}
+	v, ok := cc.network[k]
+	if !ok {
+		v = p.network(r.AvailabilityZones, false).Add(p.publicNetwork(r))
+		cc.network[k] = v
+	}
+	return total.Add(v)
+}
+
+// item is the price of q of dimension d.
+func (cc *costCache) item(p *Prices, d quantity.Dimension, q resource.Quantity) decimal.Decimal {
+	k := costItemKey{d, q.String()}
+	if v, ok := cc.items[k]; ok {
+		return v
+	}
+	var v decimal.Decimal
+	switch d { //nolint:exhaustive // Only these dimensions are priced.
+	case quantity.CPU:
+		v = p.cpu(q)
+	case quantity.Memory:
+		v = p.memory(q)
+	case quantity.Storage:
+		v = p.storage(q)
+	case quantity.GPU:
+		v = p.gpu(q)
+	}
+	cc.items[k] = v
+	return v
+}
 
 // checkCost is CheckBudget through the cache, for the team's other spaces.
-func (pol *Policy) checkCost(c *Candidate, costs costCache) []Problem {
+func (pol *Policy) checkCost(c *Candidate, costs *costCache) []Problem {
 	if pol.Prices == nil {
 		return nil
 	}
 	r := c.Request
-	k := costKey{
-		r.Amounts[quantity.CPU].String(), r.Amounts[quantity.Memory].String(),
-		r.Amounts[quantity.Storage].String(), r.Amounts[quantity.GPU].String(), r.AvailabilityZones, r.Public,
-	}
-	monthly, ok := costs[k]
-	if !ok {
-		monthly = pol.Prices.Estimate(r).Monthly
-		costs[k] = monthly
-	}
-	if r.Currency == pol.Prices.Currency && !monthly.GreaterThan(r.Budget) {
+	if r.Currency == pol.Prices.Currency && !costs.monthly(pol.Prices, r).GreaterThan(r.Budget) {
 		return nil
 	}
 	_, problems := pol.CheckBudget(c) // Rare: it words the problem.
