@@ -175,7 +175,7 @@ func driftCondition(in Inputs, st *v1alpha1.BillingStatus, s *Spend, currency st
 	covered := s.Covered()
 	if covered < MinDriftCoverage {
 		c.Reason = ReasonInsufficientData
-		c.Message = fmt.Sprintf("The billing data covers %s of %s; drift is judged from %s", covered, s.Period.Name, MinDriftCoverage)
+		c.Message = fmt.Sprintf("The billing data covers %s of %s; drift is judged from %s", days(covered), s.Period.Name, days(MinDriftCoverage))
 		return c
 	}
 	pct, _ := Drift(s.Billed, monthly, covered, s.Period.Length())
@@ -203,10 +203,10 @@ func staleCondition(in Inputs, s *Spend) Condition {
 		c.State, c.Reason, c.Message = Unknown, ReasonNoChargePeriods, fmt.Sprintf("Spend record %q holds no charge period times", s.Record)
 	case Stale(s.Through, in.Config.StalenessLimit, in.Now):
 		c.State, c.Reason, c.Problem = True, ReasonStale, true
-		c.Message = fmt.Sprintf("The billing data runs through %s, more than %s ago; check the billing ingester and the billing export", s.Through.Format(time.RFC3339), in.Config.StalenessLimit)
+		c.Message = fmt.Sprintf("The billing data runs through %s, more than %s ago; check the billing ingester and the billing export", s.Through.Format(time.RFC3339), fmtDuration(in.Config.StalenessLimit))
 	default:
 		c.State, c.Reason = False, ReasonFresh
-		c.Message = fmt.Sprintf("The billing data runs through %s, within %s", s.Through.Format(time.RFC3339), in.Config.StalenessLimit)
+		c.Message = fmt.Sprintf("The billing data runs through %s, within %s", s.Through.Format(time.RFC3339), fmtDuration(in.Config.StalenessLimit))
 	}
 	return c
 }
@@ -234,14 +234,14 @@ func attributionCondition(in Inputs, st *v1alpha1.BillingStatus, s *Spend) Condi
 		msgs = append(msgs, fmt.Sprintf("%d billed %s not composed by the space: %s", len(orphans), plural(len(orphans), "resource is", "resources are"), list(orphans, 5)))
 	}
 	if s.Truncated > 0 {
-		msgs = append(msgs, fmt.Sprintf("%d more billed resources are not listed in the spend record and were not judged", s.Truncated))
+		msgs = append(msgs, fmt.Sprintf("%d more billed %s not listed in the spend record and not judged", s.Truncated, plural(int(min(s.Truncated, 2)), "resource is", "resources are")))
 	}
 	if len(unbilled) > 0 {
 		us := make([]string, len(unbilled))
 		for i, u := range unbilled {
 			us[i] = fmt.Sprintf("%s (%s)", u.Name, u.ID)
 		}
-		msgs = append(msgs, fmt.Sprintf("%d composed %s not billed %s after creation: %s", len(unbilled), plural(len(unbilled), "resource is", "resources are"), in.Config.UnbilledGracePeriod, list(us, 5)))
+		msgs = append(msgs, fmt.Sprintf("%d composed %s not billed %s after creation: %s", len(unbilled), plural(len(unbilled), "resource is", "resources are"), fmtDuration(in.Config.UnbilledGracePeriod), list(us, 5)))
 	}
 	switch {
 	case len(orphans) > 0:
@@ -271,11 +271,29 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-// days formats a duration as days and hours, for example "19d 6h".
+// days formats a duration as days and hours, for example "19d 6h",
+// rounding down to the hour.
 func days(d time.Duration) string {
 	h := int64(d / time.Hour)
-	if h%24 == 0 {
+	switch {
+	case h < 24:
+		return fmt.Sprintf("%dh", h)
+	case h%24 == 0:
 		return fmt.Sprintf("%dd", h/24)
+	default:
+		return fmt.Sprintf("%dd %dh", h/24, h%24)
 	}
-	return fmt.Sprintf("%dd %dh", h/24, h%24)
+}
+
+// duration formats a configured duration as written: "72h" rather than
+// Go's "72h0m0s".
+func fmtDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }

@@ -149,7 +149,7 @@ func TestRunFunction(t *testing.T) {
 				},
 				results: []*fnv1.Result{{
 					Severity: fnv1.Severity_SEVERITY_WARNING, Reason: new(ReasonStale), Target: claim,
-					Message: "The billing data runs through 2026-11-20T00:00:00Z, more than 24h0m0s ago; check the billing ingester and the billing export",
+					Message: "The billing data runs through 2026-11-20T00:00:00Z, more than 24h ago; check the billing ingester and the billing export",
 				}},
 			},
 		},
