@@ -11,6 +11,7 @@ import (
 
 	"github.com/shopspring/decimal"
 	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	fnv1alpha1 "github.com/cloudspace-dev/cloudspace/apis/fn/v1alpha1"
@@ -110,6 +111,17 @@ func NewPolicy(in *fnv1alpha1.Composer) (*Policy, field.ErrorList) {
 			errs = append(errs, field.Invalid(qp.Child("ttl"), q.TTL, "must be positive"))
 		}
 		c.TTL = ttl
+		for _, msg := range validation.IsQualifiedName(c.TeamLabel) {
+			errs = append(errs, field.Invalid(qp.Child("teamLabel"), c.TeamLabel, msg))
+		}
+		for _, k := range sortedKeys(c.MatchLabels) {
+			for _, msg := range validation.IsQualifiedName(k) {
+				errs = append(errs, field.Invalid(qp.Child("matchLabels").Key(k), k, msg))
+			}
+			for _, msg := range validation.IsValidLabelValue(c.MatchLabels[k]) {
+				errs = append(errs, field.Invalid(qp.Child("matchLabels").Key(k), c.MatchLabels[k], msg))
+			}
+		}
 		if _, ok := c.MatchLabels[c.TeamLabel]; ok {
 			errs = append(errs, field.Invalid(qp.Child("matchLabels").Key(c.TeamLabel), c.MatchLabels[c.TeamLabel], "must not name the team label; its value is the space's team"))
 		}

@@ -324,14 +324,26 @@ func TestNewPolicy(t *testing.T) {
 				in.Quota.TTL = "-1m"
 				in.Quota.Source = &fnv1alpha1.QuotaSource{Kind: "ConfigMap"}
 				in.Quota.MatchLabels[fnv1alpha1.DefaultTeamLabel] = "payments"
+				in.Quota.MatchLabels["config"] = "team quota"
+				in.Quota.TeamLabel = "team label"
 			}),
 			want: []string{
 				`tiers[0].max.gpu: Invalid value: "500m": must be a whole number of GPUs`,
 				`quota.source.apiVersion: Required value: must name the API version of the quota data`,
 				`quota.ttl: Invalid value: "-1m": must be positive`,
-				`quota.matchLabels[platform.cloudspace.dev/team]: Invalid value: "payments": must not name the team label; its value is the space's team`,
+				`quota.teamLabel: Invalid value: "team label": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')`,
+				`quota.matchLabels[config]: Invalid value: "team quota": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')`,
 			},
 		},
+	}
+	cases["MatchLabelsNameTheTeamLabel"] = struct {
+		reason string
+		in     *fnv1alpha1.Composer
+		want   []string
+	}{
+		reason: "The team label's value is the space's team; match labels may not fix it.",
+		in:     withQuotaInput(func(in *fnv1alpha1.Composer) { in.Quota.MatchLabels[fnv1alpha1.DefaultTeamLabel] = "payments" }),
+		want:   []string{`quota.matchLabels[platform.cloudspace.dev/team]: Invalid value: "payments": must not name the team label; its value is the space's team`},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
