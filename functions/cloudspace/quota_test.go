@@ -317,8 +317,13 @@ func TestNewPolicy(t *testing.T) {
 			reason: "The test input is valid.",
 			in:     quotaInput(),
 		},
+		"MatchLabelsNameTheTeamLabel": {
+			reason: "The team label's value is the space's team; match labels may not fix it.",
+			in:     withQuotaInput(func(in *fnv1alpha1.Composer) { in.Quota.MatchLabels[fnv1alpha1.DefaultTeamLabel] = "payments" }),
+			want:   []string{`quota.matchLabels[platform.cloudspace.dev/team]: Invalid value: "payments": must not name the team label; its value is the space's team`},
+		},
 		"EveryProblemNamed": {
-			reason: "Bad tier limits, ttl, source and match labels are each reported with their field.",
+			reason: "Bad tier limits, ttl, source and labels are each reported with their field.",
 			in: withQuotaInput(func(in *fnv1alpha1.Composer) {
 				in.Tiers[0].Max.GPU = "500m"
 				in.Quota.TTL = "-1m"
@@ -335,15 +340,6 @@ func TestNewPolicy(t *testing.T) {
 				`quota.matchLabels[config]: Invalid value: "team quota": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')`,
 			},
 		},
-	}
-	cases["MatchLabelsNameTheTeamLabel"] = struct {
-		reason string
-		in     *fnv1alpha1.Composer
-		want   []string
-	}{
-		reason: "The team label's value is the space's team; match labels may not fix it.",
-		in:     withQuotaInput(func(in *fnv1alpha1.Composer) { in.Quota.MatchLabels[fnv1alpha1.DefaultTeamLabel] = "payments" }),
-		want:   []string{`quota.matchLabels[platform.cloudspace.dev/team]: Invalid value: "payments": must not name the team label; its value is the space's team`},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
