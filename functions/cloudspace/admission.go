@@ -358,6 +358,9 @@ func StructCandidate(pol *Policy, o *structpb.Struct) *Candidate {
 	if err != nil {
 		problems = append(problems, "resources "+err.Error())
 	}
+	if !quantity.IsWhole(req[quantity.GPU]) {
+		problems = append(problems, "resources gpu must be a whole number")
+	}
 	c.Request.Amounts = req
 	if tl, ok := pol.Tiers[c.Tier]; ok {
 		c.Request.Amounts[quantity.Pods] = tl.Max[quantity.Pods]

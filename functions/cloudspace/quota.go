@@ -226,8 +226,8 @@ type Candidate struct {
 	HeldBudget decimal.Decimal
 }
 
-// before reports whether a is admitted before b: earlier creation, ties
-// broken by name.
+// before orders spaces for admission: earlier creation first, ties broken
+// by name.
 func before(a, b *Candidate) int {
 	if c := a.Created.Compare(b.Created); c != 0 {
 		return c
