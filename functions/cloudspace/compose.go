@@ -5,9 +5,11 @@ import (
 	"reflect"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	xpv1 "github.com/crossplane/crossplane-runtime/v2/apis/common/v1"
 	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/crossplane/function-sdk-go/resource/composed"
 
@@ -144,7 +146,7 @@ func describe(pt Part) string {
 // provider resource or remote Object is ready when its Ready condition is
 // True, a tenant object once it exists.
 func Compose(s *Space, observed xfn.Observed, d *xfn.Desired) error {
-	p, errs := NewPlan(s)
+	cp, errs := plans.For(s)
 	if len(errs) > 0 {
 		return fmt.Errorf("invalid %s %q: %s", v1alpha1.CompositeKind, spaceName(s), strings.TrimSpace(errs.ToAggregate().Error()))
 	}
@@ -154,23 +156,42 @@ func Compose(s *Space, observed xfn.Observed, d *xfn.Desired) error {
 	// plane). Namespaced tenant objects are desired once the Namespace has
 	// been observed; the Namespace is composed on the first reconcile.
 	_, nsObserved := observed[NameNamespace]
-	for _, pt := range p.Parts {
+	for i, pt := range cp.Parts {
 		if pt.Tenant && pt.Name != NameNamespace && !nsObserved {
 			continue
 		}
-		ready := observed.ReadyIfConditionTrue(pt.Name)
+		ready := readyIfConditionTrue(observed, pt.Name)
 		if pt.Tenant {
 			ready = observed.ReadyIfExists(pt.Name)
 		}
-		u, err := ToComposed(pt.Object)
-		if err != nil {
-			return fmt.Errorf("cannot convert %T %q to a composed resource: %w", pt.Object, pt.Name, err)
-		}
-		if err := d.Set(pt.Name, u, ready); err != nil {
+		if err := d.Set(pt.Name, cp.Resource(i), ready); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// readyIfConditionTrue is xfn.Observed.ReadyIfConditionTrue without its
+// cost: composed.Unstructured.GetCondition round-trips the whole observed
+// status, atProvider and all, through JSON, which made it a tenth of a
+// call that observes every resource. It reads status.conditions directly.
+func readyIfConditionTrue(o xfn.Observed, name resource.Name) resource.Ready {
+	r, ok := o[name]
+	if !ok || r.Resource == nil {
+		return resource.ReadyFalse
+	}
+	st, _ := r.Resource.Object["status"].(map[string]any)
+	cs, _ := st["conditions"].([]any)
+	for _, c := range cs {
+		cm, _ := c.(map[string]any)
+		if cm["type"] == string(xpv1.TypeReady) {
+			if cm["status"] == string(corev1.ConditionTrue) {
+				return resource.ReadyTrue
+			}
+			return resource.ReadyFalse
+		}
+	}
+	return resource.ReadyFalse
 }
 
 func spaceName(s *Space) string {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"maps"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/request"
@@ -19,14 +20,11 @@ const ConditionTagsCompliant = "TagsCompliant"
 // resolved tags, quota and limits, and the identifiers of the cloud
 // resources read from their observed status.atProvider.
 func Status(s *Space, observed xfn.Observed) (v1alpha1.XCloudSpaceStatus, error) {
-	tags, errs := ResolveTags(s)
+	cp, errs := plans.For(s)
 	if len(errs) > 0 {
-		return v1alpha1.XCloudSpaceStatus{}, fmt.Errorf("cannot resolve tags: %w", errs.ToAggregate())
+		return v1alpha1.XCloudSpaceStatus{}, fmt.Errorf("cannot compose %s %q: %w", v1alpha1.CompositeKind, s.Name, errs.ToAggregate())
 	}
-	lr, errs := ResolveLimitRange(s)
-	if len(errs) > 0 {
-		return v1alpha1.XCloudSpaceStatus{}, fmt.Errorf("cannot resolve limits: %w", errs.ToAggregate())
-	}
+	tags, lr := maps.Clone(cp.Tags), cp.Limits
 	st := v1alpha1.XCloudSpaceStatus{
 		Namespace: s.Namespace,
 		Tags:      tags,
@@ -42,12 +40,11 @@ func Status(s *Space, observed xfn.Observed) (v1alpha1.XCloudSpaceStatus, error)
 		RoleARN:   observed.String(NameRole, "status.atProvider.arn"),
 		KMSKeyARN: observed.String(NameKey, "status.atProvider.arn"),
 	}
-	subnets, _ := CarveSubnets(nil, s.Spec.Region, s.CIDR, s.Spec.Network.AvailabilityZones, s.Spec.Network.Public)
 	n := &v1alpha1.NetworkStatus{
 		VPCID:           observed.String(NameVPC, "status.atProvider.id"),
 		SecurityGroupID: observed.String(NameSecurityGroup, "status.atProvider.id"),
 	}
-	for _, sn := range subnets {
+	for _, sn := range cp.Subnets {
 		if id := observed.String(NameSubnet(sn), "status.atProvider.id"); id != "" {
 			n.SubnetIDs = append(n.SubnetIDs, id)
 		}
