@@ -3,9 +3,11 @@ package billing
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"sync"
 	"sync/atomic"
 )
@@ -288,13 +290,7 @@ func nextRecord(data []byte, i int, cells *[]span, eof bool) (int, int, error) {
 			}
 		}
 		start := i
-		for i < len(data) {
-			c := data[i]
-			if c == ',' || c == '\n' {
-				break
-			}
-			i++
-		}
+		i = scanUnquoted(data, i)
 		end := i
 		if end > start && data[end-1] == '\r' && (i >= len(data) || data[i] == '\n') {
 			end--
@@ -385,4 +381,35 @@ func (w *csvWorker) parse(data []byte, line int64) {
 		rows++
 	}
 	w.f.rows.Add(rows)
+}
+
+const (
+	lows   = 0x0101010101010101
+	highs  = 0x8080808080808080
+	commas = ',' * lows
+	nls    = '\n' * lows
+)
+
+// scanUnquoted returns the index of the first ',' or '\n' at or after i, or
+// len(data). It tests eight bytes at a time: (y-lows) &^ y & highs has the
+// high bit set in the lowest byte of y that is zero, and possibly in higher
+// bytes, so its lowest set bit is exact.
+func scanUnquoted(data []byte, i int) int {
+	for i+8 <= len(data) {
+		x := binary.LittleEndian.Uint64(data[i:])
+		a := x ^ commas
+		b := x ^ nls
+		m := ((a - lows) &^ a & highs) | ((b - lows) &^ b & highs)
+		if m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+		i += 8
+	}
+	for i < len(data) {
+		if c := data[i]; c == ',' || c == '\n' {
+			return i
+		}
+		i++
+	}
+	return i
 }

@@ -252,3 +252,22 @@ func FuzzIngestCSV(f *testing.F) {
 		}
 	})
 }
+
+func FuzzScanUnquoted(f *testing.F) {
+	for _, s := range []string{"abc,def", "abcdefgh\n", "\x80\x81,,\n", "0123456789abcdef,", "", "\xff\x00\x2c"} {
+		f.Add(s, 0)
+	}
+	f.Fuzz(func(t *testing.T, s string, i int) {
+		data := []byte(s)
+		if i < 0 || i > len(data) {
+			return
+		}
+		want := i
+		for want < len(data) && data[want] != ',' && data[want] != '\n' {
+			want++
+		}
+		if got := scanUnquoted(data, i); got != want {
+			t.Errorf("scanUnquoted(%q, %d): want %d, got %d", s, i, want, got)
+		}
+	})
+}

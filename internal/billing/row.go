@@ -14,6 +14,9 @@ var (
 	errOrder    = errors.New("ends before it starts")
 )
 
+// maxValidCache bounds the cache of tag values checked as space names.
+const maxValidCache = 1 << 14
+
 // cellError is a bad cell, before the file and line are known.
 type cellError struct {
 	col col
@@ -37,13 +40,14 @@ type rowProc struct {
 	// The last space tag seen and whether it names a space.
 	lastSpace  []byte
 	lastValid  bool
+	valid      map[string]bool // whether tag values name a space
 	lastGroup  *group
 	lastKeyRaw []byte // space or account of lastGroup
 	lastIsAcct bool
 }
 
 func newRowProc(m *mapping, agg *aggregate, tagKey string) *rowProc {
-	return &rowProc{m: m, agg: agg, tag: newTagMatcher(tagKey)}
+	return &rowProc{m: m, agg: agg, tag: newTagMatcher(tagKey), valid: map[string]bool{}}
 }
 
 // isNull reports whether a cell is null: empty or the literal NULL.
@@ -196,7 +200,14 @@ func (p *rowProc) space() ([]byte, *cellError) {
 		return nil, nil
 	}
 	p.lastSpace = append(p.lastSpace[:0], v...)
-	p.lastValid = v1alpha1.IsSpaceName(string(v))
+	valid, ok := p.valid[string(v)]
+	if !ok {
+		valid = v1alpha1.IsSpaceName(string(v))
+		if len(p.valid) < maxValidCache {
+			p.valid[string(v)] = valid
+		}
+	}
+	p.lastValid = valid
 	if p.lastValid {
 		return v, nil
 	}

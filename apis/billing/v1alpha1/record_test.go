@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"k8s.io/apimachinery/pkg/util/validation"
 )
 
 func TestRecordName(t *testing.T) {
@@ -137,5 +138,14 @@ func TestDataRoundTrip(t *testing.T) {
 	}
 	if diff := cmp.Diff(&r, got); diff != "" {
 		t.Errorf("FromData(Data()): -want, +got:\n%s", diff)
+	}
+}
+
+func TestIsDNSSubdomainMatchesKubernetes(t *testing.T) {
+	for _, s := range []string{"a", "a-b", "a.b", "a..b", ".a", "a.", "-a", "a-", "A", "a_b", "a.-b", "a-.b", "0", strings.Repeat("a", 253), strings.Repeat("a", 254), "", "spend-team-a-2026-11", "a.b-c.d"} {
+		want := len(validation.IsDNS1123Subdomain(s)) == 0
+		if got := isDNSSubdomain(s); got != want {
+			t.Errorf("isDNSSubdomain(%q): want %t as Kubernetes says, got %t", s, want, got)
+		}
 	}
 }

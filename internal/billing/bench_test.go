@@ -1,0 +1,239 @@
+package billing
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/klauspost/compress/gzip"
+	"github.com/shopspring/decimal"
+
+	"github.com/cloudspace-dev/cloudspace/internal/billing/synth"
+)
+
+// Benchmarks read a generated export of BILLING_BENCH_BYTES bytes (default
+// 16 MiB, so that `go test -bench` is quick; set 1073741824 for the 1 GB
+// figure). Files are generated once into BILLING_BENCH_DIR (default the
+// system temporary directory) and reused.
+//
+//	BILLING_BENCH_BYTES=1073741824 go test -run '^$' -bench . -benchtime 3x ./internal/billing/
+
+func benchBytes() int64 {
+	if s := os.Getenv("BILLING_BENCH_BYTES"); s != "" {
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return n
+		}
+	}
+	return 16 << 20
+}
+
+// benchFile returns the path of a generated export, generating it once.
+func benchFile(tb testing.TB, f synth.Format, size int64, gz bool) string {
+	tb.Helper()
+	dir := os.Getenv("BILLING_BENCH_DIR")
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	name := fmt.Sprintf("cloudspace-billing-bench-v2-%s-%d.csv", f, size)
+	if gz {
+		name += ".gz"
+	}
+	path := filepath.Join(dir, name)
+	if _, err := os.Stat(path); err == nil {
+		return path
+	}
+	tmp, err := os.CreateTemp(dir, name+".*.tmp")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var w io.Writer = tmp
+	var zw *gzip.Writer
+	if gz {
+		zw = gzip.NewWriter(tmp)
+		w = zw
+	}
+	if _, err := synth.Write(w, synth.Config{Format: f, Bytes: size, Seed: 42, Untagged: 0.1}); err != nil {
+		tb.Fatal(err)
+	}
+	if zw != nil {
+		if err := zw.Close(); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if err := tmp.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func benchIngest(b *testing.B, f synth.Format, gz bool) {
+	path := benchFile(b, f, benchBytes(), gz)
+	fi, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(fi.Size())
+	b.ReportAllocs()
+	var rows int64
+	start := time.Now()
+	cpu := cpuTime()
+	for b.Loop() {
+		res, err := Ingest(b.Context(), []Source{FileSource{Path: path}}, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		rows += res.Files[0].Rows
+	}
+	b.ReportMetric(float64(rows)/time.Since(start).Seconds(), "rows/s")
+	// On a shared machine wall time understates what the code can do: also
+	// report throughput per CPU second (user and system time of the process).
+	if d := (cpuTime() - cpu).Seconds(); d > 0 {
+		b.ReportMetric(float64(fi.Size())*float64(b.N)/1e6/d, "MB/cpu-s")
+	}
+}
+
+func BenchmarkIngestFOCUSCSV(b *testing.B)     { benchIngest(b, synth.FOCUS, false) }
+func BenchmarkIngestCURCSV(b *testing.B)       { benchIngest(b, synth.CUR, false) }
+func BenchmarkIngestFOCUSCSVGzip(b *testing.B) { benchIngest(b, synth.FOCUS, true) }
+
+// BenchmarkPeakRSS ingests the FOCUS file in a child process, so that the
+// peak resident set size (VmHWM) is that of an ingest alone.
+func BenchmarkPeakRSS(b *testing.B) {
+	path := benchFile(b, synth.FOCUS, benchBytes(), false)
+	for b.Loop() {
+		cmd := exec.CommandContext(b.Context(), os.Args[0], "-test.run=^TestPeakRSSHelper$", "-test.count=1")
+		cmd.Env = append(os.Environ(), "BILLING_RSS_HELPER_FILE="+path)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			b.Fatalf("helper: %v\n%s", err, out)
+		}
+		var kb, rows int64
+		for l := range strings.Lines(string(out)) {
+			if _, err := fmt.Sscanf(l, "peak-rss-kb=%d rows=%d", &kb, &rows); err == nil {
+				break
+			}
+		}
+		if kb == 0 {
+			b.Fatalf("helper printed no peak RSS:\n%s", out)
+		}
+		b.ReportMetric(float64(kb)/1024, "peak-RSS-MB")
+		b.ReportMetric(float64(rows), "rows")
+	}
+}
+
+// TestPeakRSSHelper is the child process of BenchmarkPeakRSS.
+func TestPeakRSSHelper(t *testing.T) {
+	path := os.Getenv("BILLING_RSS_HELPER_FILE")
+	if path == "" {
+		t.Skip("only run by BenchmarkPeakRSS")
+	}
+	res, err := Ingest(t.Context(), []Source{FileSource{Path: path}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Printf("peak-rss-kb=%d rows=%d\n", peakRSSKB(t), res.Files[0].Rows)
+}
+
+func peakRSSKB(t *testing.T) int64 {
+	t.Helper()
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		t.Skip("no /proc")
+	}
+	defer f.Close() //nolint:errcheck // Read only.
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		if v, ok := strings.CutPrefix(s.Text(), "VmHWM:"); ok {
+			n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+// TestSynthAgainstReference checks the fast path against a slow reference
+// (encoding/csv, encoding/json and decimal) on a generated file.
+func TestSynthAgainstReference(t *testing.T) {
+	for _, f := range []synth.Format{synth.FOCUS, synth.CUR} {
+		t.Run(string(f), func(t *testing.T) {
+			var buf bytes.Buffer
+			st, err := synth.Write(&buf, synth.Config{Format: f, Bytes: 1 << 20, Seed: 7, Untagged: 0.2, Spaces: 5})
+			if err != nil {
+				t.Fatal(err)
+			}
+			old := blockSize
+			blockSize = 64 << 10
+			t.Cleanup(func() { blockSize = old })
+			res, err := Ingest(t.Context(), []Source{bytesSource{name: "synth.csv", b: buf.Bytes()}}, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Files[0].Rows != st.Rows {
+				t.Errorf("Ingest(...): want %d rows, got %d", st.Rows, res.Files[0].Rows)
+			}
+			got := map[string]string{}
+			for _, r := range res.Records {
+				got[r.Space+"/"+r.Account] = r.BilledCost
+			}
+			if diff := cmp.Diff(referenceSums(t, buf.Bytes(), f), got); diff != "" {
+				t.Errorf("Ingest(...): -reference, +got:\n%s", diff)
+			}
+		})
+	}
+}
+
+func referenceSums(t *testing.T, data []byte, f synth.Format) map[string]string {
+	t.Helper()
+	recs, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, n := range recs[0] {
+		col[n] = i
+	}
+	cost, tags, acct, key := "BilledCost", "Tags", "SubAccountId", "cloudspace"
+	if f == synth.CUR {
+		cost, tags, acct, key = "line_item_unblended_cost", "resource_tags", "line_item_usage_account_id", "user_cloudspace"
+	}
+	sums := map[string]decimal.Decimal{}
+	for _, r := range recs[1:] {
+		var m map[string]string
+		if err := json.Unmarshal([]byte(r[col[tags]]), &m); err != nil {
+			t.Fatal(err)
+		}
+		k := m[key] + "/"
+		if m[key] == "" {
+			k = "/" + r[col[acct]]
+		}
+		sums[k] = sums[k].Add(decimal.RequireFromString(r[col[cost]]))
+	}
+	out := map[string]string{}
+	for k, v := range sums {
+		out[k] = v.String()
+	}
+	return out
+}
