@@ -52,6 +52,9 @@ const (
 	ReasonNoSpendRecords     = "NoSpendRecords"
 	ReasonInvalidSpendRecord = "InvalidSpendRecord"
 	ReasonCurrencyMismatch   = "CurrencyMismatch"
+	// ReasonSpaceNotAttributable: the XR's name cannot be a label value,
+	// so no spend record can name it.
+	ReasonSpaceNotAttributable = "SpaceNotAttributable"
 
 	// BillingDataStale.
 	ReasonFresh            = "Fresh"

@@ -13,6 +13,7 @@ import (
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/request"
+	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/crossplane/function-sdk-go/response"
 
 	billingv1alpha1 "github.com/cloudspace-dev/cloudspace/apis/billing/v1alpha1"
@@ -63,20 +64,25 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	log := f.log.WithValues("xr-name", xr.GetName())
 
 	// Spend records are asked for on every call, so the requirements are
-	// stable and Crossplane stops iterating once it has sent them.
-	xfn.Require(rsp, RequirementSpend, xfn.Selector{
-		APIVersion: billingv1alpha1.RecordAPIVersion,
-		Kind:       billingv1alpha1.RecordKind,
-		Labels:     map[string]string{billingv1alpha1.LabelSpace: xr.GetName(), billingv1alpha1.LabelRecord: billingv1alpha1.RecordSpend},
-	})
-	records, sent, err := xfn.RequiredResources(req, RequirementSpend)
-	if err != nil {
-		response.Fatal(rsp, err)
-		return rsp, nil
-	}
-	if !sent {
-		log.Debug("Asked for spend records")
-		return rsp, nil
+	// stable and Crossplane stops iterating once it has sent them. A name
+	// that is not a label value can select nothing (SelectSpend says why).
+	var records []resource.Required
+	if billingv1alpha1.IsSpaceName(xr.GetName()) {
+		xfn.Require(rsp, RequirementSpend, xfn.Selector{
+			APIVersion: billingv1alpha1.RecordAPIVersion,
+			Kind:       billingv1alpha1.RecordKind,
+			Labels:     map[string]string{billingv1alpha1.LabelSpace: xr.GetName(), billingv1alpha1.LabelRecord: billingv1alpha1.RecordSpend},
+		})
+		rs, sent, err := xfn.RequiredResources(req, RequirementSpend)
+		if err != nil {
+			response.Fatal(rsp, err)
+			return rsp, nil
+		}
+		if !sent {
+			log.Debug("Asked for spend records")
+			return rsp, nil
+		}
+		records = rs
 	}
 
 	observed, err := request.GetObservedComposedResources(req)

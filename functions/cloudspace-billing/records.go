@@ -165,6 +165,9 @@ type Selection struct {
 // history and are not reported. A record in another currency than the
 // budget's is reported, never summed or converted.
 func SelectSpend(rs []resource.Required, space, currency string) Selection {
+	if !billingv1alpha1.IsSpaceName(space) {
+		return Selection{Reason: ReasonSpaceNotAttributable, Message: fmt.Sprintf("The name %q is not a valid label value, so the billing ingester cannot attribute spend to it", space)}
+	}
 	type candidate struct {
 		name   string
 		record *billingv1alpha1.SpendRecord

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -176,6 +177,7 @@ func TestSelectSpend(t *testing.T) {
 	cases := map[string]struct {
 		reason   string
 		records  []*billingv1alpha1.SpendRecord
+		space    string
 		currency string
 		raw      []resource.Required
 		want     want
@@ -211,6 +213,13 @@ func TestSelectSpend(t *testing.T) {
 			currency: "USD",
 			want:     want{record: "spend-checkout-7x9kq-2026-11"},
 		},
+		"NameNotALabel": {
+			reason:   "a space whose name cannot be a label value cannot have spend attributed to it",
+			space:    "checkout-" + strings.Repeat("x", 60),
+			currency: "USD",
+			want: want{reason: ReasonSpaceNotAttributable,
+				message: `The name "checkout-` + strings.Repeat("x", 60) + `" is not a valid label value, so the billing ingester cannot attribute spend to it`},
+		},
 		"NoData": {
 			reason:   "an EnvironmentConfig without data is invalid",
 			raw:      []resource.Required{{Resource: &unstructured.Unstructured{Object: map[string]any{"metadata": map[string]any{"name": "spend-empty"}}}}},
@@ -224,7 +233,11 @@ func TestSelectSpend(t *testing.T) {
 			for _, r := range tc.records {
 				rs = append(rs, stored(t, r))
 			}
-			sel := SelectSpend(rs, "checkout-7x9kq", tc.currency)
+			space := tc.space
+			if space == "" {
+				space = "checkout-7x9kq"
+			}
+			sel := SelectSpend(rs, space, tc.currency)
 			got := want{reason: sel.Reason, message: sel.Message}
 			if sel.Spend != nil {
 				got.record = sel.Spend.Record
