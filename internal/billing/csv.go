@@ -84,8 +84,21 @@ func readCSV(ctx context.Context, r io.Reader, f *csvFile, format Format, tagKey
 	}
 	work := make(chan chunk, workers)
 
+	// Blocks are reused across files, so that ingesting many files does not
+	// make the garbage collector stop workers in their tight loops.
+	defer func() {
+		for {
+			select {
+			case b := <-free:
+				putBlock(b)
+			default:
+				return
+			}
+		}
+	}()
+
 	// The header.
-	buf := make([]byte, blockSize)
+	buf := getBlock(blockSize)
 	n, eof, err := fill(r, buf, 0)
 	if err != nil {
 		return nil, err
@@ -139,8 +152,29 @@ func readCSV(ctx context.Context, r io.Reader, f *csvFile, format Format, tagKey
 
 	readErr := func() error {
 		defer close(work)
-		carry := append([]byte(nil), data[next:]...)
 		line := int64(1 + lines)
+		// The rest of the header block is the first chunk.
+		var carry []byte
+		rest := data[next:]
+		if cut := boundary(rest); eof || cut >= 0 {
+			if eof {
+				cut = len(rest)
+			}
+			carry = append([]byte(nil), rest[cut:]...)
+			<-free // the header block takes a token
+			c := chunk{buf: buf, data: rest[:cut], line: line}
+			line += int64(bytes.Count(c.data, []byte{'\n'}))
+			select {
+			case work <- c:
+			case <-ctx.Done():
+				return nil
+			}
+			if eof {
+				return nil
+			}
+		} else {
+			carry = append([]byte(nil), rest...)
+		}
 		for {
 			if eof {
 				if len(carry) > 0 {
@@ -159,7 +193,8 @@ func readCSV(ctx context.Context, r io.Reader, f *csvFile, format Format, tagKey
 				size = len(carry) * 2
 			}
 			if cap(b) < size {
-				b = make([]byte, size)
+				putBlock(b)
+				b = getBlock(size)
 			}
 			b = b[:cap(b)]
 			copy(b, carry)
@@ -412,4 +447,21 @@ func scanUnquoted(data []byte, i int) int {
 		i++
 	}
 	return i
+}
+
+var blockPool sync.Pool
+
+func getBlock(size int) []byte {
+	if size == blockSize {
+		if b, ok := blockPool.Get().(*[]byte); ok && cap(*b) == blockSize {
+			return (*b)[:blockSize]
+		}
+	}
+	return make([]byte, size)
+}
+
+func putBlock(b []byte) {
+	if cap(b) == blockSize {
+		blockPool.Put(&b)
+	}
 }
