@@ -8,6 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	kresource "k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
@@ -99,4 +100,21 @@ func quota(hard, used map[string]string) *corev1.ResourceQuota {
 	q.Spec.Hard = list(hard)
 	q.Status.Hard, q.Status.Used = list(hard), list(used)
 	return q
+}
+
+// remoteObject wraps obj in a provider-kubernetes Object as observed: the
+// remote object, status included, under status.atProvider.manifest.
+func remoteObject(obj runtime.Object) runtime.Object {
+	u, err := composed.From(obj)
+	if err != nil {
+		panic(err)
+	}
+	u.SetAPIVersion("v1")
+	u.SetKind("ResourceQuota")
+	return &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "kubernetes.crossplane.io/v1alpha2",
+		"kind":       "Object",
+		"spec":       map[string]any{"forProvider": map[string]any{"manifest": map[string]any{"apiVersion": "v1", "kind": "ResourceQuota"}}},
+		"status":     map[string]any{"atProvider": map[string]any{"manifest": u.Object}},
+	}}
 }

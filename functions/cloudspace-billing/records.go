@@ -2,6 +2,7 @@ package main
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -181,7 +182,7 @@ func SelectSpend(rs []resource.Required, space, currency string) Selection {
 		c := candidate{name: r.Resource.GetName()}
 		data, _ := r.Resource.Object["data"].(map[string]any)
 		if data == nil {
-			c.err = fmt.Errorf("has no data")
+			c.err = errors.New("has no data")
 		} else if c.record, c.err = billingv1alpha1.FromData(data); c.err == nil && !rePeriod.MatchString(c.record.Period) {
 			c.err = fmt.Errorf("period %q is not a YYYY-MM billing period", c.record.Period)
 		}

@@ -4,11 +4,10 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/shopspring/decimal"
 	"k8s.io/apimachinery/pkg/api/resource"
-
-	"github.com/crossplane/function-sdk-go/resource/composed"
 
 	"github.com/cloudspace-dev/cloudspace/apis/v1alpha1"
 	"github.com/cloudspace-dev/cloudspace/internal/xfn"
@@ -41,14 +40,11 @@ type Usage struct {
 }
 
 // QuotaUsage reads the used and hard amounts of the priced dimensions from
-// the observed ResourceQuota of the tenant namespace. ok is false when no
-// ResourceQuota has been observed or it reports no status yet.
+// the observed ResourceQuota of the tenant namespace, composed directly or
+// wrapped in a provider-kubernetes Object for a remote cluster. ok is false
+// when no ResourceQuota has been observed or it reports no status yet.
 func QuotaUsage(observed xfn.Observed) (usage []Usage, ok bool, err error) {
-	q := findQuota(observed)
-	if q == nil {
-		return nil, false, nil
-	}
-	status, _ := q.Object["status"].(map[string]any)
+	name, status := findQuota(observed)
 	hard, _ := status["hard"].(map[string]any)
 	used, _ := status["used"].(map[string]any)
 	if len(hard) == 0 {
@@ -61,12 +57,12 @@ func QuotaUsage(observed xfn.Observed) (usage []Usage, ok bool, err error) {
 		}
 		hq, err := quantityDecimal(h)
 		if err != nil {
-			return nil, false, fmt.Errorf("cannot parse status.hard[%q] of ResourceQuota %q: %w", d.Key, q.GetName(), err)
+			return nil, false, fmt.Errorf("cannot parse status.hard[%q] of ResourceQuota %q: %w", d.Key, name, err)
 		}
 		uq := decimal.Zero
 		if u, ok := used[d.Key]; ok {
 			if uq, err = quantityDecimal(u); err != nil {
-				return nil, false, fmt.Errorf("cannot parse status.used[%q] of ResourceQuota %q: %w", d.Key, q.GetName(), err)
+				return nil, false, fmt.Errorf("cannot parse status.used[%q] of ResourceQuota %q: %w", d.Key, name, err)
 			}
 		}
 		usage = append(usage, Usage{Dimension: d.Name, Used: uq, Hard: hq})
@@ -74,19 +70,36 @@ func QuotaUsage(observed xfn.Observed) (usage []Usage, ok bool, err error) {
 	return usage, true, nil
 }
 
-// findQuota returns the observed ResourceQuota with the smallest resource
-// name, or nil.
-func findQuota(observed xfn.Observed) *composed.Unstructured {
-	for _, name := range slices.Sorted(maps.Keys(observed)) {
-		r := observed[name].Resource
+// findQuota returns the name and status of the observed ResourceQuota with
+// the smallest resource name, or a nil status.
+func findQuota(observed xfn.Observed) (name string, status map[string]any) {
+	for _, rn := range slices.Sorted(maps.Keys(observed)) {
+		r := observed[rn].Resource
 		if r == nil {
 			continue
 		}
-		if gvk := r.GetObjectKind().GroupVersionKind(); gvk.Group == "" && gvk.Kind == "ResourceQuota" {
-			return r
+		gvk := r.GetObjectKind().GroupVersionKind()
+		switch {
+		case gvk.Group == "" && gvk.Kind == "ResourceQuota":
+			st, _ := r.Object["status"].(map[string]any)
+			return r.GetName(), st
+		case strings.HasPrefix(gvk.Group, "kubernetes.") && strings.HasSuffix(gvk.Group, "crossplane.io") && gvk.Kind == "Object":
+			// provider-kubernetes reports the remote object as observed
+			// under status.atProvider.manifest.
+			var m map[string]any
+			if err := r.GetValueInto("status.atProvider.manifest", &m); err != nil {
+				continue
+			}
+			if m["apiVersion"] != "v1" || m["kind"] != "ResourceQuota" {
+				continue
+			}
+			st, _ := m["status"].(map[string]any)
+			meta, _ := m["metadata"].(map[string]any)
+			n, _ := meta["name"].(string)
+			return n, st
 		}
 	}
-	return nil
+	return "", nil
 }
 
 func quantityDecimal(v any) (decimal.Decimal, error) {

@@ -34,6 +34,11 @@ func TestQuotaUsage(t *testing.T) {
 				{Dimension: "storage", Used: dec("0"), Hard: dec("107374182400")},
 			}},
 		},
+		"Remote": {
+			reason: "a ResourceQuota in a remote cluster is read from its provider-kubernetes Object's observed manifest",
+			objs:   map[resource.Name]runtime.Object{"remote-resource-quota": remoteObject(quota(map[string]string{"requests.cpu": "8"}, map[string]string{"requests.cpu": "2"}))},
+			want:   want{ok: true, usage: []Usage{{Dimension: "cpu", Used: dec("2"), Hard: dec("8")}}},
+		},
 		"NoQuota": {
 			reason: "no observed ResourceQuota, no usage",
 			objs:   map[resource.Name]runtime.Object{"vpc": vpc("vpc-0a1")},
