@@ -53,6 +53,9 @@ type FileStats struct {
 	Rows    int64
 	BadRows int64
 	Custom  []string // FOCUS x_ columns seen
+	// Warnings are the bad rows tolerated by MaxErrors, skipped from the
+	// sums.
+	Warnings []*RowError
 }
 
 // Result is what an ingest produced.
@@ -212,6 +215,9 @@ func ingestOne(ctx context.Context, s Source, o Options, seed maphash.Seed) (*ag
 	if st.BadRows > o.MaxErrors {
 		return nil, st, &FileError{File: st.URI, Rows: sortedErrors(f.errs, o.MaxErrors), BadRows: st.BadRows, MaxErrors: o.MaxErrors}
 	}
+	if st.BadRows > 0 {
+		st.Warnings = sortedErrors(f.errs, o.MaxErrors)
+	}
 	agg := aggs[0]
 	for _, a := range aggs[1:] {
 		agg.merge(a)
@@ -234,9 +240,6 @@ func sortedErrors(errs []*RowError, maxErrors int64) []*RowError {
 	}
 	return errs
 }
-
-// Warnings returns the bad rows tolerated in a file, for logging.
-func (f *csvFile) Warnings() []*RowError { return f.errs }
 
 // openLocal is used by tests and the file source.
 func openLocal(path string) (*os.File, int64, error) {

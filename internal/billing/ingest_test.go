@@ -36,7 +36,7 @@ func digest(t *testing.T, b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-func readFile(t *testing.T, path string) []byte {
+func readFile(t testing.TB, path string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -266,7 +266,7 @@ func TestIngestBadInput(t *testing.T) {
 		"ToleratedByMaxErrors": {
 			reason: "Bad rows up to --max-errors are skipped and the rest is summed.",
 			args:   args{data: []byte(focusHeader + good + focusRow(map[int]string{0: "x"}) + good), maxErrors: 1},
-			want:   want{billed: "3"},
+			want:   want{billed: "3", rows: []*RowError{{File: "f.csv", Line: 3, RowGroup: -1, Column: "BilledCost", Message: `column "BilledCost": value "x": not a decimal number`}}},
 		},
 	}
 	for name, tc := range cases {
@@ -278,6 +278,9 @@ func TestIngestBadInput(t *testing.T) {
 				}
 				if diff := cmp.Diff(tc.want.billed, res.Records[0].BilledCost); diff != "" {
 					t.Errorf("\n%s\nIngest(...): -want billed, +got:\n%s", tc.reason, diff)
+				}
+				if diff := cmp.Diff(tc.want.rows, res.Files[0].Warnings); diff != "" {
+					t.Errorf("\n%s\nIngest(...): -want warnings, +got:\n%s", tc.reason, diff)
 				}
 				return
 			}

@@ -227,6 +227,7 @@ func readParquet(ctx context.Context, ra io.ReaderAt, size int64, o Options, see
 		_ = rr.Close()
 	}
 	st.BadRows = bad
+	st.Warnings = errs
 	return agg, nil
 }
 

@@ -2,10 +2,13 @@ package billing
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"math"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -40,7 +43,7 @@ type focusParquet struct {
 	XDiscounts         *string           `parquet:"x_Discounts,optional"`
 }
 
-func mustTime(t *testing.T, s string) time.Time {
+func mustTime(t testing.TB, s string) time.Time {
 	t.Helper()
 	v, err := time.Parse(time.RFC3339, s)
 	if err != nil {
@@ -57,7 +60,7 @@ func optional(s string) *string {
 }
 
 // focusFixtureAsParquet converts testdata/focus-1.2.csv to Parquet.
-func focusFixtureAsParquet(t *testing.T) []byte {
+func focusFixtureAsParquet(t testing.TB) []byte {
 	t.Helper()
 	recs, err := csv.NewReader(bytes.NewReader(readFile(t, "testdata/focus-1.2.csv"))).ReadAll()
 	if err != nil {
@@ -192,5 +195,33 @@ func TestIngestParquetCorruptNoPanic(t *testing.T) {
 		b := bytes.Clone(data)
 		b[i] ^= 0xff
 		_, _ = Ingest(t.Context(), []Source{bytesSource{name: "f.parquet", b: b}}, Options{})
+	}
+}
+
+// FuzzIngestParquet feeds mutated Parquet files to the reader: each must be
+// read or rejected, never panic. Regenerate the checked-in seed with
+// BILLING_WRITE_SEEDS=1 go test -run TestWriteParquetSeed.
+func FuzzIngestParquet(f *testing.F) {
+	f.Add(focusFixtureAsParquet(f))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		res, err := Ingest(context.Background(), []Source{bytesSource{name: "f.parquet", b: data}}, Options{MaxErrors: 1 << 30})
+		if err == nil && res.Records == nil && res.Files[0].Rows > 0 {
+			t.Errorf("Ingest(...): %d rows read but no records", res.Files[0].Rows)
+		}
+	})
+}
+
+func TestWriteParquetSeed(t *testing.T) {
+	if os.Getenv("BILLING_WRITE_SEEDS") == "" {
+		t.Skip("set BILLING_WRITE_SEEDS=1 to regenerate")
+	}
+	b := focusFixtureAsParquet(t)
+	dir := filepath.Join("testdata", "fuzz", "FuzzIngestParquet")
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	body := "go test fuzz v1\n[]byte(" + strconv.Quote(string(b)) + ")\n"
+	if err := os.WriteFile(filepath.Join(dir, "seed-focus"), []byte(body), 0o600); err != nil {
+		t.Fatal(err)
 	}
 }

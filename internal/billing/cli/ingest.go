@@ -183,6 +183,9 @@ func (c *IngestCmd) run(ctx context.Context) error {
 	if res != nil {
 		for _, f := range res.Files {
 			log.Info("Read file", "uri", f.URI, "format", f.Format, "bytes", f.Bytes, "rows", f.Rows, "bad-rows", f.BadRows)
+			for _, w := range f.Warnings {
+				log.Info("Skipped bad row", "error", w.Error())
+			}
 		}
 	}
 	if err != nil {
