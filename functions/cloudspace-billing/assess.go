@@ -40,13 +40,16 @@ type Report struct {
 	Conditions []Condition
 	// Usage of the priced quota dimensions, for the log.
 	Usage []Usage
+	// Skipped says why a figure that needs no billing data (the unused
+	// capacity cost) was left out, for the log.
+	Skipped error
 }
 
 // Assess compares the space's spend with its budget and estimate. It is
 // pure: the same inputs give the same report. Problems with the data are
-// conditions, never errors; an error means an input the composer should
-// have rejected cannot be read.
-func Assess(in Inputs) (*Report, error) {
+// conditions or figures left out, never errors: a billing report must not
+// stop the pipeline.
+func Assess(in Inputs) *Report {
 	r := &Report{}
 	currency := in.XR.Spec.Budget.Currency
 	if currency == "" {
@@ -55,16 +58,13 @@ func Assess(in Inputs) (*Report, error) {
 	st := &v1alpha1.BillingStatus{Currency: currency}
 
 	usage, hasUsage, err := QuotaUsage(in.Observed)
-	if err != nil {
-		return nil, err
-	}
-	r.Usage = usage
+	r.Usage, r.Skipped = usage, err
 	if hasUsage && in.Estimate != nil && in.Estimate.Currency == currency {
 		cost, ok, err := UnusedCapacityCost(usage, in.Estimate)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
+		switch {
+		case err != nil:
+			r.Skipped = err
+		case ok:
 			st.UnusedCapacityCost = Money(cost)
 		}
 	}
@@ -81,7 +81,7 @@ func Assess(in Inputs) (*Report, error) {
 		if st.UnusedCapacityCost != "" {
 			r.Status = st
 		}
-		return r, nil
+		return r
 	}
 	s := sel.Spend
 
@@ -105,7 +105,7 @@ func Assess(in Inputs) (*Report, error) {
 	r.Conditions = append(r.Conditions, staleCondition(in, s))
 	r.Conditions = append(r.Conditions, attributionCondition(in, st, s))
 	r.Status = st
-	return r, nil
+	return r
 }
 
 func budgetCondition(in Inputs, st *v1alpha1.BillingStatus, s *Spend, forecast decimal.Decimal, hasForecast bool) Condition {

@@ -99,10 +99,9 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		est = xr.Status.Estimate
 	}
 
-	r, err := Assess(Inputs{XR: xr, Estimate: est, Observed: xfn.Observed(observed), Records: records, Config: cfg, Now: f.clock()})
-	if err != nil {
-		response.Fatal(rsp, err)
-		return rsp, nil
+	r := Assess(Inputs{XR: xr, Estimate: est, Observed: xfn.Observed(observed), Records: records, Config: cfg, Now: f.clock()})
+	if r.Skipped != nil {
+		log.Debug("Left out the unused capacity cost", "error", r.Skipped)
 	}
 	if r.Status != nil {
 		if err := SetBillingStatus(rsp, r.Status); err != nil {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/crossplane/function-sdk-go/resource"
@@ -119,5 +120,21 @@ func TestUnusedCapacityCost(t *testing.T) {
 				t.Errorf("%s\nUnusedCapacityCost(...): want %s %t, got %s %t", tc.reason, tc.want.cost, tc.want.ok, cost, ok)
 			}
 		})
+	}
+}
+
+func TestQuotaUsageMalformed(t *testing.T) {
+	q := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "v1", "kind": "ResourceQuota", "metadata": map[string]any{"name": "cloudspace"},
+		"status": map[string]any{"hard": map[string]any{"requests.cpu": "eight"}},
+	}}
+	_, _, err := QuotaUsage(observedOf(t, map[resource.Name]runtime.Object{"resource-quota": q}))
+	want := `cannot parse status.hard["requests.cpu"] of ResourceQuota "cloudspace": "eight" is not a quantity: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'`
+	if err == nil || err.Error() != want {
+		t.Errorf("QuotaUsage(...): a quantity that does not parse names its field: want error %q, got %v", want, err)
+	}
+	r := Assess(Inputs{XR: &v1alpha1.XCloudSpace{}, Observed: observedOf(t, map[resource.Name]runtime.Object{"resource-quota": q}), Config: &Config{}})
+	if r.Skipped == nil || r.Status != nil {
+		t.Errorf("Assess(...): a malformed quota leaves the unused capacity cost out and goes on, got status %+v, skipped %v", r.Status, r.Skipped)
 	}
 }
