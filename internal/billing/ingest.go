@@ -42,6 +42,10 @@ type Options struct {
 	Log logr.Logger
 	// TempDir is where remote Parquet files are spooled. Default os.TempDir.
 	TempDir string
+	// NoDigest skips the SHA-256 digest of each file, about a third of the
+	// CPU time of a CSV ingest. Records then name their sources without
+	// digests.
+	NoDigest bool
 }
 
 // FileStats are the figures of one file.
@@ -139,7 +143,9 @@ type countingReader struct {
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	if n > 0 {
-		c.h.Write(p[:n])
+		if c.h != nil {
+			c.h.Write(p[:n])
+		}
 		read := c.n.Add(int64(n))
 		if c.progress != nil {
 			c.progress(c.uri, read, c.size)
@@ -164,14 +170,19 @@ func ingestOne(ctx context.Context, s Source, o Options, seed maphash.Seed) (*ag
 		return fail(err)
 	}
 	defer rc.Close() //nolint:errcheck // Read only.
-	cr := &countingReader{r: rc, h: sha256.New(), uri: st.URI, size: size, progress: o.Progress}
+	cr := &countingReader{r: rc, uri: st.URI, size: size, progress: o.Progress}
+	if !o.NoDigest {
+		cr.h = sha256.New()
+	}
 	br := bufio.NewReaderSize(cr, 64<<10)
 	magic, _ := br.Peek(4)
 	finish := func() {
 		// Hash whatever the parser did not read, so the digest covers the file.
 		_, _ = io.Copy(io.Discard, br)
 		st.Bytes = cr.n.Load()
-		st.SHA256 = hex.EncodeToString(cr.h.Sum(nil))
+		if cr.h != nil {
+			st.SHA256 = hex.EncodeToString(cr.h.Sum(nil))
+		}
 	}
 
 	if string(magic) == "PAR1" {

@@ -475,3 +475,15 @@ func TestIngestMultipleFilesSameResult(t *testing.T) {
 		t.Errorf("Ingest(...): want billed 3 from 2 sources, got %s from %d", got.BilledCost, len(got.Sources))
 	}
 }
+
+func TestIngestNoDigest(t *testing.T) {
+	src := bytesSource{name: "f.csv", b: []byte(focusHeader + focusRow(nil))}
+	res, err := Ingest(t.Context(), []Source{src}, Options{NoDigest: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []v1alpha1.Source{{URI: "f.csv", Format: "focus"}}
+	if diff := cmp.Diff(want, res.Records[0].Sources); diff != "" {
+		t.Errorf("Ingest(NoDigest): -want sources without digest, +got:\n%s", diff)
+	}
+}

@@ -146,8 +146,9 @@ type Source struct {
 	// Format is the format detected: focus or cur.
 	Format string `json:"format"`
 	// SHA256 is the hex SHA-256 digest of the bytes read (compressed bytes
-	// for a compressed file).
-	SHA256 string `json:"sha256"`
+	// for a compressed file). Empty when the ingester was told not to
+	// compute digests.
+	SHA256 string `json:"sha256,omitempty"`
 }
 
 // Data returns the record as the data of an EnvironmentConfig.
