@@ -90,11 +90,11 @@ func run(address, xrPath, compPath, step, required, observed, concurrency string
 	}
 	fmt.Printf("request: %d bytes; response: %d desired resources, %d bytes, %d results%s\n",
 		proto.Size(req), len(rsp.GetDesired().GetResources()), proto.Size(rsp), len(rsp.GetResults()), fatalNote(rsp))
-	fmt.Printf("%-11s %9s %10s %9s %9s %9s %9s %7s %12s\n", "concurrency", "requests", "req/s", "p50", "p90", "p99", "max", "errors", "rss")
+	fmt.Printf("%-11s %9s %10s %9s %9s %9s %9s %7s %9s %12s\n", "concurrency", "requests", "req/s", "p50", "p90", "p99", "max", "errors", "cpu/req", "rss/peak")
 	for _, n := range levels {
-		r := measure(client, req, n, warmup, duration, timeout)
-		fmt.Printf("%-11d %9d %10.0f %9s %9s %9s %9s %7d %12s\n", n, r.count, float64(r.count)/duration.Seconds(),
-			pct(r.lat, 50), pct(r.lat, 90), pct(r.lat, 99), pct(r.lat, 100), r.errors, rss(pid))
+		r := measure(client, req, n, warmup, duration, timeout, pid)
+		fmt.Printf("%-11d %9d %10.0f %9s %9s %9s %9s %7d %9s %12s\n", n, r.count, float64(r.count)/duration.Seconds(),
+			pct(r.lat, 50), pct(r.lat, 90), pct(r.lat, 99), pct(r.lat, 100), r.errors, perRequest(r.cpu, r.count), rss(pid))
 		if r.firstErr != nil {
 			fmt.Printf("  first error: %v\n", r.firstErr)
 		}
@@ -262,12 +262,17 @@ type result struct {
 	errors   int
 	lat      []time.Duration
 	firstErr error
+	// cpu is the CPU time the function used while measured.
+	cpu time.Duration
 }
 
-func measure(c fnv1.FunctionRunnerServiceClient, req *fnv1.RunFunctionRequest, n int, warmup, duration, timeout time.Duration) result {
+func measure(c fnv1.FunctionRunnerServiceClient, req *fnv1.RunFunctionRequest, n int, warmup, duration, timeout time.Duration, pid int) result {
 	start := time.Now()
 	measureFrom := start.Add(warmup)
 	end := measureFrom.Add(duration)
+	var cpuFrom time.Duration
+	cpuTimer := time.AfterFunc(warmup, func() { cpuFrom = cpuOf(pid) })
+	defer cpuTimer.Stop()
 	var (
 		mu  sync.Mutex
 		all result
@@ -315,8 +320,38 @@ func measure(c fnv1.FunctionRunnerServiceClient, req *fnv1.RunFunctionRequest, n
 		}()
 	}
 	wg.Wait()
+	if pid != 0 {
+		all.cpu = cpuOf(pid) - cpuFrom
+	}
 	slices.Sort(all.lat)
 	return all
+}
+
+// cpuOf is the user and system CPU time of pid, from /proc.
+func cpuOf(pid int) time.Duration {
+	if pid == 0 {
+		return 0
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The command name may hold spaces; the fields follow its closing parenthesis.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	const ticks = 100 // USER_HZ on Linux.
+	return time.Duration(ut+st) * time.Second / ticks
+}
+
+func perRequest(cpu time.Duration, n int) string {
+	if cpu == 0 || n == 0 {
+		return "-"
+	}
+	return (cpu / time.Duration(n)).Round(time.Microsecond).String()
 }
 
 func pct(sorted []time.Duration, p int) string {
