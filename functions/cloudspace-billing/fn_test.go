@@ -241,3 +241,26 @@ func TestRunFunctionRejectsInput(t *testing.T) {
 		})
 	}
 }
+
+func TestRunFunctionPrefersDesiredEstimate(t *testing.T) {
+	req := billingRequest(t, input(map[string]any{"stalenessLimit": "0"}), space(), record())
+	// The composer, earlier in this reconcile, estimated 570.00 a month:
+	// what the record bills over 19 of 30 days is 57.9% more than that
+	// prorated. The observed XR still holds last reconcile's 900.00.
+	req.Desired.Composite.Resource = toStruct(t, map[string]any{"status": map[string]any{
+		"namespace": "team-payments-checkout",
+		"estimate":  map[string]any{"monthly": "570.00", "currency": "USD"},
+	}})
+	f := &Function{log: logging.NewNopLogger(), clock: time.Now}
+	rsp, err := f.RunFunction(t.Context(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := rsp.GetDesired().GetComposite().GetResource().GetFields()["status"].GetStructValue()
+	if got := status.GetFields()["billing"].GetStructValue().GetFields()["driftPercent"].GetStringValue(); got != "57.9" {
+		t.Errorf("RunFunction(...): drift must be judged against this reconcile's estimate: want driftPercent 57.9, got %q", got)
+	}
+	if got := status.GetFields()["estimate"].GetStructValue().GetFields()["monthly"].GetStringValue(); got != "570.00" {
+		t.Errorf("RunFunction(...): the composer's desired estimate must pass through, got %q", got)
+	}
+}
