@@ -173,9 +173,9 @@ func driftCondition(in Inputs, st *v1alpha1.BillingStatus, s *Spend, currency st
 		return c
 	}
 	covered := s.Covered()
-	if covered < MinDriftCoverage {
+	if covered < MinCoverage {
 		c.Reason = ReasonInsufficientData
-		c.Message = fmt.Sprintf("The billing data covers %s of %s; drift is judged from %s", days(covered), s.Period.Name, days(MinDriftCoverage))
+		c.Message = fmt.Sprintf("The billing data covers %s of %s; drift is judged from %s", days(covered), s.Period.Name, days(MinCoverage))
 		return c
 	}
 	pct, _ := Drift(s.Billed, monthly, covered, s.Period.Length())

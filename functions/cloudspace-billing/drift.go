@@ -6,9 +6,10 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// MinDriftCoverage is how much of the period the billing data must cover
-// before drift is judged: an estimate prorated to a few hours says little.
-const MinDriftCoverage = 24 * time.Hour
+// MinCoverage is how much of the period the billing data must cover
+// before it is extrapolated: a forecast from, or an estimate prorated to, a
+// few hours of charges says little.
+const MinCoverage = 24 * time.Hour
 
 // Drift is billed spend against the composer's monthly estimate prorated
 // to the time the record covers, in percent: positive when the space costs

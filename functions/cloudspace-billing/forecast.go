@@ -27,10 +27,10 @@ func seconds(d time.Duration) decimal.Decimal {
 //
 // A space created mid-month is forecast from its first charge, not from the
 // start of the month. ok is false when the record holds no charge period
-// times or covers no time at all.
+// times or covers less than MinCoverage.
 func Forecast(s *Spend) (forecast decimal.Decimal, ok bool) {
 	covered := s.Covered()
-	if covered <= 0 {
+	if covered < MinCoverage {
 		return decimal.Zero, false
 	}
 	span := s.Period.End.Sub(s.From)

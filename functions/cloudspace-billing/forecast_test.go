@@ -72,6 +72,16 @@ func TestForecast(t *testing.T) {
 			spend:  spendOf(t, "2026-11", "10", "", ""),
 			want:   want{forecast: "0", ok: false},
 		},
+		"UnderADay": {
+			reason: "23 hours of charges are too few to extrapolate a month from",
+			spend:  spendOf(t, "2026-11", "10", "2026-11-01T00:00:00Z", "2026-11-01T23:00:00Z"),
+			want:   want{forecast: "0", ok: false},
+		},
+		"ExactlyADay": {
+			reason: "a day of charges is enough",
+			spend:  spendOf(t, "2026-11", "10", "2026-11-01T00:00:00Z", "2026-11-02T00:00:00Z"),
+			want:   want{forecast: "300", ok: true},
+		},
 		"NoTimeCovered": {
 			reason: "charges that span no time cannot be forecast",
 			spend:  spendOf(t, "2026-11", "10", "2026-11-05T00:00:00Z", "2026-11-05T00:00:00Z"),
