@@ -98,7 +98,11 @@ func NewPlan(s *Space) (*Plan, field.ErrorList) {
 	p.Taggable = len(taggable)
 	if len(taggable) > 0 {
 		if vs := ValidateAWSTags(p.Tags); len(vs) > 0 {
-			return nil, tagErrors(vs, taggable)
+			on := describe(taggable[0])
+			if n := len(taggable) - 1; n > 0 {
+				on += fmt.Sprintf(" and %d other taggable resources", n)
+			}
+			return nil, tagErrors(vs, on)
 		}
 	}
 
@@ -117,12 +121,8 @@ func NewPlan(s *Space) (*Plan, field.ErrorList) {
 	return p, nil
 }
 
-// tagErrors names each violated rule, the tag and the resources.
-func tagErrors(vs []TagViolation, taggable []Part) field.ErrorList {
-	on := describe(taggable[0])
-	if n := len(taggable) - 1; n > 0 {
-		on += fmt.Sprintf(" and %d other taggable resources", n)
-	}
+// tagErrors names each violated rule, the tag and the resources on.
+func tagErrors(vs []TagViolation, on string) field.ErrorList {
 	errs := make(field.ErrorList, 0, len(vs))
 	for _, v := range vs {
 		if v.Key == "" {

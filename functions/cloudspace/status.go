@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"maps"
 
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/request"
 	"github.com/crossplane/function-sdk-go/response"
@@ -96,7 +98,52 @@ func TagsCompliantCondition(n int) xfn.Condition {
 	return xfn.Condition{
 		Type:    ConditionTagsCompliant,
 		Status:  true,
-		Reason:  "Compliant",
+		Reason:  ReasonTagsCompliant,
 		Message: fmt.Sprintf("Every taggable resource carries the %d cost tags of the tag policy", n),
 	}
+}
+
+// Reasons of the TagsCompliant condition.
+const (
+	ReasonTagsCompliant     = "Compliant"
+	ReasonTagPolicyViolated = "TagPolicyViolated"
+)
+
+// TagProblems returns the problems of s's cost tags: the tag policy's and
+// AWS's rules. It is empty when the tags are compliant.
+func TagProblems(s *Space) field.ErrorList {
+	tags, errs := ResolveTags(s)
+	if len(errs) > 0 {
+		return errs
+	}
+	if vs := ValidateAWSTags(tags); len(vs) > 0 {
+		return tagErrors(vs, "every taggable resource")
+	}
+	return nil
+}
+
+// TagsViolatedCondition reports tags that break the policy. Its message
+// names the first problem and counts the rest, and holds no timestamps, so
+// that it does not flap.
+func TagsViolatedCondition(errs field.ErrorList) xfn.Condition {
+	msg := errs[0].Error()
+	if n := len(errs) - 1; n > 0 {
+		msg += fmt.Sprintf(" (and %d more)", n)
+	}
+	return xfn.Condition{Type: ConditionTagsCompliant, Status: false, Reason: ReasonTagPolicyViolated, Message: msg, Problem: true}
+}
+
+// ComposeFailed reports a space Compose rejected: TagsCompliant False when
+// its tags are at fault, and a Fatal result with every problem. RunFunction
+// calls it in place of response.Fatal when Compose fails.
+func ComposeFailed(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, s *Space, err error) {
+	if s != nil {
+		if terrs := TagProblems(s); len(terrs) > 0 {
+			oxr, oerr := request.GetObservedCompositeResource(req)
+			if oerr == nil {
+				xfn.SetCondition(rsp, oxr, TagsViolatedCondition(terrs))
+			}
+		}
+	}
+	response.Fatal(rsp, err)
 }

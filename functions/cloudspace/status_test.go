@@ -11,6 +11,7 @@ import (
 	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/crossplane/function-sdk-go/resource/composed"
 
+	fnv1alpha1 "github.com/cloudspace-dev/cloudspace/apis/fn/v1alpha1"
 	"github.com/cloudspace-dev/cloudspace/apis/v1alpha1"
 	"github.com/cloudspace-dev/cloudspace/internal/xfn"
 )
@@ -131,6 +132,69 @@ func TestTagsCompliantCondition(t *testing.T) {
 			}
 			if diff := cmp.Diff([]*fnv1.Condition{want}, conds, protocmp.Transform()); diff != "" {
 				t.Errorf("%s\nRunFunction(...) conditions: -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+func TestComposeFailed(t *testing.T) {
+	cases := map[string]struct {
+		reason string
+		xr     *v1alpha1.XCloudSpace
+		in     *fnv1alpha1.Composer
+		want   []*fnv1.Condition
+	}{
+		"TagsAtFault": {
+			reason: "A space rejected for its tags reports TagsCompliant False naming the first problem.",
+			xr: withXR(func(xr *v1alpha1.XCloudSpace) {
+				xr.Spec.Tags = map[string]string{"team": "x", "cloudspace": "y"}
+			}),
+			in: composeInput(),
+			want: []*fnv1.Condition{{
+				Type: ConditionTagsCompliant, Status: fnv1.Status_STATUS_CONDITION_FALSE, Reason: ReasonTagPolicyViolated,
+				Message: ptr(`spec.tags[cloudspace]: Forbidden: tag "cloudspace" is enforced by the platform's tag policy and cannot be set by a claim (and 1 more)`),
+				Target:  fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
+			}},
+		},
+		"AWSRuleBroken": {
+			reason: "A tag that breaks AWS's rules reports TagsCompliant False.",
+			xr:     composeXR(),
+			in: withInput(func(in *fnv1alpha1.Composer) {
+				in.TagPolicy = &fnv1alpha1.TagPolicy{Required: []fnv1alpha1.RequiredTag{{Key: "owner", Value: "a*b"}}}
+			}),
+			want: []*fnv1.Condition{{
+				Type: ConditionTagsCompliant, Status: fnv1.Status_STATUS_CONDITION_FALSE, Reason: ReasonTagPolicyViolated,
+				Message: ptr(`tags[owner]: Invalid value: "owner": breaks AWS's tag rules on every taggable resource: the value may hold only letters, digits, spaces and _ . : / = + - @`),
+				Target:  fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
+			}},
+		},
+		"OtherProblem": {
+			reason: "A space rejected for something else leaves TagsCompliant alone.",
+			xr: withXR(func(xr *v1alpha1.XCloudSpace) {
+				xr.Spec.LimitRange = &v1alpha1.LimitRangeSpec{Max: &v1alpha1.ComputeResources{CPU: "100"}}
+			}),
+			in: composeInput(),
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			s := composeSpace(t, tc.xr, tc.in)
+			d, err := xfn.NewDesired(&fnv1.RunFunctionRequest{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = Compose(s, xfn.Observed{}, d)
+			if err == nil {
+				t.Fatalf("%s\nCompose(...): want an error", tc.reason)
+			}
+			rsp := &fnv1.RunFunctionResponse{}
+			ComposeFailed(runRequest(t, tc.xr, tc.in, nil), rsp, s, err)
+			if diff := cmp.Diff(tc.want, rsp.GetConditions(), protocmp.Transform()); diff != "" {
+				t.Errorf("%s\nComposeFailed(...) conditions: -want, +got:\n%s", tc.reason, diff)
+			}
+			last := rsp.GetResults()[len(rsp.GetResults())-1]
+			if last.GetSeverity() != fnv1.Severity_SEVERITY_FATAL || last.GetMessage() != err.Error() {
+				t.Errorf("%s\nComposeFailed(...): want a Fatal result with the error, got %v", tc.reason, last)
 			}
 		})
 	}
