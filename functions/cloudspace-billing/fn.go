@@ -90,10 +90,12 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		response.Fatal(rsp, errors.Wrap(err, "cannot get observed composed resources"))
 		return rsp, nil
 	}
+	// This reconcile's estimate, when the composer wrote one, else the
+	// last one the XR reports. A billing report never stops the pipeline
+	// over an estimate it cannot read: drift is then judged without it.
 	est, err := desiredEstimate(req)
 	if err != nil {
-		response.Fatal(rsp, err)
-		return rsp, nil
+		log.Debug("Cannot read the desired estimate; using the observed one", "error", err)
 	}
 	if est == nil {
 		est = xr.Status.Estimate
@@ -120,10 +122,11 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	if r.Status != nil {
 		kv = append(kv, "period", r.Status.Period, "billed", r.Status.BilledToDate, "forecast", r.Status.Forecast)
 	}
-	for _, c := range r.Conditions {
-		kv = append(kv, c.Type, c.Reason)
+	reasons := make([]string, len(r.Conditions))
+	for i, c := range r.Conditions {
+		reasons[i] = c.Type + "=" + c.Reason
 	}
-	log.Debug("Assessed spend", kv...)
+	log.Debug("Assessed spend", append(kv, "conditions", reasons)...)
 	return rsp, nil
 }
 
