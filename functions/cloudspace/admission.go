@@ -14,7 +14,6 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/structpb"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	kjson "sigs.k8s.io/json"
 
 	xpv1 "github.com/crossplane/crossplane-runtime/v2/apis/common/v1"
@@ -467,12 +466,6 @@ func Hold(observed xfn.Observed, d *xfn.Desired) {
 	for _, name := range slices.Sorted(maps.Keys(observed)) {
 		d.Keep(name, observed[name])
 		r, _ := d.Get(name)
-		// Metadata the API server owns cannot be applied: an apply patch
-		// with managedFields is refused, and a stale resourceVersion
-		// would make it conflict.
-		for _, f := range []string{"managedFields", "resourceVersion", "uid", "generation", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"} {
-			unstructured.RemoveNestedField(r.Resource.Object, "metadata", f)
-		}
 		switch observed[name].Resource.GetCondition(xpv1.TypeReady).Status {
 		case corev1.ConditionTrue, corev1.ConditionFalse:
 			r.Ready = observed.ReadyIfConditionTrue(name)

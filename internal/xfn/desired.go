@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
@@ -41,13 +42,24 @@ func (d *Desired) Set(name resource.Name, obj runtime.Object, ready resource.Rea
 }
 
 // Keep desires an observed composed resource exactly as it was observed:
-// same kind, name and spec. Use it to hold resources steady when a request
-// is rejected.
+// same kind, name, labels, annotations, owners and spec. Use it to hold
+// resources steady when a request is rejected. Status, and the metadata the
+// API server owns, are left out: an apply with managedFields is refused and
+// a stale resourceVersion would conflict.
 func (d *Desired) Keep(name resource.Name, o resource.ObservedComposed) {
 	u := composed.New()
 	u.SetUnstructuredContent(runtime.DeepCopyJSON(o.Resource.UnstructuredContent()))
 	delete(u.Object, "status")
+	for _, f := range serverOwnedMetadata {
+		unstructured.RemoveNestedField(u.Object, "metadata", f)
+	}
 	d.resources[name] = &resource.DesiredComposed{Resource: u}
+}
+
+// serverOwnedMetadata are the metadata fields the API server sets.
+var serverOwnedMetadata = []string{
+	"managedFields", "resourceVersion", "uid", "generation", "creationTimestamp",
+	"deletionTimestamp", "deletionGracePeriodSeconds", "selfLink",
 }
 
 // Names returns the desired resource names, sorted.

@@ -52,7 +52,7 @@ func RequiredResources(req *fnv1.RunFunctionRequest, key string) (rs []resource.
 }
 
 // SupportsRequiredResources reports whether Crossplane advertised that it
-// can send required resources. Crossplane before v2.0 advertises nothing.
+// can send required resources. Crossplane before v2.2 advertises no capabilities at all.
 func SupportsRequiredResources(req *fnv1.RunFunctionRequest) bool {
 	return request.HasCapability(req, fnv1.Capability_CAPABILITY_REQUIRED_RESOURCES)
 }

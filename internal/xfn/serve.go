@@ -16,7 +16,7 @@ type ServeFlags struct {
 	Address            string `default:":9443"                                                                                                        help:"Address at which to listen for gRPC connections."`
 	TLSCertsDir        string `env:"TLS_SERVER_CERTS_DIR"                                                                                             help:"Directory holding the server certificate (tls.crt, tls.key) and the CA that verifies clients (ca.crt)."`
 	Insecure           bool   `help:"Run without mTLS credentials. --tls-certs-dir is then ignored."`
-	MaxRecvMessageSize int    `default:"4"                                                                                                            help:"Largest gRPC message to receive, in MiB."`
+	MaxRecvMessageSize int    `default:"16"                                                                                                           help:"Largest gRPC message to receive, in MiB."`
 	MetricsAddress     string `default:":8080"                                                                                                        help:"Address of the Prometheus metrics endpoint; empty turns it off."`
 }
 

@@ -130,7 +130,9 @@ func TestDesiredKeep(t *testing.T) {
 	req := &fnv1.RunFunctionRequest{
 		Observed: &fnv1.State{Resources: map[string]*fnv1.Resource{
 			"vpc": {Resource: resource.MustStructJSON(`{"apiVersion":"ec2.aws.upbound.io/v1beta1","kind":"VPC",
-				"metadata":{"name":"vpc-abc","annotations":{"crossplane.io/external-name":"vpc-0123"}},
+				"metadata":{"name":"vpc-abc","annotations":{"crossplane.io/external-name":"vpc-0123"},
+					"uid":"u-1","resourceVersion":"42","generation":3,"creationTimestamp":"2026-01-01T00:00:00Z",
+					"managedFields":[{"manager":"crossplane","operation":"Apply"}]},
 				"spec":{"forProvider":{"cidrBlock":"10.0.0.0/16","region":"eu-west-1"}},
 				"status":{"atProvider":{"id":"vpc-0123"}}}`)},
 		}},
@@ -152,7 +154,7 @@ func TestDesiredKeep(t *testing.T) {
 		"metadata":{"name":"vpc-abc","annotations":{"crossplane.io/external-name":"vpc-0123"}},
 		"spec":{"forProvider":{"cidrBlock":"10.0.0.0/16","region":"eu-west-1"}}}`)
 	if diff := cmp.Diff(want, rsp.GetDesired().GetResources()["vpc"].GetResource(), protocmp.Transform()); diff != "" {
-		t.Errorf("Keep must desire the observed resource unchanged but for its status: -want +got:\n%s", diff)
+		t.Errorf("Keep must desire the observed resource unchanged but for status and server-owned metadata: -want +got:\n%s", diff)
 	}
 }
 
