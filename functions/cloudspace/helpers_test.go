@@ -119,7 +119,7 @@ func errFields(errs field.ErrorList) []string {
 	}
 	out := make([]string, 0, len(errs))
 	for _, e := range errs {
-		out = append(out, string(e.Type.String())+": "+e.Field)
+		out = append(out, e.Type.String()+": "+e.Field)
 	}
 	return out
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/crossplane/function-sdk-go/resource/composed"
 
-	fnv1alpha1 "github.com/cloudspace-dev/cloudspace/apis/fn/v1alpha1"
 	"github.com/cloudspace-dev/cloudspace/apis/v1alpha1"
 )
 
@@ -19,7 +18,7 @@ func TestAddToScheme(t *testing.T) {
 		xr.Spec.Environment = v1alpha1.EnvironmentProd
 		xr.Spec.Network.Public = true
 	})
-	p, errs := NewPlan(composeSpace(t, xr, withInput(func(in *fnv1alpha1.Composer) {})))
+	p, errs := NewPlan(composeSpace(t, xr, composeInput()))
 	if len(errs) > 0 {
 		t.Fatal(errs.ToAggregate())
 	}
