@@ -1,6 +1,9 @@
 package main
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -246,5 +249,28 @@ func TestSelectSpend(t *testing.T) {
 				t.Errorf("%s\nSelectSpend(...): -want +got:\n%s", tc.reason, diff)
 			}
 		})
+	}
+}
+
+// TestSelectSpendIngested reads a record as `function-cloudspace-billing
+// ingest --dry-run -o json` printed it for a FOCUS export of 20 days at 30
+// USD a day (costByDay cut to three days), so that a change to what the
+// ingester writes shows up here.
+func TestSelectSpendIngested(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "ingested-focus-2026-11.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &billingv1alpha1.SpendRecord{}
+	if err := json.Unmarshal(b, r); err != nil {
+		t.Fatal(err)
+	}
+	sel := SelectSpend([]resource.Required{stored(t, r)}, "checkout-7x9kq", "USD")
+	if sel.Spend == nil {
+		t.Fatalf("SelectSpend(...): the ingester's record must be accepted: %s", sel.Message)
+	}
+	f, ok := Forecast(sel.Spend)
+	if !ok || !f.Equal(dec("900")) || !sel.Spend.Billed.Equal(dec("600")) {
+		t.Errorf("SelectSpend(...): want 600 billed in 20 days, forecast 900; got %s billed, forecast %s (%t)", sel.Spend.Billed, f, ok)
 	}
 }
