@@ -18,6 +18,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/klauspost/compress/gzip"
+	"github.com/parquet-go/parquet-go"
 	"github.com/shopspring/decimal"
 
 	"github.com/cloudspace-dev/cloudspace/internal/billing/synth"
@@ -236,4 +237,104 @@ func referenceSums(t *testing.T, data []byte, f synth.Format) map[string]string 
 		out[k] = v.String()
 	}
 	return out
+}
+
+// benchParquet converts a generated FOCUS CSV into Parquet, typed as
+// focusParquet, with row groups of 8k rows.
+func benchParquet(b *testing.B, size int64) string {
+	b.Helper()
+	path := strings.TrimSuffix(benchFile(b, synth.FOCUS, size, false), ".csv") + ".parquet"
+	if _, err := os.Stat(path); err == nil {
+		return path
+	}
+	in, err := os.Open(benchFile(b, synth.FOCUS, size, false))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer in.Close() //nolint:errcheck // Read only.
+	out, err := os.CreateTemp(filepath.Dir(path), "parquet-*.tmp")
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := parquet.NewGenericWriter[focusParquet](out, parquet.MaxRowsPerRowGroup(8<<10))
+	r := csv.NewReader(bufio.NewReaderSize(in, 1<<20))
+	r.ReuseRecord = true
+	hdr, err := r.Read()
+	if err != nil {
+		b.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, n := range hdr {
+		col[n] = i
+	}
+	batch := make([]focusParquet, 0, 1024)
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		get := func(n string) string { return rec[col[n]] }
+		billed, _ := strconv.ParseFloat(get("BilledCost"), 64)
+		eff, _ := decimal.NewFromString(get("EffectiveCost"))
+		var tags map[string]string
+		if err := json.Unmarshal([]byte(get("Tags")), &tags); err != nil {
+			b.Fatal(err)
+		}
+		batch = append(batch, focusParquet{
+			BilledCost: billed, BillingAccountID: get("BillingAccountId"), BillingCurrency: get("BillingCurrency"),
+			BillingPeriodEnd: mustTime(b, get("BillingPeriodEnd")), BillingPeriodStart: mustTime(b, get("BillingPeriodStart")),
+			ChargeCategory: get("ChargeCategory"), ChargePeriodEnd: mustTime(b, get("ChargePeriodEnd")), ChargePeriodStart: mustTime(b, get("ChargePeriodStart")),
+			ContractedCost: optional(get("ContractedCost")), EffectiveCost: eff.Shift(13).IntPart(), ListCost: get("ListCost"),
+			ProviderName: get("ProviderName"), ResourceID: optional(get("ResourceId")), ServiceName: get("ServiceName"),
+			SubAccountID: get("SubAccountId"), Tags: tags,
+		})
+		if len(batch) == cap(batch) {
+			if _, err := w.Write(batch); err != nil {
+				b.Fatal(err)
+			}
+			batch = batch[:0]
+		}
+	}
+	if _, err := w.Write(batch); err != nil {
+		b.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		b.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.Rename(out.Name(), path); err != nil {
+		b.Fatal(err)
+	}
+	return path
+}
+
+// BenchmarkIngestFOCUSParquet reads the FOCUS export as Parquet. The
+// Parquet file holds the same rows as the CSV of BILLING_BENCH_BYTES, at
+// most 256 MiB of CSV; MB/s are of the Parquet file.
+func BenchmarkIngestFOCUSParquet(b *testing.B) {
+	path := benchParquet(b, min(benchBytes(), 256<<20))
+	fi, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(fi.Size())
+	var rows int64
+	start := time.Now()
+	cpu := cpuTime()
+	for b.Loop() {
+		res, err := Ingest(b.Context(), []Source{FileSource{Path: path}}, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		rows += res.Files[0].Rows
+	}
+	b.ReportMetric(float64(rows)/time.Since(start).Seconds(), "rows/s")
+	if d := (cpuTime() - cpu).Seconds(); d > 0 {
+		b.ReportMetric(float64(rows)/d, "rows/cpu-s")
+	}
 }

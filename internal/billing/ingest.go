@@ -236,16 +236,18 @@ func ingestOne(ctx context.Context, s Source, o Options, seed maphash.Seed) (*ag
 	return agg, st, nil
 }
 
+func compareRowErrors(a, b *RowError) int {
+	if a.RowGroup != b.RowGroup {
+		return a.RowGroup - b.RowGroup
+	}
+	if a.Line != b.Line {
+		return int(a.Line - b.Line)
+	}
+	return int(a.Row - b.Row)
+}
+
 func sortedErrors(errs []*RowError, maxErrors int64) []*RowError {
-	slices.SortFunc(errs, func(a, b *RowError) int {
-		if a.RowGroup != b.RowGroup {
-			return a.RowGroup - b.RowGroup
-		}
-		if a.Line != b.Line {
-			return int(a.Line - b.Line)
-		}
-		return int(a.Row - b.Row)
-	})
+	slices.SortFunc(errs, compareRowErrors)
 	if int64(len(errs)) > maxErrors+1 {
 		errs = errs[:maxErrors+1]
 	}

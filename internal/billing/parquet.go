@@ -11,7 +11,10 @@ import (
 	"math"
 	"math/big"
 	"os"
+	"slices"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/parquet-go/parquet-go"
@@ -118,117 +121,205 @@ func readParquet(ctx context.Context, ra io.ReaderAt, size int64, o Options, see
 		}
 	}
 
-	agg = newAggregate(seed, o.MaxResourceIDs)
-	proc := newRowProc(m, agg, o.TagKey)
-	tagMap := m.idx[cTags] >= 0 && len(leaves) > 0 && hasNested(leaves, names[m.idx[cTags]])
-	var bad int64
-	var errs []*RowError
-	rows := make([]parquet.Row, parquetBatch)
-	var scratch []byte
-	var tagKeys, tagVals [][]byte
-	keys := newTagMatcher(o.TagKey).keys
-	for gi, rg := range f.RowGroups() {
-		rr := rg.Rows()
-		var rowIdx int64
-		for {
-			if err := ctx.Err(); err != nil {
-				_ = rr.Close()
-				return nil, err
-			}
-			n, rerr := rr.ReadRows(rows)
-			for _, row := range rows[:n] {
-				proc.reset()
-				scratch = scratch[:0]
-				tagKeys = tagKeys[:0]
-				tagVals = tagVals[:0]
-				// Cells are appended to scratch; record offsets, then slice.
-				var offs [nCols][2]int
-				var set [nCols]bool
-				for _, v := range row {
-					ci := v.Column()
-					if ci < 0 || ci >= len(roles) {
-						continue
-					}
-					r := &roles[ci]
-					switch {
-					case r.col >= 0:
-						if v.IsNull() {
-							continue
-						}
-						start := len(scratch)
-						scratch = appendValue(scratch, v, r)
-						offs[r.col] = [2]int{start, len(scratch)}
-						set[r.col] = true
-					case r.tagKey:
-						// Keys come before values: all of a column's values
-						// are together in a row.
-						tagKeys = append(tagKeys, v.ByteArray())
-					case r.tagVal:
-						if v.IsNull() {
-							tagVals = append(tagVals, nil)
-						} else {
-							tagVals = append(tagVals, v.ByteArray())
-						}
-					}
-				}
-				var tagVal []byte
-				best := len(keys)
-				for i, k := range tagKeys {
-					if i >= len(tagVals) || tagVals[i] == nil {
-						continue
-					}
-					for j, want := range keys[:best] {
-						if bytes.Equal(k, want) {
-							best, tagVal = j, tagVals[i]
-							break
-						}
-					}
-				}
-				for c := range nCols {
-					if set[c] {
-						proc.vals[c] = scratch[offs[c][0]:offs[c][1]]
-					}
-				}
-				if tagMap {
-					// Resolve the tag here; the row processor reads it as a column.
-					proc.vals[cTags] = nil
-					if tagVal != nil && proc.vals[cTagCol] == nil {
-						proc.vals[cTagCol] = tagVal
-						proc.m = mapWithTagCol(m)
-					}
-				}
-				if ce := proc.process(); ce != nil {
-					bad++
-					if int64(len(errs)) <= o.MaxErrors {
-						errs = append(errs, &RowError{File: st.URI, RowGroup: gi, Row: rowIdx, Column: m.name(ce.col), Message: ce.describe(m)})
-					}
-				} else {
-					st.Rows++
-				}
-				proc.m = m
-				rowIdx++
-				if bad > o.MaxErrors {
-					_ = rr.Close()
-					st.BadRows = bad
-					return nil, &FileError{File: st.URI, Rows: errs, BadRows: bad, MaxErrors: o.MaxErrors}
-				}
-			}
-			if errors.Is(rerr, io.EOF) {
-				break
-			}
-			if rerr != nil {
-				_ = rr.Close()
-				return nil, fmt.Errorf("cannot read row group %d after row %d: %w", gi, rowIdx, rerr)
-			}
-			if n == 0 {
-				break
-			}
-		}
-		_ = rr.Close()
+	if tagMap := m.idx[cTags] >= 0 && hasNested(leaves, names[m.idx[cTags]]); tagMap {
+		mapWithTagCol(m) // Before the workers share m.
 	}
-	st.BadRows = bad
-	st.Warnings = errs
+	pf := &pqFile{uri: st.URI, maxErrors: o.MaxErrors}
+	groups := f.RowGroups()
+	next := make(chan int, len(groups))
+	for i := range groups {
+		next <- i
+	}
+	close(next)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	workers := make([]*pqWorker, min(o.Workers, max(len(groups), 1)))
+	errc := make(chan error, len(workers))
+	var wg sync.WaitGroup
+	for i := range workers {
+		w := &pqWorker{
+			f: pf, m: m, roles: roles, keys: newTagMatcher(o.TagKey).keys,
+			tagMap: m.withTag != nil, withTag: m.withTag,
+			agg: newAggregate(seed, o.MaxResourceIDs), rows: make([]parquet.Row, parquetBatch),
+		}
+		w.proc = newRowProc(m, w.agg, o.TagKey)
+		workers[i] = w
+		wg.Go(func() {
+			for gi := range next {
+				if err := w.safeRowGroup(ctx, gi, groups[gi]); err != nil {
+					errc <- err
+					cancel()
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errc)
+	for _, w := range workers {
+		st.Rows += w.n
+	}
+	st.BadRows = pf.bad.Load()
+	slices.SortFunc(pf.errs, compareRowErrors)
+	if st.BadRows > o.MaxErrors {
+		return nil, &FileError{File: st.URI, Rows: sortedErrors(pf.errs, o.MaxErrors), BadRows: st.BadRows, MaxErrors: o.MaxErrors}
+	}
+	if err := <-errc; err != nil {
+		return nil, err
+	}
+	agg = workers[0].agg
+	for _, w := range workers[1:] {
+		agg.merge(w.agg)
+	}
+	st.Warnings = pf.errs
 	return agg, nil
+}
+
+var errTooManyErrors = errors.New("too many bad rows")
+
+// pqFile is the state shared by the workers reading one Parquet file.
+type pqFile struct {
+	uri       string
+	maxErrors int64
+	bad       atomic.Int64
+	mu        sync.Mutex
+	errs      []*RowError
+}
+
+// fail records a bad row and reports whether there are now too many.
+func (f *pqFile) fail(e *RowError) bool {
+	n := f.bad.Add(1)
+	f.mu.Lock()
+	if int64(len(f.errs)) <= f.maxErrors {
+		f.errs = append(f.errs, e)
+	}
+	f.mu.Unlock()
+	return n > f.maxErrors
+}
+
+// pqWorker reads whole row groups into its own aggregate.
+type pqWorker struct {
+	f       *pqFile
+	m       *mapping
+	roles   []leafRole
+	keys    [][]byte
+	tagMap  bool
+	withTag *mapping
+	agg     *aggregate
+	proc    *rowProc
+	rows    []parquet.Row
+	n       int64
+
+	scratch          []byte
+	tagKeys, tagVals [][]byte
+}
+
+// safeRowGroup reads a row group; parquet-go may panic on corrupt input,
+// and a corrupt file is an error.
+func (w *pqWorker) safeRowGroup(ctx context.Context, gi int, rg parquet.RowGroup) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("cannot read Parquet row group %d: corrupt file: %v", gi, p)
+		}
+	}()
+	return w.rowGroup(ctx, gi, rg)
+}
+
+func (w *pqWorker) rowGroup(ctx context.Context, gi int, rg parquet.RowGroup) error {
+	m, roles, keys, tagMap, withTag := w.m, w.roles, w.keys, w.tagMap, w.withTag
+	rr := rg.Rows()
+	var rowIdx int64
+	for {
+		if err := ctx.Err(); err != nil {
+			_ = rr.Close()
+			return err
+		}
+		n, rerr := rr.ReadRows(w.rows)
+		for _, row := range w.rows[:n] {
+			w.proc.reset()
+			w.scratch = w.scratch[:0]
+			w.tagKeys = w.tagKeys[:0]
+			w.tagVals = w.tagVals[:0]
+			// Cells are appended to w.scratch; record offsets, then slice.
+			var offs [nCols][2]int
+			var set [nCols]bool
+			for _, v := range row {
+				ci := v.Column()
+				if ci < 0 || ci >= len(roles) {
+					continue
+				}
+				r := &roles[ci]
+				switch {
+				case r.col >= 0:
+					if v.IsNull() {
+						continue
+					}
+					start := len(w.scratch)
+					w.scratch = appendValue(w.scratch, v, r)
+					offs[r.col] = [2]int{start, len(w.scratch)}
+					set[r.col] = true
+				case r.tagKey:
+					// Keys come before values: all of a column's values
+					// are together in a row.
+					w.tagKeys = append(w.tagKeys, v.ByteArray())
+				case r.tagVal:
+					if v.IsNull() {
+						w.tagVals = append(w.tagVals, nil)
+					} else {
+						w.tagVals = append(w.tagVals, v.ByteArray())
+					}
+				}
+			}
+			var tagVal []byte
+			best := len(keys)
+			for i, k := range w.tagKeys {
+				if i >= len(w.tagVals) || w.tagVals[i] == nil {
+					continue
+				}
+				for j, want := range keys[:best] {
+					if bytes.Equal(k, want) {
+						best, tagVal = j, w.tagVals[i]
+						break
+					}
+				}
+			}
+			for c := range nCols {
+				if set[c] {
+					w.proc.vals[c] = w.scratch[offs[c][0]:offs[c][1]]
+				}
+			}
+			if tagMap {
+				// Resolve the tag here; the row processor reads it as a column.
+				w.proc.vals[cTags] = nil
+				if tagVal != nil && w.proc.vals[cTagCol] == nil {
+					w.proc.vals[cTagCol] = tagVal
+					w.proc.m = withTag
+				}
+			}
+			if ce := w.proc.process(); ce != nil {
+				if w.f.fail(&RowError{File: w.f.uri, RowGroup: gi, Row: rowIdx, Column: m.name(ce.col), Message: ce.describe(m)}) {
+					_ = rr.Close()
+					return errTooManyErrors
+				}
+			} else {
+				w.n++
+			}
+			w.proc.m = m
+			rowIdx++
+		}
+		if errors.Is(rerr, io.EOF) {
+			break
+		}
+		if rerr != nil {
+			_ = rr.Close()
+			return fmt.Errorf("cannot read row group %d after row %d: %w", gi, rowIdx, rerr)
+		}
+		if n == 0 {
+			break
+		}
+	}
+	_ = rr.Close()
+	return nil
 }
 
 func hasNested(leaves [][]string, name string) bool {
@@ -256,20 +347,19 @@ func mapWithTagCol(m *mapping) *mapping {
 func appendValue(dst []byte, v parquet.Value, r *leafRole) []byte {
 	switch lt := r.logical.(type) {
 	case *format.DecimalType:
-		var unscaled *big.Int
+		var tmp [24]byte
 		switch v.Kind() {
 		case parquet.Int32:
-			unscaled = big.NewInt(int64(v.Int32()))
+			return appendScaled(dst, strconv.AppendInt(tmp[:0], int64(v.Int32()), 10), int(lt.Scale))
 		case parquet.Int64:
-			unscaled = big.NewInt(v.Int64())
-		default:
-			b := v.ByteArray()
-			unscaled = new(big.Int).SetBytes(b)
-			if len(b) > 0 && b[0]&0x80 != 0 {
-				unscaled.Sub(unscaled, new(big.Int).Lsh(big.NewInt(1), uint(8*len(b))))
-			}
+			return appendScaled(dst, strconv.AppendInt(tmp[:0], v.Int64(), 10), int(lt.Scale))
 		}
-		return appendScaled(dst, unscaled.String(), int(lt.Scale))
+		b := v.ByteArray()
+		unscaled := new(big.Int).SetBytes(b)
+		if len(b) > 0 && b[0]&0x80 != 0 {
+			unscaled.Sub(unscaled, new(big.Int).Lsh(big.NewInt(1), uint(8*len(b))))
+		}
+		return appendScaled(dst, unscaled.Append(tmp[:0], 10), int(lt.Scale))
 	case *format.TimestampType:
 		t := v.Int64()
 		var ts time.Time
@@ -321,9 +411,9 @@ func appendValue(dst []byte, v parquet.Value, r *leafRole) []byte {
 	return append(dst, v.String()...)
 }
 
-// appendScaled appends an unscaled integer string with scale fraction
-// digits.
-func appendScaled(dst []byte, digits string, scale int) []byte {
+// appendScaled appends an unscaled integer's decimal digits with scale
+// fraction digits.
+func appendScaled(dst, digits []byte, scale int) []byte {
 	if scale <= 0 {
 		dst = append(dst, digits...)
 		for range -scale {
@@ -331,13 +421,16 @@ func appendScaled(dst []byte, digits string, scale int) []byte {
 		}
 		return dst
 	}
-	neg := len(digits) > 0 && digits[0] == '-'
-	if neg {
+	if len(digits) > 0 && digits[0] == '-' {
 		dst = append(dst, '-')
 		digits = digits[1:]
 	}
-	for len(digits) <= scale {
-		digits = "0" + digits
+	if len(digits) <= scale {
+		dst = append(dst, '0', '.')
+		for range scale - len(digits) {
+			dst = append(dst, '0')
+		}
+		return append(dst, digits...)
 	}
 	dst = append(dst, digits[:len(digits)-scale]...)
 	dst = append(dst, '.')

@@ -271,3 +271,26 @@ func FuzzScanUnquoted(f *testing.F) {
 		}
 	})
 }
+
+func TestAppendScaled(t *testing.T) {
+	cases := map[string]struct {
+		digits string
+		scale  int
+		want   string
+	}{
+		"Fraction":      {digits: "12345", scale: 2, want: "123.45"},
+		"LeadingZeros":  {digits: "5", scale: 3, want: "0.005"},
+		"ExactlyScale":  {digits: "123", scale: 3, want: "0.123"},
+		"Negative":      {digits: "-5", scale: 2, want: "-0.05"},
+		"NegativeLarge": {digits: "-12345", scale: 2, want: "-123.45"},
+		"NoScale":       {digits: "42", scale: 0, want: "42"},
+		"NegativeScale": {digits: "42", scale: -2, want: "4200"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, string(appendScaled(nil, []byte(tc.digits), tc.scale))); diff != "" {
+				t.Errorf("appendScaled(%q, %d): -want, +got:\n%s", tc.digits, tc.scale, diff)
+			}
+		})
+	}
+}
