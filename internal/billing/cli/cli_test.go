@@ -158,3 +158,15 @@ func TestControllerFlags(t *testing.T) {
 		t.Errorf("controller flags: -want, +got:\n%s", diff)
 	}
 }
+
+func TestProgress(t *testing.T) {
+	var buf bytes.Buffer
+	p := &progress{w: &buf}
+	p.update("f.csv", 50, 100)
+	p.update("f.csv", 60, 100) // within 200ms of the last draw: not drawn
+	p.done()
+	got := buf.String()
+	if !strings.HasPrefix(got, "\rf.csv [===============               ]  50% ") || !strings.HasSuffix(got, "\n") || strings.Count(got, "\r") != 1 {
+		t.Errorf("progress: want one half-full bar and a newline, got %q", got)
+	}
+}
