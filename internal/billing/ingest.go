@@ -94,7 +94,7 @@ func Ingest(ctx context.Context, srcs []Source, o Options) (*Result, error) {
 			errs = append(errs, err)
 			continue
 		}
-		o.Log.V(1).Info("Read file", "uri", s.URI(), "format", st.Format, "bytes", st.Bytes, "rows", st.Rows, "bad-rows", st.BadRows, "sha256", st.SHA256)
+		o.Log.V(1).Info("Read file", "uri", s.URI(), "format", st.Format, "bytes", st.Bytes, "rows", st.Rows, "bad-rows", st.BadRows, "sha256", st.SHA256, "custom-columns", st.Custom)
 		sources[i] = v1alpha1.Source{URI: st.URI, Format: string(st.Format), SHA256: st.SHA256}
 		for _, g := range agg.groups() {
 			g.sources[i] = struct{}{}

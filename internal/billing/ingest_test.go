@@ -487,3 +487,16 @@ func TestIngestNoDigest(t *testing.T) {
 		t.Errorf("Ingest(NoDigest): -want sources without digest, +got:\n%s", diff)
 	}
 }
+
+func TestIngestPeriodAsWritten(t *testing.T) {
+	// A billing period that starts at midnight in Paris is November, though
+	// it is still 31 October in UTC.
+	row := focusRow(map[int]string{4: "2026-11-01T00:00:00+01:00"})
+	res, err := Ingest(t.Context(), []Source{bytesSource{name: "f.csv", b: []byte(focusHeader + row)}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff("2026-11", res.Records[0].Period); diff != "" {
+		t.Errorf("Ingest(...): -want period, +got:\n%s", diff)
+	}
+}

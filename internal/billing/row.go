@@ -134,11 +134,14 @@ func (p *rowProc) process() *cellError {
 	if b := p.vals[cBillingStart]; p.bpRaw != nil && bytes.Equal(b, p.bpRaw) {
 		per = p.bpVal
 	} else {
-		v, ce := p.timestamp(cBillingStart, 2)
-		if ce != nil {
+		if _, ce := p.timestamp(cBillingStart, 2); ce != nil {
 			return ce
 		}
-		per = periodOf(v)
+		// The month as written: a billing period starting at midnight in a
+		// zone east of UTC must not fall into the month before.
+		y, _ := digits(b[0:4])
+		mo, _ := digits(b[5:7])
+		per = period(y*12 + mo - 1)
 		p.bpRaw = append(p.bpRaw[:0], b...)
 		p.bpVal = per
 	}

@@ -136,11 +136,6 @@ func daysFromCivil(y, m, d int64) int64 {
 // period is a billing month: year*12 + month - 1.
 type period int32
 
-func periodOf(unix int64) period {
-	t := time.Unix(unix, 0).UTC()
-	return period(int32(t.Year())*12 + int32(t.Month()) - 1)
-}
-
 func (p period) String() string {
 	return fmt.Sprintf("%04d-%02d", int(p)/12, int(p)%12+1)
 }
