@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -51,7 +52,7 @@ type Plan struct {
 // claim and the input at once, each naming its field.
 func NewPlan(s *Space) (*Plan, field.ErrorList) {
 	if s == nil || s.Input == nil {
-		return nil, field.ErrorList{field.InternalError(nil, fmt.Errorf("no space to compose"))}
+		return nil, field.ErrorList{field.InternalError(nil, errors.New("no space to compose"))}
 	}
 	var errs field.ErrorList
 	p := &Plan{}
