@@ -203,7 +203,10 @@ func TestRunFunctionDeterministic(t *testing.T) {
 
 func TestRunFunctionFatal(t *testing.T) {
 	req := runRequest(t, composeXR(), withInput(func(in *fnv1alpha1.Composer) {
-		in.TagPolicy = &fnv1alpha1.TagPolicy{Required: []fnv1alpha1.RequiredTag{{Key: "aws:owner", Value: "x"}}}
+		in.TagPolicy = &fnv1alpha1.TagPolicy{
+			Required: []fnv1alpha1.RequiredTag{{Key: "unit", FromTeam: "unit"}},
+			Teams:    map[string]fnv1alpha1.TeamData{"payments": {"unit": "commerce*"}},
+		}
 	}), nil)
 	rsp, err := (&Function{log: logging.NewNopLogger()}).RunFunction(t.Context(), req)
 	if err != nil {
@@ -211,11 +214,11 @@ func TestRunFunctionFatal(t *testing.T) {
 	}
 	want := []*fnv1.Result{{
 		Severity: fnv1.Severity_SEVERITY_FATAL,
-		Message:  `invalid XCloudSpace "checkout-7x9kq": tags[aws:owner]: Invalid value: "aws:owner": breaks AWS's tag rules on vpc (VPC) and 11 other taggable resources: the key must not start with the prefix aws:, which AWS reserves`,
+		Message:  `invalid XCloudSpace "checkout-7x9kq": tags[unit]: Invalid value: "unit": breaks AWS's tag rules on vpc (VPC) and 11 other taggable resources: the value may hold only letters, digits, spaces and _ . : / = + - @`,
 		Target:   fnv1.Target_TARGET_COMPOSITE.Enum(),
 	}}
 	if diff := cmp.Diff(want, rsp.GetResults(), protocmp.Transform()); diff != "" {
-		t.Errorf("A tag that breaks AWS's rules is a Fatal result naming the tag, the resources and the rule.\n-want, +got:\n%s", diff)
+		t.Errorf("A team's tag value that breaks AWS's rules is a Fatal result naming the tag, the resources and the rule.\n-want, +got:\n%s", diff)
 	}
 	if n := len(rsp.GetDesired().GetResources()); n != 0 {
 		t.Errorf("RunFunction(...): desired %d resources after a Fatal result, want none", n)
@@ -257,5 +260,23 @@ func TestComposeNamespaceFirst(t *testing.T) {
 				t.Errorf("%s\nCompose(...): -want, +got:\n%s", tc.reason, diff)
 			}
 		})
+	}
+}
+
+func TestRunFunctionInvalidTagPolicy(t *testing.T) {
+	req := runRequest(t, composeXR(), withInput(func(in *fnv1alpha1.Composer) {
+		in.TagPolicy = &fnv1alpha1.TagPolicy{Required: []fnv1alpha1.RequiredTag{{Key: "aws:owner", Value: "x"}}}
+	}), nil)
+	rsp, err := (&Function{log: logging.NewNopLogger()}).RunFunction(t.Context(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []*fnv1.Result{{
+		Severity: fnv1.Severity_SEVERITY_FATAL,
+		Message:  `invalid function input: tagPolicy.required[0].key: Invalid value: "aws:owner": breaks AWS's tag rules: the key must not start with the prefix aws:, which AWS reserves`,
+		Target:   fnv1.Target_TARGET_COMPOSITE.Enum(),
+	}}
+	if diff := cmp.Diff(want, rsp.GetResults(), protocmp.Transform()); diff != "" {
+		t.Errorf("A tag policy that breaks AWS's rules is bad function input, reported before the claim is read.\n-want, +got:\n%s", diff)
 	}
 }

@@ -316,6 +316,7 @@ func ValidateInput(in *fnv1alpha1.Composer) field.ErrorList {
 		}
 		errs = append(errs, validateLimitRangeQuantities(tp.Child("limitRange"), &t.LimitRange)...)
 	}
+	errs = append(errs, ValidateTagPolicy(in.TagPolicy)...)
 	if tt := in.Tenant.Target; tt != "" && tt != fnv1alpha1.TenantTargetLocal && tt != fnv1alpha1.TenantTargetRemote {
 		errs = append(errs, field.NotSupported(field.NewPath("tenant", "target"), tt, []fnv1alpha1.TenantTarget{fnv1alpha1.TenantTargetLocal, fnv1alpha1.TenantTargetRemote}))
 	}

@@ -411,3 +411,67 @@ func labelPrefix(s *Space) string {
 	}
 	return DefaultLabelPrefix
 }
+
+// ValidateTagPolicy checks the shape of a tag policy, independent of any
+// claim, so that a bad policy is reported as bad function input: every
+// required tag has a key AWS allows, unique regardless of case, exactly one
+// source, a known claim field, a valid pattern, and a constant AWS allows;
+// overridable keys are required keys; the label prefix is a DNS subdomain
+// and a slash. Errors are under tagPolicy.
+func ValidateTagPolicy(pol *fnv1alpha1.TagPolicy) field.ErrorList {
+	if pol == nil {
+		return nil
+	}
+	p := field.NewPath("tagPolicy")
+	var errs field.ErrorList
+	seen := map[string]bool{}
+	for i, rt := range pol.Required {
+		rp := p.Child("required").Index(i)
+		for _, r := range tagKeyRules(rt.Key) {
+			errs = append(errs, field.Invalid(rp.Child("key"), rt.Key, "breaks AWS's tag rules: "+r))
+		}
+		lk := strings.ToLower(rt.Key)
+		if seen[lk] {
+			errs = append(errs, field.Duplicate(rp.Child("key"), rt.Key))
+		}
+		seen[lk] = true
+		n := 0
+		for _, set := range []bool{rt.FromClaim != "", rt.FromTeam != "", rt.Value != ""} {
+			if set {
+				n++
+			}
+		}
+		if n != 1 {
+			errs = append(errs, field.Invalid(rp, rt.Key, "must set exactly one of fromClaim, fromTeam and value"))
+		}
+		if rt.FromClaim != "" && !slices.Contains(ClaimFields(), rt.FromClaim) {
+			errs = append(errs, field.NotSupported(rp.Child("fromClaim"), rt.FromClaim, ClaimFields()))
+		}
+		if rt.Value != "" {
+			for _, v := range ValidateAWSTags(map[string]string{"k": rt.Value}) {
+				errs = append(errs, field.Invalid(rp.Child("value"), rt.Value, "breaks AWS's tag rules: "+v.Rule))
+			}
+		}
+		if rt.Pattern != "" {
+			if _, err := compilePattern(rt.Pattern); err != nil {
+				errs = append(errs, field.Invalid(rp.Child("pattern"), rt.Pattern, "must be a valid regular expression: "+err.Error()))
+			}
+		}
+	}
+	for i, k := range pol.Overridable {
+		if !seen[strings.ToLower(k)] {
+			errs = append(errs, field.Invalid(p.Child("overridable").Index(i), k, "must name a required tag"))
+		}
+	}
+	for i, k := range pol.Enforced {
+		for _, r := range tagKeyRules(k) {
+			errs = append(errs, field.Invalid(p.Child("enforced").Index(i), k, "breaks AWS's tag rules: "+r))
+		}
+	}
+	if pol.LabelPrefix != "" {
+		if msg := validateLabelPrefix(pol.LabelPrefix); msg != "" {
+			errs = append(errs, field.Invalid(p.Child("labelPrefix"), pol.LabelPrefix, msg))
+		}
+	}
+	return errs
+}

@@ -310,3 +310,52 @@ func hash8(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])[:8]
 }
+
+func TestValidateTagPolicy(t *testing.T) {
+	cases := map[string]struct {
+		reason string
+		pol    *fnv1alpha1.TagPolicy
+		want   []string
+	}{
+		"None": {
+			reason: "No policy is valid: the default applies.",
+		},
+		"Default": {
+			reason: "The default policy is valid.",
+			pol:    DefaultTagPolicy(),
+		},
+		"Broken": {
+			reason: "Every problem of the policy is named under tagPolicy.",
+			pol: &fnv1alpha1.TagPolicy{
+				Required: []fnv1alpha1.RequiredTag{
+					{Key: "aws:team", FromClaim: ClaimFieldTeam},
+					{Key: "Team", FromClaim: "spec.nope"},
+					{Key: "team", Value: "a*b", Pattern: "("},
+					{Key: "none"},
+				},
+				Overridable: []string{"ghost"},
+				Enforced:    []string{""},
+				LabelPrefix: "x",
+			},
+			want: []string{
+				"Invalid value: tagPolicy.required[0].key",
+				"Unsupported value: tagPolicy.required[1].fromClaim",
+				"Duplicate value: tagPolicy.required[2].key",
+				"Invalid value: tagPolicy.required[2].value",
+				"Invalid value: tagPolicy.required[2].pattern",
+				"Invalid value: tagPolicy.required[3]",
+				"Invalid value: tagPolicy.overridable[0]",
+				"Invalid value: tagPolicy.enforced[0]",
+				"Invalid value: tagPolicy.labelPrefix",
+			},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			got := errFields(ValidateTagPolicy(tc.pol))
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("%s\nValidateTagPolicy(...): -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
