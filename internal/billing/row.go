@@ -40,14 +40,15 @@ type rowProc struct {
 	// The last space tag seen and whether it names a space.
 	lastSpace  []byte
 	lastValid  bool
-	valid      map[string]bool // whether tag values name a space
+	valid      map[string]bool   // whether tag values name a space
+	tagsCache  map[string][]byte // the space a Tags cell names, nil for none
 	lastGroup  *group
 	lastKeyRaw []byte // space or account of lastGroup
 	lastIsAcct bool
 }
 
 func newRowProc(m *mapping, agg *aggregate, tagKey string) *rowProc {
-	return &rowProc{m: m, agg: agg, tag: newTagMatcher(tagKey), valid: map[string]bool{}}
+	return &rowProc{m: m, agg: agg, tag: newTagMatcher(tagKey), valid: map[string]bool{}, tagsCache: map[string][]byte{}}
 }
 
 // isNull reports whether a cell is null: empty or the literal NULL.
@@ -185,13 +186,24 @@ func (p *rowProc) space() ([]byte, *cellError) {
 		v = p.vals[cTagCol]
 	}
 	if isNull(v) && p.m.idx[cTags] >= 0 && !isNull(p.vals[cTags]) {
-		t, ok, err := p.tag.find(p.vals[cTags])
+		// Rows of one resource repeat their tags: remember what a Tags
+		// cell resolved to.
+		raw := p.vals[cTags]
+		if sp, ok := p.tagsCache[string(raw)]; ok {
+			return sp, nil
+		}
+		t, ok, err := p.tag.find(raw)
 		if err != nil {
-			return nil, &cellError{col: cTags, val: p.vals[cTags], err: err}
+			return nil, &cellError{col: cTags, val: raw, err: err}
 		}
-		if ok {
-			v = t
+		var sp []byte
+		if ok && !isNull(t) && p.validSpace(t) {
+			sp = bytes.Clone(t)
 		}
+		if len(p.tagsCache) < maxValidCache {
+			p.tagsCache[string(raw)] = sp
+		}
+		return sp, nil
 	}
 	if isNull(v) {
 		return nil, nil
@@ -203,6 +215,15 @@ func (p *rowProc) space() ([]byte, *cellError) {
 		return nil, nil
 	}
 	p.lastSpace = append(p.lastSpace[:0], v...)
+	p.lastValid = p.validSpace(v)
+	if p.lastValid {
+		return v, nil
+	}
+	return nil, nil
+}
+
+// validSpace reports whether a tag value names a space, with a cache.
+func (p *rowProc) validSpace(v []byte) bool {
 	valid, ok := p.valid[string(v)]
 	if !ok {
 		valid = v1alpha1.IsSpaceName(string(v))
@@ -210,11 +231,7 @@ func (p *rowProc) space() ([]byte, *cellError) {
 			p.valid[string(v)] = valid
 		}
 	}
-	p.lastValid = valid
-	if p.lastValid {
-		return v, nil
-	}
-	return nil, nil
+	return valid
 }
 
 func (p *rowProc) group(space []byte, per period) *group {
