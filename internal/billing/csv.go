@@ -18,7 +18,7 @@ import (
 // per core, which splits records into cells and aggregates them into its
 // own aggregate. At most maxBlocks blocks exist at once, so memory is
 // bounded whatever the size of the file.
-const maxRecordBytes = 64 << 20
+const maxRecordBytes = 8 << 20
 
 // blockSize is a variable so that tests can exercise record boundaries.
 var blockSize = 4 << 20
@@ -68,7 +68,8 @@ func (f *csvFile) fail(line int64, column, msg string) {
 }
 
 // readCSV reads a CSV stream with workers goroutines, each aggregating into
-// its own aggregate from newAgg. It returns the mapping of the header.
+// its own aggregate from newAgg, and returns those aggregates. The mapping of
+// the header is left in f.m, bad rows in f.errs.
 func readCSV(ctx context.Context, r io.Reader, f *csvFile, format Format, tagKey string, workers int, newAgg func() *aggregate) ([]*aggregate, error) {
 	if workers < 1 {
 		workers = 1

@@ -500,3 +500,13 @@ func TestIngestPeriodAsWritten(t *testing.T) {
 		t.Errorf("Ingest(...): -want period, +got:\n%s", diff)
 	}
 }
+
+func TestIngestRecordTooLong(t *testing.T) {
+	// A record longer than the bound rejects the file instead of growing
+	// memory without bound.
+	data := focusHeader + `1,"` + strings.Repeat("x", 2*maxRecordBytes)
+	_, err := Ingest(t.Context(), []Source{bytesSource{name: "f.csv", b: []byte(data)}}, Options{})
+	if err == nil || !strings.Contains(err.Error(), "record longer than") {
+		t.Errorf("Ingest(...): want a record too long error, got %v", err)
+	}
+}
