@@ -305,15 +305,22 @@ spec:
 			}
 			spend, _ := field(obj, "status.billing.billedToDate").(string)
 			forecast, _ := field(obj, "status.billing.forecast").(string)
-			if spend == "" || forecast == "" {
+			if spend != "600.00" || forecast != "900.00" {
 				return fmt.Errorf("status.billing: %v", field(obj, "status.billing"))
+			}
+			// 600 of 1200 spent by day 20 of 30; the forecast of 900 is
+			// under the 90% at-risk threshold of the Composition.
+			if c := condition(obj, "Budget"); c == nil || c["status"] != "True" || c["reason"] != "BudgetHealthy" {
+				return fmt.Errorf("Budget condition: %v", c)
 			}
 			return nil
 		})
 		get := e.run(t, "-n", claimNamespace, "get", "cloudspace", "checkout")
 		t.Logf("kubectl get cloudspace after ingest:\n%s", get)
-		if !strings.Contains(get, "600") {
-			t.Errorf("kubectl get cloudspace must show the 600 USD spent: %s", get)
+		for _, v := range []string{"600.00", "900.00"} {
+			if !strings.Contains(get, v) {
+				t.Errorf("kubectl get cloudspace must show spend and forecast (%s): %s", v, get)
+			}
 		}
 	})
 
