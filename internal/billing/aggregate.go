@@ -41,6 +41,10 @@ type group struct {
 	days     map[int32]*costPair
 	lastDay  int32
 	lastDayP *costPair
+	// dayArr holds the days near the period, indexed from dayBase, so that
+	// most rows need no map lookup; flushDays moves them into days.
+	dayArr  [dayWindow]*costPair
+	dayBase int32
 
 	seen    map[uint64]struct{}
 	ids     []string // sorted, the smallest maxIDs distinct IDs
@@ -51,9 +55,14 @@ type group struct {
 	sources map[int]struct{}
 }
 
+// dayWindow is how many days around a billing period dayArr covers.
+const dayWindow = 128
+
 func newGroup(space, account string, p period) *group {
+	y, m := int64(p)/12, int64(p)%12+1
 	return &group{
-		space: space, account: account, period: p,
+		dayBase: int32(daysFromCivil(y, m, 1)) - 32,
+		space:   space, account: account, period: p,
 		services: map[string]*costPair{},
 		days:     map[int32]*costPair{},
 		seen:     map[uint64]struct{}{},
@@ -114,6 +123,16 @@ func (g *group) addService(svc []byte, billed, effective Amount) {
 }
 
 func (g *group) addDay(day int32, billed, effective Amount) {
+	if i := uint32(day - g.dayBase); i < dayWindow {
+		p := g.dayArr[i]
+		if p == nil {
+			p = &costPair{}
+			g.dayArr[i] = p
+		}
+		p.billed.Add(billed)
+		p.effective.Add(effective)
+		return
+	}
 	p := g.lastDayP
 	if p == nil || day != g.lastDay {
 		p = g.days[day]
@@ -172,7 +191,27 @@ func (g *group) setCurrency(c []byte) {
 	}
 }
 
+// flushDays moves the days of dayArr into days.
+func (g *group) flushDays() {
+	for i, p := range g.dayArr {
+		if p == nil {
+			continue
+		}
+		g.dayArr[i] = nil
+		day := g.dayBase + int32(i)
+		if q := g.days[day]; q != nil {
+			q.billed.Merge(&p.billed)
+			q.effective.Merge(&p.effective)
+			continue
+		}
+		g.days[day] = p
+	}
+	g.lastDayP = nil
+}
+
 func (g *group) merge(o *group, maxIDs int) {
+	g.flushDays()
+	o.flushDays()
 	if o.currency != "" {
 		g.setCurrency([]byte(o.currency))
 	}
@@ -282,6 +321,7 @@ func (a *aggregate) records(sources []v1alpha1.Source) []v1alpha1.SpendRecord {
 	gs := a.groups()
 	out := make([]v1alpha1.SpendRecord, 0, len(gs))
 	for _, g := range gs {
+		g.flushDays()
 		r := v1alpha1.SpendRecord{
 			Space:         g.space,
 			Account:       g.account,

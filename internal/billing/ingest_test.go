@@ -510,3 +510,21 @@ func TestIngestRecordTooLong(t *testing.T) {
 		t.Errorf("Ingest(...): want a record too long error, got %v", err)
 	}
 }
+
+func TestIngestDaysFarFromPeriod(t *testing.T) {
+	// A late credit for June billed in November keeps its own day, and
+	// days are merged across workers and files.
+	late := focusRow(map[int]string{6: "2026-06-02T00:00:00Z", 7: "2026-06-01T00:00:00Z"})
+	data := []byte(focusHeader + late + focusRow(nil) + late)
+	res, err := Ingest(t.Context(), []Source{bytesSource{name: "a.csv", b: data}, bytesSource{name: "b.csv", b: data}}, Options{Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []v1alpha1.DayCost{
+		{Day: "2026-06-01", BilledCost: "6", EffectiveCost: "6"},
+		{Day: "2026-11-01", BilledCost: "3", EffectiveCost: "3"},
+	}
+	if diff := cmp.Diff(want, res.Records[0].CostByDay); diff != "" {
+		t.Errorf("Ingest(...): -want days, +got:\n%s", diff)
+	}
+}
