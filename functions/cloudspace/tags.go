@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/runtime"
@@ -74,8 +75,14 @@ func tagPolicy(s *Space) *fnv1alpha1.TagPolicy {
 }
 
 // patterns caches compiled tag patterns: the input is decoded afresh for
-// every request, but its patterns rarely change.
-var patterns sync.Map // map[string]*regexp.Regexp
+// every request, but its patterns rarely change. It holds at most
+// maxPatterns, so that inputs that keep changing cannot grow it forever.
+var (
+	patterns     sync.Map // map[string]*regexp.Regexp
+	patternCount atomic.Int64
+)
+
+const maxPatterns = 1024
 
 func compilePattern(p string) (*regexp.Regexp, error) {
 	if re, ok := patterns.Load(p); ok {
@@ -85,7 +92,11 @@ func compilePattern(p string) (*regexp.Regexp, error) {
 	if err != nil {
 		return nil, err
 	}
-	patterns.Store(p, re)
+	if patternCount.Load() < maxPatterns {
+		if _, loaded := patterns.LoadOrStore(p, re); !loaded {
+			patternCount.Add(1)
+		}
+	}
 	return re, nil
 }
 
