@@ -95,6 +95,21 @@ type TeamQuotaStatus struct {
 	Spaces int `json:"spaces,omitempty"`
 }
 
+// QuotaUsage is the use of one quota dimension.
+type QuotaUsage struct {
+	// Dimension of the quota: cpu, memory, storage or gpu.
+	Dimension string `json:"dimension"`
+
+	// Used amount, a Kubernetes quantity.
+	Used Quantity `json:"used"`
+
+	// Hard limit, a Kubernetes quantity.
+	Hard Quantity `json:"hard"`
+
+	// UsedPercent is Used as a percentage of Hard, an exact decimal.
+	UsedPercent string `json:"usedPercent,omitempty"`
+}
+
 // CostEstimate is the expected monthly cost of a space, from the platform's
 // price catalog.
 type CostEstimate struct {
@@ -152,6 +167,15 @@ type BillingStatus struct {
 
 	// UnusedCapacityCost is the monthly cost of requested but unused quota.
 	UnusedCapacityCost string `json:"unusedCapacityCost,omitempty"`
+
+	// Usage is what the tenant namespace uses of each priced quota
+	// dimension, from its ResourceQuota's status.
+	Usage []QuotaUsage `json:"usage,omitempty"`
+
+	// UnbilledResources are composed resources of a billed kind that the
+	// billing data has not shown after the grace period, by resource name,
+	// sorted, at most 20.
+	UnbilledResources []string `json:"unbilledResources,omitempty"`
 
 	// DataThrough is the end of the last charge period in the billing data,
 	// RFC 3339.

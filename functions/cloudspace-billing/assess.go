@@ -59,6 +59,9 @@ func Assess(in Inputs) *Report {
 
 	usage, hasUsage, err := QuotaUsage(in.Observed)
 	r.Usage, r.Skipped = usage, err
+	if len(usage) > 0 {
+		st.Usage = UsageStatus(usage)
+	}
 	if hasUsage && in.Estimate != nil && in.Estimate.Currency == currency {
 		cost, ok, err := UnusedCapacityCost(usage, in.Estimate)
 		switch {
@@ -228,6 +231,9 @@ func attributionCondition(in Inputs, st *v1alpha1.BillingStatus, s *Spend) Condi
 		st.OrphanResourceIDs = orphans[:min(len(orphans), MaxOrphanIDs)]
 	}
 	unbilled := FindUnbilled(in.Observed, s, in.Config.BilledKinds, in.Config.UnbilledGracePeriod)
+	for _, u := range unbilled[:min(len(unbilled), MaxOrphanIDs)] {
+		st.UnbilledResources = append(st.UnbilledResources, string(u.Name))
+	}
 
 	var msgs []string
 	if len(orphans) > 0 {

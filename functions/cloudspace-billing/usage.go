@@ -37,6 +37,8 @@ func PricedDimensions() []Dimension {
 type Usage struct {
 	Dimension  string
 	Used, Hard decimal.Decimal
+	// As the ResourceQuota reports them, for status.
+	UsedQuantity, HardQuantity string
 }
 
 // QuotaUsage reads the used and hard amounts of the priced dimensions from
@@ -65,7 +67,12 @@ func QuotaUsage(observed xfn.Observed) (usage []Usage, ok bool, err error) {
 				return nil, false, fmt.Errorf("cannot parse status.used[%q] of ResourceQuota %q: %w", d.Key, name, err)
 			}
 		}
-		usage = append(usage, Usage{Dimension: d.Name, Used: uq, Hard: hq})
+		us, _ := used[d.Key].(string)
+		if us == "" {
+			us = "0"
+		}
+		hs, _ := h.(string)
+		usage = append(usage, Usage{Dimension: d.Name, Used: uq, Hard: hq, UsedQuantity: us, HardQuantity: hs})
 	}
 	return usage, true, nil
 }
@@ -144,4 +151,19 @@ func UnusedCapacityCost(usage []Usage, est *v1alpha1.CostEstimate) (cost decimal
 		cost = cost.Add(p.Mul(unused).DivRound(u.Hard, divisionDigits))
 	}
 	return cost, ok, nil
+}
+
+// UsageStatus reports usage as status takes it: quantities as the
+// ResourceQuota wrote them, and the used share of each non-zero limit in
+// percent with one fraction digit.
+func UsageStatus(usage []Usage) []v1alpha1.QuotaUsage {
+	out := make([]v1alpha1.QuotaUsage, 0, len(usage))
+	for _, u := range usage {
+		q := v1alpha1.QuotaUsage{Dimension: u.Dimension, Used: v1alpha1.Quantity(u.UsedQuantity), Hard: v1alpha1.Quantity(u.HardQuantity)}
+		if u.Hard.IsPositive() {
+			q.UsedPercent = u.Used.Mul(decimal.NewFromInt(100)).DivRound(u.Hard, 1).StringFixed(1)
+		}
+		out = append(out, q)
+	}
+	return out
 }

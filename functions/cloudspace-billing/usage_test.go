@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/shopspring/decimal"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 
@@ -30,15 +31,15 @@ func TestQuotaUsage(t *testing.T) {
 				map[string]string{"requests.cpu": "6500m", "requests.memory": "12Gi", "pods": "37"},
 			)},
 			want: want{ok: true, usage: []Usage{
-				{Dimension: "cpu", Used: dec("6.5"), Hard: dec("8")},
-				{Dimension: "memory", Used: dec("12884901888"), Hard: dec("17179869184")},
-				{Dimension: "storage", Used: dec("0"), Hard: dec("107374182400")},
+				{Dimension: "cpu", Used: dec("6.5"), Hard: dec("8"), UsedQuantity: "6500m", HardQuantity: "8"},
+				{Dimension: "memory", Used: dec("12884901888"), Hard: dec("17179869184"), UsedQuantity: "12Gi", HardQuantity: "16Gi"},
+				{Dimension: "storage", Used: dec("0"), Hard: dec("107374182400"), UsedQuantity: "0", HardQuantity: "100Gi"},
 			}},
 		},
 		"Remote": {
 			reason: "a ResourceQuota in a remote cluster is read from its provider-kubernetes Object's observed manifest",
 			objs:   map[resource.Name]runtime.Object{"remote-resource-quota": remoteObject(quota(map[string]string{"requests.cpu": "8"}, map[string]string{"requests.cpu": "2"}))},
-			want:   want{ok: true, usage: []Usage{{Dimension: "cpu", Used: dec("2"), Hard: dec("8")}}},
+			want:   want{ok: true, usage: []Usage{{Dimension: "cpu", Used: dec("2"), Hard: dec("8"), UsedQuantity: "2", HardQuantity: "8"}}},
 		},
 		"NoQuota": {
 			reason: "no observed ResourceQuota, no usage",
@@ -136,5 +137,19 @@ func TestQuotaUsageMalformed(t *testing.T) {
 	r := Assess(Inputs{XR: &v1alpha1.XCloudSpace{}, Observed: observedOf(t, map[resource.Name]runtime.Object{"resource-quota": q}), Config: &Config{}})
 	if r.Skipped == nil || r.Status != nil {
 		t.Errorf("Assess(...): a malformed quota leaves the unused capacity cost out and goes on, got status %+v, skipped %v", r.Status, r.Skipped)
+	}
+}
+
+func TestUsageStatus(t *testing.T) {
+	usage := []Usage{
+		{Dimension: "cpu", Used: decimal.RequireFromString("2.5"), Hard: decimal.RequireFromString("8"), UsedQuantity: "2500m", HardQuantity: "8"},
+		{Dimension: "gpu", Used: decimal.Zero, Hard: decimal.Zero, UsedQuantity: "0", HardQuantity: "0"},
+	}
+	want := []v1alpha1.QuotaUsage{
+		{Dimension: "cpu", Used: "2500m", Hard: "8", UsedPercent: "31.3"},
+		{Dimension: "gpu", Used: "0", Hard: "0"},
+	}
+	if diff := cmp.Diff(want, UsageStatus(usage)); diff != "" {
+		t.Errorf("UsageStatus: quantities as written, percent of non-zero limits only: -want +got:\n%s", diff)
 	}
 }
