@@ -262,13 +262,16 @@ func (p *progress) update(uri string, read, size int64) {
 		return
 	}
 	p.last = now
-	rate := float64(read) / now.Sub(p.start).Seconds() / 1e6
+	rate := ""
+	if d := now.Sub(p.start); d >= 100*time.Millisecond {
+		rate = fmt.Sprintf("%.0f MB/s ", float64(read)/d.Seconds()/1e6)
+	}
 	if size > 0 {
 		const width = 30
-		n := int(width * read / size)
-		fmt.Fprintf(p.w, "\r%s [%s%s] %3d%% %.0f MB/s ", uri, strings.Repeat("=", n), strings.Repeat(" ", width-n), 100*read/size, rate)
+		n := int(min(width, width*read/size))
+		fmt.Fprintf(p.w, "\r%s [%s%s] %3d%% %s", uri, strings.Repeat("=", n), strings.Repeat(" ", width-n), 100*read/size, rate)
 	} else {
-		fmt.Fprintf(p.w, "\r%s %d MB %.0f MB/s ", uri, read>>20, rate)
+		fmt.Fprintf(p.w, "\r%s %d MB %s", uri, read>>20, rate)
 	}
 	p.drawn = true
 }
