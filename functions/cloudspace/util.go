@@ -10,15 +10,6 @@ func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys
 
 func ptr[T any](v T) *T { return &v }
 
-// stringMap converts a map of strings into the generic form status takes.
-func stringMap(m map[string]string) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
-}
-
 // toMap converts a typed value into the generic form status takes.
 func toMap(v any) map[string]any {
 	b, err := json.Marshal(v)

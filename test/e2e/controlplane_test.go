@@ -167,7 +167,7 @@ func (e *env) run(t *testing.T, args ...string) string {
 
 // try runs kubectl and returns its stdout, or an error with its stderr.
 func (e *env) try(args ...string) (string, error) {
-	cmd := exec.Command(e.kubectl, append([]string{"--kubeconfig", e.kubeconfig}, args...)...) //nolint:noctx // kubectl has --request-timeout.
+	cmd := exec.Command(e.kubectl, append([]string{"--kubeconfig", e.kubeconfig}, args...)...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {

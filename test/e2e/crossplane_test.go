@@ -29,7 +29,7 @@ func (e *env) startCrossplane(t *testing.T) {
 	t.Helper()
 	crds := os.Getenv("E2E_CROSSPLANE_CRDS")
 	if crds == "" {
-		out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/crossplane/crossplane/v2").Output() //nolint:noctx // Local query.
+		out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/crossplane/crossplane/v2").Output()
 		if err != nil {
 			t.Fatalf("cannot find the crossplane module for its CRDs (set E2E_CROSSPLANE_CRDS): %v", err)
 		}
@@ -44,7 +44,7 @@ func (e *env) startCrossplane(t *testing.T) {
 	// The first init applies the CRDs and fails on kinds not yet
 	// established; in a cluster its init container would restart.
 	eventually(t, "crossplane core init", 2*time.Minute, func() error {
-		cmd := exec.Command(core, "core", "init", "--namespace", xpNamespace, "--enable-webhooks=false") //nolint:noctx // Bounded by eventually.
+		cmd := exec.Command(core, "core", "init", "--namespace", xpNamespace, "--enable-webhooks=false")
 		cmd.Env = append(os.Environ(), initEnv...)
 		out, err := cmd.CombinedOutput()
 		if err != nil {
@@ -107,7 +107,7 @@ func (e *env) pushPackage(t *testing.T, ref string, files ...string) {
 	t.Helper()
 	root := t.TempDir()
 	for i, f := range files {
-		b, err := os.ReadFile(f) //nolint:gosec // The repository's own files.
+		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -118,7 +118,7 @@ func (e *env) pushPackage(t *testing.T, ref string, files ...string) {
 		writeFile(t, dst, b)
 	}
 	out := filepath.Join(t.TempDir(), "package.xpkg")
-	cmd := exec.Command(filepath.Join(e.bin, "crossplane"), "xpkg", "build", "--package-root", root, "-o", out) //nolint:noctx // Short local build.
+	cmd := exec.Command(filepath.Join(e.bin, "crossplane"), "xpkg", "build", "--package-root", root, "-o", out)
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("cannot build package %s: %v\n%s", ref, err, b)
 	}
@@ -158,7 +158,7 @@ spec:
 	eventually(t, "FunctionRevision of "+fn, 2*time.Minute, func() error {
 		out, err := e.try("get", "functionrevision", "-l", "pkg.crossplane.io/package="+fn, "-o", "jsonpath={.items[0].metadata.name}")
 		if err != nil || out == "" {
-			return fmt.Errorf("no revision yet: %v", err)
+			return fmt.Errorf("no revision yet: %w", err)
 		}
 		rev = out
 		return nil

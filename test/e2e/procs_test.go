@@ -34,7 +34,7 @@ func (p *procs) start(t *testing.T, name string, env []string, bin string, args 
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, args...) //nolint:noctx // Stopped by stopAll, by process group.
+	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.Env = append(os.Environ(), env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
@@ -128,7 +128,7 @@ func freePort(t *testing.T) int {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port //nolint:forcetypeassert // A TCP listener has a TCP address.
+	return l.Addr().(*net.TCPAddr).Port
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }

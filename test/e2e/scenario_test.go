@@ -294,7 +294,7 @@ spec:
 		}
 		focus := filepath.Join(t.TempDir(), "focus.csv")
 		writeFile(t, focus, focusExport(xr))
-		cmd := exec.Command(billing, "ingest", "--kubeconfig", e.kubeconfig, "--format", "focus", "--tag-key", "cloudspace", focus) //nolint:noctx // Short.
+		cmd := exec.Command(billing, "ingest", "--kubeconfig", e.kubeconfig, "--format", "focus", "--tag-key", "cloudspace", focus)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("ingest: %v\n%s", err, out)
 		}
@@ -419,7 +419,7 @@ func composedKinds(t *testing.T, dir string) map[string]bool {
 	t.Helper()
 	kinds := map[string]bool{}
 	for _, f := range must(filepath.Glob(filepath.Join(dir, "*", "expected.yaml"))) {
-		b, err := os.ReadFile(f) //nolint:gosec // The repository's own files.
+		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -439,7 +439,7 @@ func composedKinds(t *testing.T, dir string) map[string]bool {
 // crdKind returns "<group prefix>/<kind>" of a CRD file.
 func crdKind(t *testing.T, file string) string {
 	t.Helper()
-	f, err := os.Open(file) //nolint:gosec // The provider module's files.
+	f, err := os.Open(file)
 	if err != nil {
 		t.Fatal(err)
 	}

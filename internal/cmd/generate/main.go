@@ -77,7 +77,7 @@ func Check(root string) error {
 func checkFiles(root string, files map[string][]byte) error {
 	var drift []string
 	for _, path := range slices.Sorted(maps.Keys(files)) {
-		b, err := os.ReadFile(filepath.Join(root, path)) //nolint:gosec // Paths are the generator's own.
+		b, err := os.ReadFile(filepath.Join(root, path))
 		switch {
 		case err != nil:
 			drift = append(drift, path+": missing")
@@ -109,7 +109,7 @@ func Write(root string) error {
 	}
 	for path, b := range files {
 		p := filepath.Join(root, path)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(p), 0o750); err != nil {
 			return fmt.Errorf("cannot create directory of %q: %w", p, err)
 		}
 		if err := os.WriteFile(p, b, 0o644); err != nil { //nolint:gosec // Generated manifests are world-readable by design.

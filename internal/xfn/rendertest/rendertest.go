@@ -158,7 +158,7 @@ func (h *Harness) Check(t *testing.T, dir string, update bool) {
 			t.Fatal(err)
 		}
 	}
-	want, err := os.ReadFile(golden) //nolint:gosec // The path is the test's own case directory.
+	want, err := os.ReadFile(golden)
 	if err != nil {
 		t.Fatalf("cannot read %s (run the test with -update to create it): %v", golden, err)
 	}
@@ -249,7 +249,7 @@ func exists(p string) bool {
 
 func freeAddr(t testing.TB) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,7 +262,8 @@ func waitListening(t testing.TB, addr string) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		d := &net.Dialer{Timeout: 200 * time.Millisecond}
+		c, err := d.DialContext(t.Context(), "tcp", addr)
 		if err == nil {
 			_ = c.Close()
 			return

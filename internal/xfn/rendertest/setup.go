@@ -65,12 +65,12 @@ func CrossplaneCache(crossplaneDir, cacheDir string) error {
 }
 
 func copyFile(src, dst string) error {
-	b, err := os.ReadFile(src) //nolint:gosec // Paths come from the module cache.
+	b, err := os.ReadFile(src)
 	if err != nil {
 		return fmt.Errorf("cannot read %s: %w", src, err)
 	}
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
 		return err
 	}
-	return os.WriteFile(dst, b, 0o600)
+	return os.WriteFile(dst, b, 0o600) //nolint:gosec // dst is a test's temporary directory joined with a module file's base name.
 }
