@@ -1,7 +1,10 @@
 package main
 
 import (
+	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -108,5 +111,24 @@ func TestResolveLimitRange(t *testing.T) {
 				t.Errorf("%s\nResolveLimitRange(...): -want, +got:\n%s", tc.reason, diff)
 			}
 		})
+	}
+}
+
+func TestHugeQuantitiesRejectedFast(t *testing.T) {
+	// Comparing quantities with huge exponents takes time that grows faster
+	// than the exponent; validation must reject them before any comparison.
+	for _, v := range []v1alpha1.Quantity{"1e99999999", "1e-99999999", v1alpha1.Quantity("1" + strings.Repeat("0", 100))} {
+		xr := withXR(func(xr *v1alpha1.XCloudSpace) {
+			xr.Spec.Resources.CPU = v
+			xr.Spec.LimitRange = &v1alpha1.LimitRangeSpec{Max: &v1alpha1.ComputeResources{CPU: v}}
+		})
+		start := time.Now()
+		_, errs := NewSpace(xr, composeInput())
+		if d := time.Since(start); d > time.Second {
+			t.Errorf("NewSpace(cpu %.20s...): took %v", v, d)
+		}
+		if got := errFields(errs); !slices.Contains(got, "Invalid value: spec.resources.cpu") && !slices.Contains(got, "Too long: spec.resources.cpu") {
+			t.Errorf("NewSpace(cpu %.20s...): want spec.resources.cpu rejected, got %v", v, got)
+		}
 	}
 }

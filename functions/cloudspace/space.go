@@ -210,6 +210,12 @@ func validateNetwork(p *field.Path, n v1alpha1.NetworkSpec) (netip.Prefix, field
 	return pfx, errs
 }
 
+// Bounds of a quantity a claim or the input may give.
+const (
+	maxQuantityLength = 64
+	maxQuantityScale  = 30
+)
+
 func parseQuantity(p *field.Path, v v1alpha1.Quantity, required bool) (resource.Quantity, field.ErrorList) {
 	if v == "" {
 		if required {
@@ -217,9 +223,21 @@ func parseQuantity(p *field.Path, v v1alpha1.Quantity, required bool) (resource.
 		}
 		return resource.Quantity{}, nil
 	}
+	// Comparing quantities with huge exponents takes time that grows
+	// faster than the exponent (1e3000000 takes a second), so bound both
+	// the text and the exponent before anything compares them.
+	if len(v) > maxQuantityLength {
+		return resource.Quantity{}, field.ErrorList{field.TooLong(p, v, maxQuantityLength)}
+	}
+	if i := strings.LastIndexAny(string(v), "eE"); i >= 0 && len(strings.TrimLeft(string(v[i+1:]), "+-")) > 2 {
+		return resource.Quantity{}, field.ErrorList{field.Invalid(p, v, fmt.Sprintf("must be between 1e-%d and 1e%d in magnitude", maxQuantityScale, maxQuantityScale))}
+	}
 	q, err := resource.ParseQuantity(string(v))
 	if err != nil {
 		return q, field.ErrorList{field.Invalid(p, v, "must be a Kubernetes quantity such as 500m, 4 or 8Gi")}
+	}
+	if sc := q.AsDec().Scale(); sc < -maxQuantityScale || sc > maxQuantityScale {
+		return resource.Quantity{}, field.ErrorList{field.Invalid(p, v, fmt.Sprintf("must be between 1e-%d and 1e%d in magnitude", maxQuantityScale, maxQuantityScale))}
 	}
 	if q.Sign() < 0 {
 		return q, field.ErrorList{field.Invalid(p, v, "must not be negative")}
