@@ -54,10 +54,18 @@ verify: ## Fail when generated files drift from apis/, go.mod is untidy or Go fi
 	$(GO) mod tidy -diff
 	@gofmt -l $$(git ls-files '*.go') | tee /dev/stderr | (! read -r)
 
+GOLANGCI_LINT ?= $(BIN)/golangci-lint
+GOLANGCI_LINT_VERSION := 2.15.0
+
+$(GOLANGCI_LINT): test/tools/lint/go.mod
+	@mkdir -p $(BIN)
+	@if [ -x $@ ] && $@ version 2>/dev/null | grep -q $(GOLANGCI_LINT_VERSION); then touch $@; else \
+	  echo "building golangci-lint $(GOLANGCI_LINT_VERSION)"; \
+	  cd test/tools/lint && $(GO) build -trimpath -o $(abspath $@) github.com/golangci/golangci-lint/v2/cmd/golangci-lint; fi
+
 .PHONY: lint
-lint: ## Run go vet and gofmt checks.
-	$(GO) vet ./...
-	@gofmt -l $$(git ls-files '*.go') | tee /dev/stderr | (! read -r)
+lint: $(GOLANGCI_LINT) ## Run golangci-lint (.golangci.yml) over every package, e2e included.
+	$(GOLANGCI_LINT) run ./...
 
 .PHONY: validate
 validate: tools ## Validate rendered managed resources against the provider-aws CRDs (part of make test).

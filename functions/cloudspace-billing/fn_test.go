@@ -46,15 +46,20 @@ func space(conds ...xpv1.Condition) map[string]any {
 		},
 		Status: v1alpha1.XCloudSpaceStatus{Estimate: &v1alpha1.CostEstimate{Monthly: "900.00", Currency: "USD"}},
 	}
-	b, _ := json.Marshal(xr)
+	b, err := json.Marshal(xr)
+	if err != nil {
+		panic(err) // A typed XR always marshals.
+	}
 	m := map[string]any{}
-	_ = json.Unmarshal(b, &m)
+	if err := json.Unmarshal(b, &m); err != nil {
+		panic(err)
+	}
 	if len(conds) > 0 {
 		cs := make([]any, len(conds))
 		for i, c := range conds {
 			cs[i] = map[string]any{"type": string(c.Type), "status": string(c.Status), "reason": string(c.Reason), "lastTransitionTime": "2026-11-01T00:00:00Z"}
 		}
-		m["status"].(map[string]any)["conditions"] = cs //nolint:forcetypeassert // Set just above.
+		m["status"].(map[string]any)["conditions"] = cs
 	}
 	return m
 }

@@ -73,7 +73,7 @@ type ServeCmd struct {
 
 // Run the function server.
 func (c *ServeCmd) Run() error {
-	return c.ServeFlags.Serve(func(log logging.Logger) fnv1.FunctionRunnerServiceServer { return NewFunction(log) })
+	return c.Serve(func(log logging.Logger) fnv1.FunctionRunnerServiceServer { return NewFunction(log) })
 }
 
 func main() {

@@ -323,7 +323,7 @@ func poolOf(t testing.TB, objs ...any) []*structpb.Struct {
 			out = append(out, q)
 			continue
 		}
-		out = append(out, structOf(t, o.(*v1alpha1.XCloudSpace))) //nolint:forcetypeassert // Test pools hold only these.
+		out = append(out, structOf(t, o.(*v1alpha1.XCloudSpace)))
 	}
 	return out
 }

@@ -379,8 +379,7 @@ func (pol *Policy) checkSpace(tq *TeamQuota, c *Candidate, others Usage, costs *
 	if c.Deleting {
 		return []Problem{{ReasonTeamQuotaExceeded, "the space is being deleted"}}
 	}
-	var problems []Problem
-	problems = append(problems, pol.CheckTier(c)...)
+	problems := pol.CheckTier(c)
 	problems = append(problems, pol.checkCost(c, costs)...)
 	problems = append(problems, tq.CheckNamespace(c)...)
 	if len(problems) > 0 {

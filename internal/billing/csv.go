@@ -108,7 +108,7 @@ func readCSV(ctx context.Context, r io.Reader, f *csvFile, format Format, tagKey
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	var hdr []span
 	next, lines, herr := nextRecord(data, 0, &hdr, eof)
-	for (herr == errUnterminated || herr == errIncomplete) && !eof && len(buf) < maxRecordBytes {
+	for (errors.Is(herr, errUnterminated) || errors.Is(herr, errIncomplete)) && !eof && len(buf) < maxRecordBytes {
 		buf = append(buf[:n], make([]byte, len(buf))...)
 		n, eof, err = fill(r, buf, n)
 		if err != nil {

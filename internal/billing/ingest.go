@@ -169,7 +169,7 @@ func ingestOne(ctx context.Context, s Source, o Options, seed maphash.Seed) (*ag
 	if err != nil {
 		return fail(err)
 	}
-	defer rc.Close() //nolint:errcheck // Read only.
+	defer rc.Close()
 	cr := &countingReader{r: rc, uri: st.URI, size: size, progress: o.Progress}
 	if !o.NoDigest {
 		cr.h = sha256.New()
@@ -200,7 +200,7 @@ func ingestOne(ctx context.Context, s Source, o Options, seed maphash.Seed) (*ag
 		if err != nil {
 			return fail(fmt.Errorf("cannot read gzip header: %w", err))
 		}
-		defer zr.Close() //nolint:errcheck // Read only.
+		defer zr.Close()
 		r = zr
 	}
 	f := &csvFile{uri: st.URI, maxErrors: o.MaxErrors}
@@ -256,7 +256,7 @@ func sortedErrors(errs []*RowError, maxErrors int64) []*RowError {
 
 // openLocal is used by tests and the file source.
 func openLocal(path string) (*os.File, int64, error) {
-	f, err := os.Open(path) //nolint:gosec // Reading the file the user named is the point.
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, 0, fmt.Errorf("cannot open %q: %w", path, err)
 	}

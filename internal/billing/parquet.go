@@ -47,7 +47,7 @@ func ingestParquetStream(ctx context.Context, s Source, r io.Reader, _ int64, o 
 		if err != nil {
 			return nil, err
 		}
-		defer c.Close() //nolint:errcheck // Read only.
+		defer c.Close()
 		ra, size = f, n
 	} else {
 		// Parquet needs random access: spool the stream to a temporary file.
@@ -55,8 +55,8 @@ func ingestParquetStream(ctx context.Context, s Source, r io.Reader, _ int64, o 
 		if err != nil {
 			return nil, fmt.Errorf("cannot create temporary file: %w", err)
 		}
-		defer os.Remove(f.Name()) //nolint:errcheck // Best effort.
-		defer f.Close()           //nolint:errcheck // Read only after the copy.
+		defer os.Remove(f.Name())
+		defer f.Close()
 		n, err := io.Copy(f, r)
 		if err != nil {
 			return nil, fmt.Errorf("cannot spool Parquet to %q: %w", f.Name(), err)
@@ -353,6 +353,7 @@ func appendValue(dst []byte, v parquet.Value, r *leafRole) []byte {
 			return appendScaled(dst, strconv.AppendInt(tmp[:0], int64(v.Int32()), 10), int(lt.Scale))
 		case parquet.Int64:
 			return appendScaled(dst, strconv.AppendInt(tmp[:0], v.Int64(), 10), int(lt.Scale))
+		default: // A decimal in a byte array: two's complement, big-endian.
 		}
 		b := v.ByteArray()
 		unscaled := new(big.Int).SetBytes(b)

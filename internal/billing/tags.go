@@ -185,11 +185,11 @@ func (s *jscan) value(depth int) bool {
 	if depth > maxJSONDepth || s.i >= len(s.b) {
 		return false
 	}
-	switch c := s.b[s.i]; {
-	case c == '"':
+	switch c := s.b[s.i]; c {
+	case '"':
 		_, _, ok := s.str()
 		return ok
-	case c == '{', c == '[':
+	case '{', '[':
 		closer := byte('}')
 		if c == '[' {
 			closer = ']'
@@ -220,11 +220,11 @@ func (s *jscan) value(depth int) bool {
 			}
 			return s.eat(closer)
 		}
-	case c == 't':
+	case 't':
 		return s.lit("true")
-	case c == 'f':
+	case 'f':
 		return s.lit("false")
-	case c == 'n':
+	case 'n':
 		return s.lit("null")
 	default:
 		return s.number()

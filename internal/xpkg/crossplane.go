@@ -41,7 +41,7 @@ func (c Crossplane) Push(ctx context.Context, ref string, files ...string) error
 }
 
 func (c Crossplane) run(ctx context.Context, args ...string) error {
-	cmd := exec.CommandContext(ctx, c.Path, args...) //nolint:gosec // The arguments are ours.
+	cmd := exec.CommandContext(ctx, c.Path, args...)
 	var out bytes.Buffer
 	cmd.Stdout = &out
 	cmd.Stderr = &out

@@ -174,7 +174,7 @@ func (c *IngestCmd) run(ctx context.Context) error {
 		return err
 	}
 	var p *progress
-	if f, ok := c.stderr().(*os.File); ok && term.IsTerminal(int(f.Fd())) { //nolint:gosec // A file descriptor fits an int.
+	if f, ok := c.stderr().(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		p = &progress{w: f}
 		opts.Progress = p.update
 	}

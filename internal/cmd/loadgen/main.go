@@ -81,7 +81,7 @@ func run(address, xrPath, compPath, step, required, observed, concurrency string
 	if err != nil {
 		return fmt.Errorf("cannot connect to %s: %w", address, err)
 	}
-	defer conn.Close() //nolint:errcheck // Closing at exit.
+	defer conn.Close()
 	client := fnv1.NewFunctionRunnerServiceClient(conn)
 
 	rsp, err := settle(client, req, pool, timeout)
@@ -397,7 +397,7 @@ func kib(s string) string {
 }
 
 func readDocs(path string) ([]map[string]any, error) {
-	b, err := os.ReadFile(path) //nolint:gosec // The operator names the file.
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read %s: %w", path, err)
 	}
