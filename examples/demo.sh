@@ -29,5 +29,6 @@ if [ -x "$BIN/function-cloudspace-billing" ]; then start function-cloudspace-bil
 args=("$XR" compositions/xcloudspace.yaml examples/functions.yaml
   --xrd xrds/xcloudspaces.platform.cloudspace.dev.yaml --include-function-results)
 [ -f examples/required.yaml ] && args+=(--required-resources examples/required.yaml)
+[ -f "${OBSERVED:-examples/observed.yaml}" ] && args+=(--observed-resources "${OBSERVED:-examples/observed.yaml}")
 echo "# crossplane render ${args[*]}" >&2
 "$CROSSPLANE" render "${args[@]}"
