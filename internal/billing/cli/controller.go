@@ -78,6 +78,9 @@ func (c *ControllerCmd) run(ctx context.Context) error {
 	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
 		return fmt.Errorf("cannot add health check: %w", err)
 	}
+	if err := mgr.AddReadyzCheck("ping", healthz.Ping); err != nil {
+		return fmt.Errorf("cannot add readiness check: %w", err)
+	}
 	s, err := c.scheduler(opts, &billing.Writer{Client: mgr.GetClient()})
 	if err != nil {
 		return err
