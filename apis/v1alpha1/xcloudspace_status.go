@@ -93,6 +93,27 @@ type TeamQuotaStatus struct {
 
 	// Spaces is how many spaces of the team count towards Used.
 	Spaces int `json:"spaces,omitempty"`
+
+	// MonthlyBudget is the team's total monthly budget and what its spaces'
+	// budgets take of it, when the team's quota data sets one.
+	MonthlyBudget *TeamBudgetStatus `json:"monthlyBudget,omitempty"`
+}
+
+// TeamBudgetStatus is a team's monthly budget: its limit, the sum of the
+// monthly budgets of its admitted spaces, and what remains. Amounts are
+// exact decimals.
+type TeamBudgetStatus struct {
+	// Hard is the team's total monthly budget.
+	Hard string `json:"hard"`
+
+	// Used is the sum of the monthly budgets of the team's spaces.
+	Used string `json:"used"`
+
+	// Remaining is Hard minus Used.
+	Remaining string `json:"remaining"`
+
+	// Currency of the amounts.
+	Currency string `json:"currency"`
 }
 
 // QuotaUsage is the use of one quota dimension.

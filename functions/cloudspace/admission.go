@@ -151,13 +151,15 @@ type teamView struct {
 func (a *Admission) decide(self *Candidate, problems []Problem, source string, tv *teamView) *Admission {
 	a.Admitted = len(problems) == 0
 	if tv != nil {
-		used, spaces := tv.others.Amounts, tv.others.Spaces
+		used, budget, spaces := tv.others.Amounts, tv.others.Budget, tv.others.Spaces
 		switch {
 		case a.Admitted:
 			used = used.Add(self.Request.Amounts)
+			budget = budget.Add(self.Request.Budget)
 			spaces++
 		case holds(self):
 			used = used.Add(self.Held)
+			budget = budget.Add(self.HeldBudget)
 			spaces++
 		}
 		a.TeamQuota = &v1alpha1.TeamQuotaStatus{
@@ -165,6 +167,14 @@ func (a *Admission) decide(self *Candidate, problems []Problem, source string, t
 			Used:      used.API(),
 			Remaining: tv.quota.Hard.Sub(used).API(),
 			Spaces:    spaces,
+		}
+		if tv.quota.HasBudget {
+			a.TeamQuota.MonthlyBudget = &v1alpha1.TeamBudgetStatus{
+				Hard:      tv.quota.Budget.StringFixed(2),
+				Used:      budget.StringFixed(2),
+				Remaining: tv.quota.Budget.Sub(budget).StringFixed(2),
+				Currency:  tv.quota.Currency,
+			}
 		}
 	}
 	if !a.Admitted {

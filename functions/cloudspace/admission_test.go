@@ -410,11 +410,15 @@ func TestRunFunctionAdmissionKeepsObservedExactly(t *testing.T) {
 		"quota.cpu":  str(sub(st, "quota"), "cpu"),
 		"remaining":  str(sub(sub(st, "teamQuota"), "remaining"), "cpu"),
 		"used":       str(sub(sub(st, "teamQuota"), "used"), "cpu"),
+		"budgetUsed": str(sub(sub(st, "teamQuota"), "monthlyBudget"), "used"),
+		"budgetLeft": str(sub(sub(st, "teamQuota"), "monthlyBudget"), "remaining"),
 		"estimate":   str(sub(st, "estimate"), "monthly"),
 		"ttlSeconds": fmt.Sprint(rsp.GetMeta().GetTtl().GetSeconds()),
 	}
 	want := map[string]string{
 		"namespace": "team-payments-checkout", "quota.cpu": "8", "used": "24", "remaining": "8", "estimate": "597.02", "ttlSeconds": "60",
+		// Two spaces of 1200.00 a month against the team's 5000.00.
+		"budgetUsed": "2400.00", "budgetLeft": "2600.00",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("A rejected update keeps its observed status, reports what it holds and sets the quota TTL: -want +got:\n%s", diff)
