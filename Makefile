@@ -14,7 +14,7 @@ export GOFLAGS ?= -buildvcs=false
 
 .PHONY: help
 help: ## Show this help.
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_%\/$$()-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_%\/$$()-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: demo
 demo: build $(CROSSPLANE) ## Render the example claim through both functions running locally (no cluster).
@@ -24,7 +24,10 @@ demo: build $(CROSSPLANE) ## Render the example claim through both functions run
 render: demo ## Same as demo.
 
 .PHONY: test
-test: tools verify ## Run every test: generated files, unit, fuzz seeds, golden render cases.
+test: tools verify lint unit e2e ## Run every test: generated files, lint, unit and fuzz seeds, golden render cases, end to end.
+
+.PHONY: unit
+unit: tools ## Run the unit, fuzz-seed and golden render tests (no control plane).
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 
@@ -52,6 +55,7 @@ generate: ## Regenerate the XRD and input CRDs from the Go types in apis/.
 verify: ## Fail when generated files drift from apis/, go.mod is untidy or Go files are unformatted.
 	$(GO) run ./internal/cmd/generate -check
 	$(GO) mod tidy -diff
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	@gofmt -l $$(git ls-files '*.go') | tee /dev/stderr | (! read -r)
 
 GOLANGCI_LINT ?= $(BIN)/golangci-lint
@@ -72,7 +76,7 @@ validate: tools ## Validate rendered managed resources against the provider-aws 
 	$(GO) test -count=1 ./test/render/
 
 .PHONY: bench
-bench: ## Run the Go benchmarks.
+bench: build ## Run the Go benchmarks; BILLING_BENCH_BYTES=1073741824 ingests a generated 1 GiB export.
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 .PHONY: clean
