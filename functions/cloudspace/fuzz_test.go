@@ -2,7 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
+	"time"
 
 	kjson "sigs.k8s.io/json"
 
@@ -40,6 +42,12 @@ func FuzzCompose(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, xrJSON, inJSON []byte) {
+		// An input that takes this long is a denial of service: crash the
+		// worker so that the fuzzer saves it.
+		watchdog := time.AfterFunc(10*time.Second, func() {
+			panic(fmt.Sprintf("composing took over 10s for claim %q and input %q", xrJSON, inJSON))
+		})
+		defer watchdog.Stop()
 		in := &fnv1alpha1.Composer{}
 		if strict, err := kjson.UnmarshalStrict(inJSON, in); err != nil || len(strict) > 0 {
 			return
