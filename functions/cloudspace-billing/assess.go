@@ -229,6 +229,9 @@ func attributionCondition(in Inputs, st *v1alpha1.BillingStatus, s *Spend) Condi
 	}
 	if len(orphans) > 0 {
 		st.OrphanResourceIDs = orphans[:min(len(orphans), MaxOrphanIDs)]
+		if spend, ok := OrphanSpend(s, orphans); ok {
+			st.OrphanSpend = Exact(spend)
+		}
 	}
 	unbilled := FindUnbilled(in.Observed, s, in.Config.BilledKinds, in.Config.UnbilledGracePeriod)
 	for _, u := range unbilled[:min(len(unbilled), MaxOrphanIDs)] {

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
 
 	"github.com/crossplane/function-sdk-go/resource"
@@ -66,6 +68,20 @@ func Orphans(s *Spend, composed map[string]resource.Name) (orphans []string, ok 
 		}
 	}
 	return slices.Compact(orphans), true
+}
+
+// OrphanSpend is the billed cost of the orphan resources. ok is false when
+// the record does not carry the cost of every one of them (records written
+// before costByResource existed).
+func OrphanSpend(s *Spend, orphans []string) (sum decimal.Decimal, ok bool) {
+	for _, id := range orphans {
+		d, found := s.ResourceBilled[id]
+		if !found {
+			return decimal.Zero, false
+		}
+		sum = sum.Add(d)
+	}
+	return sum, true
 }
 
 // Unbilled is a composed resource of a billed kind that the billing data

@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/shopspring/decimal"
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/crossplane/function-sdk-go/resource"
@@ -139,6 +140,28 @@ func TestFindUnbilled(t *testing.T) {
 			got := FindUnbilled(observedOf(t, tc.objs), s, kinds, grace)
 			if diff := cmp.Diff(tc.want, got, cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("%s\nFindUnbilled(...): -want +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+func TestOrphanSpend(t *testing.T) {
+	d := decimal.RequireFromString
+	s := &Spend{ResourceBilled: map[string]decimal.Decimal{"i-1": d("412.50"), "vol-1": d("37.6234567891"), "key-1": d("0.70")}}
+	cases := map[string]struct {
+		reason  string
+		orphans []string
+		want    string
+		wantOK  bool
+	}{
+		"Sum":     {reason: "the billed cost of every orphan, exactly", orphans: []string{"i-1", "vol-1"}, want: "450.1234567891", wantOK: true},
+		"Unknown": {reason: "a record without the cost of an orphan gives no amount rather than too small a one", orphans: []string{"i-1", "i-2"}, want: "0", wantOK: false},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			got, ok := OrphanSpend(s, tc.orphans)
+			if got.String() != tc.want || ok != tc.wantOK {
+				t.Errorf("%s\nOrphanSpend(...) = %s, %t; want %s, %t", tc.reason, got, ok, tc.want, tc.wantOK)
 			}
 		})
 	}

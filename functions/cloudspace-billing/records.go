@@ -74,6 +74,10 @@ type Spend struct {
 	// Truncated is how many more were billed.
 	ResourceIDs []string
 	Truncated   int64
+
+	// ResourceBilled is the billed cost of each listed resource, when the
+	// record carries it.
+	ResourceBilled map[string]decimal.Decimal
 }
 
 // Covered is how much of the period the record's charges span.
@@ -123,6 +127,19 @@ func ParseSpend(name, space string, r *billingv1alpha1.SpendRecord) (*Spend, fie
 	}
 	if r.ResourceIDsTruncated < 0 {
 		errs = append(errs, field.Invalid(field.NewPath("resourceIdsTruncated"), r.ResourceIDsTruncated, "must not be negative"))
+	}
+	for i, rc := range r.CostByResource {
+		p := field.NewPath("costByResource").Index(i)
+		if _, found := slices.BinarySearch(r.ResourceIDs, rc.ResourceID); !found {
+			errs = append(errs, field.Invalid(p.Child("resourceId"), rc.ResourceID, "must be one of resourceIds"))
+			continue
+		}
+		var d decimal.Decimal
+		d, errs = amount(p.Child("billedCost"), rc.BilledCost, errs)
+		if s.ResourceBilled == nil {
+			s.ResourceBilled = map[string]decimal.Decimal{}
+		}
+		s.ResourceBilled[rc.ResourceID] = d
 	}
 	return s, errs
 }

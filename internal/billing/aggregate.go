@@ -46,8 +46,13 @@ type group struct {
 	dayArr  [dayWindow]*costPair
 	dayBase int32
 
-	seen    map[uint64]struct{}
-	ids     []string // sorted, the smallest maxIDs distinct IDs
+	seen map[uint64]struct{}
+	ids  []string // sorted, the smallest maxIDs distinct IDs
+	// idCost is the cost of each ID in ids. An ID evicted from ids can
+	// never return (only smaller IDs enter), and an ID among the smallest
+	// maxIDs of all rows is among the smallest of every worker's share, so
+	// the costs of the listed IDs are exact after a merge.
+	idCost  map[string]*costPair
 	first   int64
 	last    int64
 	hasTime bool
@@ -66,6 +71,7 @@ func newGroup(space, account string, p period) *group {
 		services: map[string]*costPair{},
 		days:     map[int32]*costPair{},
 		seen:     map[uint64]struct{}{},
+		idCost:   map[string]*costPair{},
 		sources:  map[int]struct{}{},
 	}
 }
@@ -147,13 +153,16 @@ func (g *group) addDay(day int32, billed, effective Amount) {
 	p.effective.Add(effective)
 }
 
-func (g *group) addResource(seed maphash.Seed, maxIDs int, id []byte) {
+func (g *group) addResource(seed maphash.Seed, maxIDs int, id []byte, billed, effective Amount) {
 	h := maphash.Bytes(seed, id)
-	if _, ok := g.seen[h]; ok {
-		return
+	if _, ok := g.seen[h]; !ok {
+		g.seen[h] = struct{}{}
+		g.keepID(maxIDs, string(id))
 	}
-	g.seen[h] = struct{}{}
-	g.keepID(maxIDs, string(id))
+	if p := g.idCost[string(id)]; p != nil {
+		p.billed.Add(billed)
+		p.effective.Add(effective)
+	}
 }
 
 func (g *group) keepID(maxIDs int, id string) {
@@ -168,7 +177,11 @@ func (g *group) keepID(maxIDs int, id string) {
 		return
 	}
 	g.ids = slices.Insert(g.ids, i, id)
+	g.idCost[id] = &costPair{}
 	if len(g.ids) > maxIDs {
+		for _, evicted := range g.ids[maxIDs:] {
+			delete(g.idCost, evicted)
+		}
 		g.ids = g.ids[:maxIDs]
 	}
 }
@@ -249,6 +262,10 @@ func (g *group) merge(o *group, maxIDs int) {
 	}
 	for _, id := range o.ids {
 		g.keepID(maxIDs, id)
+		if p, oc := g.idCost[id], o.idCost[id]; p != nil && oc != nil {
+			p.billed.Merge(&oc.billed)
+			p.effective.Merge(&oc.effective)
+		}
 	}
 	if o.hasTime {
 		g.addTime(o.first, o.last)
@@ -338,6 +355,10 @@ func (a *aggregate) records(sources []v1alpha1.Source) []v1alpha1.SpendRecord {
 			r.ContractedCost = g.contracted.String()
 		}
 		r.ResourceIDsTruncated = r.ResourceCount - int64(len(r.ResourceIDs))
+		for _, id := range g.ids {
+			p := g.idCost[id]
+			r.CostByResource = append(r.CostByResource, v1alpha1.ResourceCost{ResourceID: id, BilledCost: p.billed.String(), EffectiveCost: p.effective.String()})
+		}
 		for _, s := range slices.Sorted(maps.Keys(g.services)) {
 			p := g.services[s]
 			r.CostByService = append(r.CostByService, v1alpha1.ServiceCost{Service: s, BilledCost: p.billed.String(), EffectiveCost: p.effective.String()})

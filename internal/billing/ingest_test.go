@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -67,6 +68,7 @@ func focusWant(src v1alpha1.Source) []v1alpha1.SpendRecord {
 			CostByService: []v1alpha1.ServiceCost{{Service: "Amazon Elastic Compute Cloud", BilledCost: "5", EffectiveCost: "5"}},
 			CostByDay:     []v1alpha1.DayCost{{Day: "2026-10-31", BilledCost: "5", EffectiveCost: "5"}},
 			ResourceIDs:   []string{"i-0a"}, ResourceCount: 1,
+			CostByResource:         []v1alpha1.ResourceCost{{ResourceID: "i-0a", BilledCost: "5", EffectiveCost: "5"}},
 			FirstChargePeriodStart: "2026-10-31T00:00:00Z", LastChargePeriodEnd: "2026-10-31T01:00:00Z",
 			Sources: srcs,
 		},
@@ -82,6 +84,12 @@ func focusWant(src v1alpha1.Source) []v1alpha1.SpendRecord {
 				{Day: "2026-11-02", BilledCost: "0.8333333334333", EffectiveCost: "0.8333333334333"},
 			},
 			ResourceIDs: []string{"bucket-a", "i-0a", "i-0b"}, ResourceCount: 3,
+			// i-0a: 12.50 billed (10.00 effective) and a -2.50 credit.
+			CostByResource: []v1alpha1.ResourceCost{
+				{ResourceID: "bucket-a", BilledCost: "0.0000000001", EffectiveCost: "0.0000000001"},
+				{ResourceID: "i-0a", BilledCost: "10", EffectiveCost: "7.5"},
+				{ResourceID: "i-0b", BilledCost: "3.3333333333333", EffectiveCost: "3.3333333333333"},
+			},
 			FirstChargePeriodStart: "2026-11-01T00:00:00Z", LastChargePeriodEnd: "2026-11-03T00:00:00Z",
 			Sources: srcs,
 		},
@@ -91,6 +99,7 @@ func focusWant(src v1alpha1.Source) []v1alpha1.SpendRecord {
 			CostByService: []v1alpha1.ServiceCost{{Service: "Amazon Relational Database Service", BilledCost: "100", EffectiveCost: "90"}},
 			CostByDay:     []v1alpha1.DayCost{{Day: "2026-11-02", BilledCost: "100", EffectiveCost: "90"}},
 			ResourceIDs:   []string{"db-1"}, ResourceCount: 1,
+			CostByResource:         []v1alpha1.ResourceCost{{ResourceID: "db-1", BilledCost: "100", EffectiveCost: "90"}},
 			FirstChargePeriodStart: "2026-11-02T00:00:00Z", LastChargePeriodEnd: "2026-11-03T00:00:00Z",
 			Sources: srcs,
 		},
@@ -103,6 +112,10 @@ func focusWant(src v1alpha1.Source) []v1alpha1.SpendRecord {
 			},
 			CostByDay:   []v1alpha1.DayCost{{Day: "2026-11-01", BilledCost: "9.25", EffectiveCost: "9.25"}},
 			ResourceIDs: []string{"i-0c", "nat-1"}, ResourceCount: 2,
+			CostByResource: []v1alpha1.ResourceCost{
+				{ResourceID: "i-0c", BilledCost: "2", EffectiveCost: "2"},
+				{ResourceID: "nat-1", BilledCost: "7.25", EffectiveCost: "7.25"},
+			},
 			FirstChargePeriodStart: "2026-11-01T00:00:00Z", LastChargePeriodEnd: "2026-11-01T01:00:00Z",
 			Sources: srcs,
 		},
@@ -385,6 +398,7 @@ func TestIngestCUR(t *testing.T) {
 					CostByService: []v1alpha1.ServiceCost{{Service: "AmazonEC2", BilledCost: "0.096", EffectiveCost: "0.156"}},
 					CostByDay:     []v1alpha1.DayCost{{Day: "2026-11-01", BilledCost: "0.096", EffectiveCost: "0.156"}},
 					ResourceIDs:   []string{"arn:aws:ec2:eu-west-1:222222222222:instance/i-0a"}, ResourceCount: 1,
+					CostByResource:         []v1alpha1.ResourceCost{{ResourceID: "arn:aws:ec2:eu-west-1:222222222222:instance/i-0a", BilledCost: "0.096", EffectiveCost: "0.156"}},
 					FirstChargePeriodStart: "2026-11-01T00:00:00Z", LastChargePeriodEnd: "2026-11-01T02:00:00Z",
 					Sources: []v1alpha1.Source{{URI: "testdata/cur-2.0.csv", Format: "cur", SHA256: digest(t, cur2)}},
 				},
@@ -394,6 +408,7 @@ func TestIngestCUR(t *testing.T) {
 					CostByService: []v1alpha1.ServiceCost{{Service: "AmazonRDS", BilledCost: "0", EffectiveCost: "0.3"}},
 					CostByDay:     []v1alpha1.DayCost{{Day: "2026-11-02", BilledCost: "0", EffectiveCost: "0.3"}},
 					ResourceIDs:   []string{"arn:aws:rds:eu-west-1:333333333333:db:db-1"}, ResourceCount: 1,
+					CostByResource:         []v1alpha1.ResourceCost{{ResourceID: "arn:aws:rds:eu-west-1:333333333333:db:db-1", BilledCost: "0", EffectiveCost: "0.3"}},
 					FirstChargePeriodStart: "2026-11-02T00:00:00Z", LastChargePeriodEnd: "2026-11-02T01:00:00Z",
 					Sources: []v1alpha1.Source{{URI: "testdata/cur-2.0.csv", Format: "cur", SHA256: digest(t, cur2)}},
 				},
@@ -420,6 +435,10 @@ func TestIngestCUR(t *testing.T) {
 					},
 					CostByDay:   []v1alpha1.DayCost{{Day: "2026-11-01", BilledCost: "0.119", EffectiveCost: "0.119"}},
 					ResourceIDs: []string{"bucket-a", "i-0a"}, ResourceCount: 2,
+					CostByResource: []v1alpha1.ResourceCost{
+						{ResourceID: "bucket-a", BilledCost: "0.023", EffectiveCost: "0.023"},
+						{ResourceID: "i-0a", BilledCost: "0.096", EffectiveCost: "0.096"},
+					},
 					FirstChargePeriodStart: "2026-11-01T00:00:00Z", LastChargePeriodEnd: "2026-11-01T02:00:00Z",
 					Sources: []v1alpha1.Source{{URI: "testdata/cur-legacy.csv", Format: "cur", SHA256: digest(t, legacy)}},
 				},
@@ -429,6 +448,7 @@ func TestIngestCUR(t *testing.T) {
 					CostByService: []v1alpha1.ServiceCost{{Service: "Amazon Elastic Compute Cloud", BilledCost: "1.5", EffectiveCost: "1.5"}},
 					CostByDay:     []v1alpha1.DayCost{{Day: "2026-11-02", BilledCost: "1.5", EffectiveCost: "1.5"}},
 					ResourceIDs:   []string{"i-0z"}, ResourceCount: 1,
+					CostByResource:         []v1alpha1.ResourceCost{{ResourceID: "i-0z", BilledCost: "1.5", EffectiveCost: "1.5"}},
 					FirstChargePeriodStart: "2026-11-02T00:00:00Z", LastChargePeriodEnd: "2026-11-02T01:00:00Z",
 					Sources: []v1alpha1.Source{{URI: "testdata/cur-legacy.csv", Format: "cur", SHA256: digest(t, legacy)}},
 				},
@@ -526,5 +546,44 @@ func TestIngestDaysFarFromPeriod(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, res.Records[0].CostByDay); diff != "" {
 		t.Errorf("Ingest(...): -want days, +got:\n%s", diff)
+	}
+}
+
+func TestIngestCostByResourceBounded(t *testing.T) {
+	// 40 resources, i-00 to i-39, resource i-NN billed NN+1 cents on each
+	// of 5 rows spread through the file, so that with tiny blocks every
+	// worker sees part of every resource and evicts the larger IDs. The
+	// record lists the 3 smallest IDs with their whole cost.
+	var b strings.Builder
+	b.WriteString(focusHeader)
+	for round := range 5 {
+		for n := range 40 {
+			id := fmt.Sprintf("i-%02d", (n*7+round)%40)
+			var cents int
+			if _, err := fmt.Sscanf(id, "i-%d", &cents); err != nil {
+				t.Fatal(err)
+			}
+			cost := fmt.Sprintf("0.%02d", cents+1)
+			b.WriteString(focusRow(map[int]string{0: cost, 9: cost, 12: id}))
+		}
+	}
+	data := []byte(b.String())
+	old := blockSize
+	t.Cleanup(func() { blockSize = old })
+	blockSize = 512
+	got, err := Ingest(t.Context(), []Source{bytesSource{name: "f.csv", b: data}}, Options{Workers: 3, MaxResourceIDs: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []v1alpha1.ResourceCost{
+		{ResourceID: "i-00", BilledCost: "0.05", EffectiveCost: "0.05"},
+		{ResourceID: "i-01", BilledCost: "0.1", EffectiveCost: "0.1"},
+		{ResourceID: "i-02", BilledCost: "0.15", EffectiveCost: "0.15"},
+	}
+	if diff := cmp.Diff(want, got.Records[0].CostByResource); diff != "" {
+		t.Errorf("Ingest(...): the listed resources carry their whole cost across workers and evictions: -want, +got:\n%s", diff)
+	}
+	if got.Records[0].ResourceCount != 40 || got.Records[0].ResourceIDsTruncated != 37 {
+		t.Errorf("Ingest(...): want 40 resources, 37 unlisted; got %d and %d", got.Records[0].ResourceCount, got.Records[0].ResourceIDsTruncated)
 	}
 }

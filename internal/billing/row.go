@@ -174,7 +174,7 @@ func (p *rowProc) process() *cellError {
 	g.addDay(int32(floorDiv(start, 86400)), billed, effective)
 	g.addTime(start, end)
 	if r := p.vals[cResource]; !isNull(r) {
-		g.addResource(p.agg.seed, p.agg.maxIDs, r)
+		g.addResource(p.agg.seed, p.agg.maxIDs, r, billed, effective)
 	}
 	return nil
 }

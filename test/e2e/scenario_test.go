@@ -305,7 +305,9 @@ spec:
 			}
 			spend, _ := field(obj, "status.billing.billedToDate").(string)
 			forecast, _ := field(obj, "status.billing.forecast").(string)
-			if spend != "600.00" || forecast != "900.00" {
+			// Every billed instance is an orphan: the space composes none.
+			orphan, _ := field(obj, "status.billing.orphanSpend").(string)
+			if spend != "600.00" || forecast != "900.00" || orphan != "600.00" {
 				return fmt.Errorf("status.billing: %v", field(obj, "status.billing"))
 			}
 			// 600 of 1200 spent by day 20 of 30; the forecast of 900 is

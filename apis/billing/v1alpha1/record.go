@@ -104,6 +104,10 @@ type SpendRecord struct {
 	// in ResourceIDs: ResourceCount minus the length of ResourceIDs.
 	ResourceIDsTruncated int64 `json:"resourceIdsTruncated,omitempty"`
 
+	// CostByResource is the cost of each resource listed in ResourceIDs,
+	// in the same order.
+	CostByResource []ResourceCost `json:"costByResource,omitempty"`
+
 	// FirstChargePeriodStart is the earliest charge period start seen,
 	// RFC 3339 in UTC.
 	FirstChargePeriodStart string `json:"firstChargePeriodStart,omitempty"`
@@ -125,6 +129,17 @@ type ServiceCost struct {
 	// BilledCost is the billed cost of the service.
 	BilledCost string `json:"billedCost"`
 	// EffectiveCost is the effective cost of the service.
+	EffectiveCost string `json:"effectiveCost"`
+}
+
+// ResourceCost is the cost of one billed resource.
+type ResourceCost struct {
+	// ResourceID is the billed resource ID (FOCUS ResourceId, CUR
+	// line_item_resource_id).
+	ResourceID string `json:"resourceId"`
+	// BilledCost is the billed cost of the resource.
+	BilledCost string `json:"billedCost"`
+	// EffectiveCost is the effective cost of the resource.
 	EffectiveCost string `json:"effectiveCost"`
 }
 
