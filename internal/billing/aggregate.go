@@ -48,11 +48,11 @@ type group struct {
 
 	seen map[uint64]struct{}
 	ids  []string // sorted, the smallest maxIDs distinct IDs
-	// idCost is the cost of each ID in ids. An ID evicted from ids can
-	// never return (only smaller IDs enter), and an ID among the smallest
-	// maxIDs of all rows is among the smallest of every worker's share, so
-	// the costs of the listed IDs are exact after a merge.
-	idCost  map[string]*costPair
+	// idCost is the cost of each ID in ids, at the same index. An ID
+	// evicted from ids can never return (only smaller IDs enter), and an ID
+	// among the smallest maxIDs of all rows is among the smallest of every
+	// worker's share, so the costs of the listed IDs are exact after a merge.
+	idCost  []costPair
 	first   int64
 	last    int64
 	hasTime bool
@@ -71,7 +71,6 @@ func newGroup(space, account string, p period) *group {
 		services: map[string]*costPair{},
 		days:     map[int32]*costPair{},
 		seen:     map[uint64]struct{}{},
-		idCost:   map[string]*costPair{},
 		sources:  map[int]struct{}{},
 	}
 }
@@ -159,9 +158,23 @@ func (g *group) addResource(seed maphash.Seed, maxIDs int, id []byte, billed, ef
 		g.seen[h] = struct{}{}
 		g.keepID(maxIDs, string(id))
 	}
-	if p := g.idCost[string(id)]; p != nil {
-		p.billed.Add(billed)
-		p.effective.Add(effective)
+	if len(g.ids) == 0 || string(id) > g.ids[len(g.ids)-1] {
+		return
+	}
+	// A binary search by hand: comparing with string(id) does not
+	// allocate, passing string(id) to slices.BinarySearch does, per row.
+	lo, hi := 0, len(g.ids)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if g.ids[m] < string(id) {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if g.ids[lo] == string(id) {
+		g.idCost[lo].billed.Add(billed)
+		g.idCost[lo].effective.Add(effective)
 	}
 }
 
@@ -177,12 +190,13 @@ func (g *group) keepID(maxIDs int, id string) {
 		return
 	}
 	g.ids = slices.Insert(g.ids, i, id)
-	g.idCost[id] = &costPair{}
+	if g.idCost == nil {
+		g.idCost = make([]costPair, 0, min(maxIDs, 16)+1)
+	}
+	g.idCost = slices.Insert(g.idCost, i, costPair{})
 	if len(g.ids) > maxIDs {
-		for _, evicted := range g.ids[maxIDs:] {
-			delete(g.idCost, evicted)
-		}
 		g.ids = g.ids[:maxIDs]
+		g.idCost = g.idCost[:maxIDs]
 	}
 }
 
@@ -262,9 +276,10 @@ func (g *group) merge(o *group, maxIDs int) {
 	}
 	for _, id := range o.ids {
 		g.keepID(maxIDs, id)
-		if p, oc := g.idCost[id], o.idCost[id]; p != nil && oc != nil {
-			p.billed.Merge(&oc.billed)
-			p.effective.Merge(&oc.effective)
+		if i, found := slices.BinarySearch(g.ids, id); found {
+			j, _ := slices.BinarySearch(o.ids, id)
+			g.idCost[i].billed.Merge(&o.idCost[j].billed)
+			g.idCost[i].effective.Merge(&o.idCost[j].effective)
 		}
 	}
 	if o.hasTime {
@@ -355,8 +370,8 @@ func (a *aggregate) records(sources []v1alpha1.Source) []v1alpha1.SpendRecord {
 			r.ContractedCost = g.contracted.String()
 		}
 		r.ResourceIDsTruncated = r.ResourceCount - int64(len(r.ResourceIDs))
-		for _, id := range g.ids {
-			p := g.idCost[id]
+		for i, id := range g.ids {
+			p := &g.idCost[i]
 			r.CostByResource = append(r.CostByResource, v1alpha1.ResourceCost{ResourceID: id, BilledCost: p.billed.String(), EffectiveCost: p.effective.String()})
 		}
 		for _, s := range slices.Sorted(maps.Keys(g.services)) {
