@@ -140,7 +140,7 @@ func (BudgetSpec) JSONSchemaExtend(s *jsonschema.Schema) {
 	cur.Pattern, cur.Default = PatternCurrency, DefaultCurrency
 
 	at := prop(s, "alertThresholds")
-	at.Default, at.MaxItems = DefaultAlertThresholds(), ptr(uint64(10))
+	at.Default, at.MaxItems = DefaultAlertThresholds(), ptr(uint64(5)) // AWS Budgets allows 10 notifications: ACTUAL and FORECASTED per threshold.
 	at.Items.Minimum, at.Items.Maximum = "1", "1000"
 	if at.Extras == nil {
 		at.Extras = map[string]any{}

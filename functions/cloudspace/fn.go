@@ -78,7 +78,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	}
 
 	if err := Compose(s, xfn.Observed(observed), desired); err != nil {
-		response.Fatal(rsp, err)
+		ComposeFailed(req, rsp, s, err)
 		return rsp, nil
 	}
 	if err := desired.Apply(rsp); err != nil {

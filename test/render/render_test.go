@@ -45,6 +45,16 @@ func TestRender(t *testing.T) {
 	if err := rendertest.CrossplaneCache(xp, h.CacheDir); err != nil {
 		t.Fatal(err)
 	}
+	// Remote tenant objects are provider-kubernetes Objects, validated
+	// against its CRD from the module proxy. v1.3.0 is the newest release
+	// whose module the project's Go accepts (v1.4 wants Go 1.27).
+	pk, err := rendertest.DownloadModule(root, "github.com/crossplane-contrib/provider-kubernetes", "v1.3.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rendertest.CopyCRD(pk, "package/crds/kubernetes.crossplane.io_objects.yaml", crds); err != nil {
+		t.Fatal(err)
+	}
 	h.ValidateExtensions = []string{crds}
 
 	fns := []rendertest.Function{{Name: "function-cloudspace", Package: "./functions/cloudspace"}}

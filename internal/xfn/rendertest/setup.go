@@ -1,6 +1,7 @@
 package rendertest
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -22,6 +23,28 @@ func ModuleDir(root, module string) (string, error) {
 		return "", fmt.Errorf("cannot find module %q: not downloaded", module)
 	}
 	return dir, nil
+}
+
+// DownloadModule downloads module at version through the module proxy, as
+// a module not in go.mod (for example one whose Go version the project does
+// not build with), and returns its directory in the module cache.
+func DownloadModule(root, module, version string) (string, error) {
+	cmd := exec.Command("go", "mod", "download", "-json", module+"@"+version) //nolint:noctx // A bounded download through the module proxy.
+	cmd.Dir = root
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("cannot download module %s@%s: %w", module, version, err)
+	}
+	var m struct{ Dir string }
+	if err := json.Unmarshal(out, &m); err != nil || m.Dir == "" {
+		return "", fmt.Errorf("cannot read where module %s@%s was downloaded: %v", module, version, err)
+	}
+	return m.Dir, nil
+}
+
+// CopyCRD copies one CRD file of a module directory into dir.
+func CopyCRD(moduleDir, file, dir string) error {
+	return copyFile(filepath.Join(moduleDir, file), filepath.Join(dir, filepath.Base(file)))
 }
 
 // ProviderCRDs copies the cluster-scoped CRDs of the given provider-aws API
