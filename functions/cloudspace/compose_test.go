@@ -213,6 +213,12 @@ func TestRunFunctionFatal(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []*fnv1.Result{{
+		// TagsCompliant turns False, a transition: a Warning on XR and claim.
+		Severity: fnv1.Severity_SEVERITY_WARNING,
+		Message:  `tags[unit]: Invalid value: "unit": breaks AWS's tag rules on every taggable resource: the value may hold only letters, digits, spaces and _ . : / = + - @`,
+		Reason:   ptr(ReasonTagPolicyViolated),
+		Target:   fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
+	}, {
 		Severity: fnv1.Severity_SEVERITY_FATAL,
 		Message:  `invalid XCloudSpace "checkout-7x9kq": tags[unit]: Invalid value: "unit": breaks AWS's tag rules on vpc (VPC) and 11 other taggable resources: the value may hold only letters, digits, spaces and _ . : / = + - @`,
 		Target:   fnv1.Target_TARGET_COMPOSITE.Enum(),
@@ -222,6 +228,9 @@ func TestRunFunctionFatal(t *testing.T) {
 	}
 	if n := len(rsp.GetDesired().GetResources()); n != 0 {
 		t.Errorf("RunFunction(...): desired %d resources after a Fatal result, want none", n)
+	}
+	if c := rsp.GetConditions(); len(c) != 1 || c[0].GetType() != ConditionTagsCompliant || c[0].GetStatus() != fnv1.Status_STATUS_CONDITION_FALSE {
+		t.Errorf("RunFunction(...): want TagsCompliant False on a tag policy violation, got %v", c)
 	}
 }
 
