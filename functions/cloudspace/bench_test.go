@@ -42,7 +42,7 @@ func BenchmarkRunFunction(b *testing.B) {
 				// RunFunction's response shares the request's desired state:
 				// warm up with a copy, so that the measured requests desire
 				// nothing yet, as in a pipeline's first step.
-				rsp, err := f.RunFunction(b.Context(), proto.Clone(req).(*fnv1.RunFunctionRequest)) //nolint:forcetypeassert // Clone keeps the type.
+				rsp, err := f.RunFunction(b.Context(), proto.Clone(req).(*fnv1.RunFunctionRequest))
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -56,7 +56,7 @@ func BenchmarkRunFunction(b *testing.B) {
 				// one; cloning them is not measured.
 				reqs := make([]*fnv1.RunFunctionRequest, 256)
 				for i := range reqs {
-					reqs[i] = proto.Clone(req).(*fnv1.RunFunctionRequest) //nolint:forcetypeassert // Clone keeps the type.
+					reqs[i] = proto.Clone(req).(*fnv1.RunFunctionRequest)
 				}
 				b.ReportAllocs()
 				cpu := cpuTime()
@@ -65,7 +65,7 @@ func BenchmarkRunFunction(b *testing.B) {
 					if n%len(reqs) == 0 {
 						b.StopTimer()
 						for i := range reqs {
-							reqs[i] = proto.Clone(req).(*fnv1.RunFunctionRequest) //nolint:forcetypeassert // Clone keeps the type.
+							reqs[i] = proto.Clone(req).(*fnv1.RunFunctionRequest)
 						}
 						b.StartTimer()
 					}
@@ -85,15 +85,15 @@ func BenchmarkRunFunction(b *testing.B) {
 func secondReconcile(b *testing.B, req *fnv1.RunFunctionRequest) *fnv1.RunFunctionRequest {
 	b.Helper()
 	f := &Function{log: logging.NewNopLogger()}
-	req = proto.Clone(req).(*fnv1.RunFunctionRequest) //nolint:forcetypeassert // Clone keeps the type.
-	for range 2 {                                     // The tenant objects follow the Namespace.
-		rsp, err := f.RunFunction(b.Context(), proto.Clone(req).(*fnv1.RunFunctionRequest)) //nolint:forcetypeassert // Clone keeps the type.
+	req = proto.Clone(req).(*fnv1.RunFunctionRequest)
+	for range 2 { // The tenant objects follow the Namespace.
+		rsp, err := f.RunFunction(b.Context(), proto.Clone(req).(*fnv1.RunFunctionRequest))
 		if err != nil {
 			b.Fatal(err)
 		}
 		req.Observed.Resources = map[string]*fnv1.Resource{}
 		for name, r := range rsp.GetDesired().GetResources() {
-			o := proto.Clone(r.GetResource()).(*structpb.Struct) //nolint:forcetypeassert // Clone keeps the type.
+			o := proto.Clone(r.GetResource()).(*structpb.Struct)
 			o.Fields["status"] = structpb.NewStructValue(structOf(b, map[string]any{
 				"atProvider": map[string]any{"id": "id-" + name, "arn": "arn:aws:x:::" + name},
 				"conditions": []any{map[string]any{"type": "Ready", "status": "True", "reason": "Available", "lastTransitionTime": "2024-01-01T00:00:00Z"}},

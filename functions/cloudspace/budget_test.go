@@ -66,7 +66,7 @@ func TestBudget(t *testing.T) {
 			p, errs := Budget(s, id, tags)
 			got := want{errs: errFields(errs)}
 			if len(errs) == 0 {
-				got.fp = &p.Object.(*budgetsv1beta1.Budget).Spec.ForProvider //nolint:forcetypeassert // Known type.
+				got.fp = &p.Object.(*budgetsv1beta1.Budget).Spec.ForProvider
 			}
 			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(want{})); diff != "" {
 				t.Errorf("%s\nBudget(...): -want, +got:\n%s", tc.reason, diff)

@@ -180,7 +180,7 @@ func TestRunFunctionDeterministic(t *testing.T) {
 	f := &Function{log: logging.NewNopLogger()}
 	var first []byte
 	for i := range 5 {
-		rsp, err := f.RunFunction(context.Background(), proto.Clone(req).(*fnv1.RunFunctionRequest)) //nolint:forcetypeassert // Clone keeps the type.
+		rsp, err := f.RunFunction(context.Background(), proto.Clone(req).(*fnv1.RunFunctionRequest))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -24,7 +24,7 @@ func TestKMS(t *testing.T) {
 			s := composeSpace(t, withXR(func(xr *v1alpha1.XCloudSpace) { xr.Spec.Environment = tc.env }), composeInput())
 			id, _ := ResolveIdentity(s)
 			parts := KMS(s, id)
-			key := parts[0].Object.(*kmsv1beta1.Key).Spec.ForProvider //nolint:forcetypeassert // Known type.
+			key := parts[0].Object.(*kmsv1beta1.Key).Spec.ForProvider
 			want := kmsv1beta1.KeyParameters{
 				Region: ptr("eu-west-1"), Description: ptr("CloudSpace checkout-7x9kq"),
 				EnableKeyRotation: ptr(true), DeletionWindowInDays: ptr(tc.window),
@@ -32,7 +32,7 @@ func TestKMS(t *testing.T) {
 			if diff := cmp.Diff(want, key); diff != "" {
 				t.Errorf("%s\nKMS(...) key: -want, +got:\n%s", tc.reason, diff)
 			}
-			alias := parts[1].Object.(*kmsv1beta1.Alias) //nolint:forcetypeassert // Known type.
+			alias := parts[1].Object.(*kmsv1beta1.Alias)
 			if got := alias.GetAnnotations()[AnnotationExternalName]; got != "alias/cloudspace/team-payments-checkout" {
 				t.Errorf("%s\nKMS(...) alias external name: got %q", tc.reason, got)
 			}

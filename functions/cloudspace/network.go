@@ -81,7 +81,7 @@ func CarveSubnets(p *field.Path, region string, vpc netip.Prefix, zones int, pub
 			slot = publicSlotBase
 		}
 		for z := range zones {
-			a := start + uint32(slot+z)*size //nolint:gosec // slot+z is below 16.
+			a := start + uint32(slot+z)*size
 			letter := string(rune('a' + z))
 			out = append(out, Subnet{
 				Tier:             t,

@@ -127,7 +127,7 @@ func TestRouteSelectsByLabel(t *testing.T) {
 		if p.Name != NameSubnetAssociation(sns[3]) {
 			continue
 		}
-		rta := p.Object.(*ec2v1beta1.RouteTableAssociation) //nolint:forcetypeassert // Known type.
+		rta := p.Object.(*ec2v1beta1.RouteTableAssociation)
 		want := &ec2v1beta1.RouteTableAssociationParameters{
 			Region:               ptr("eu-west-1"),
 			SubnetIDSelector:     selectController(map[string]string{LabelSubnet: "public-b"}),

@@ -60,7 +60,7 @@ func TestComposedPlanResourceIsACopy(t *testing.T) {
 	if err := u.SetValue("spec.forProvider.cidrBlock", "changed"); err != nil {
 		t.Fatal(err)
 	}
-	u.Object["spec"].(map[string]any)["forProvider"].(map[string]any)["tags"].(map[string]any)["team"] = "changed" //nolint:forcetypeassert // Known shape.
+	u.Object["spec"].(map[string]any)["forProvider"].(map[string]any)["tags"].(map[string]any)["team"] = "changed"
 	if diff := cmp.Diff(want, cp.Resources[0].Object); diff != "" {
 		t.Errorf("Resource(0): changing the copy changed the cached plan: -want, +got:\n%s", diff)
 	}

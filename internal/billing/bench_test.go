@@ -164,7 +164,7 @@ func peakRSSKB(t *testing.T) int64 {
 	if err != nil {
 		t.Skip("no /proc")
 	}
-	defer f.Close() //nolint:errcheck // Read only.
+	defer f.Close()
 	s := bufio.NewScanner(f)
 	for s.Scan() {
 		if v, ok := strings.CutPrefix(s.Text(), "VmHWM:"); ok {
@@ -251,7 +251,7 @@ func benchParquet(b *testing.B, size int64) string {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer in.Close() //nolint:errcheck // Read only.
+	defer in.Close()
 	out, err := os.CreateTemp(filepath.Dir(path), "parquet-*.tmp")
 	if err != nil {
 		b.Fatal(err)

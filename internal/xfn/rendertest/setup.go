@@ -35,9 +35,12 @@ func DownloadModule(root, module, version string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("cannot download module %s@%s: %w", module, version, err)
 	}
-	var m struct{ Dir string }
-	if err := json.Unmarshal(out, &m); err != nil || m.Dir == "" {
-		return "", fmt.Errorf("cannot read where module %s@%s was downloaded: %v", module, version, err)
+	var m struct{ Dir, Error string }
+	if err := json.Unmarshal(out, &m); err != nil {
+		return "", fmt.Errorf("cannot read where module %s@%s was downloaded: %w", module, version, err)
+	}
+	if m.Dir == "" {
+		return "", fmt.Errorf("cannot download module %s@%s: %s", module, version, m.Error)
 	}
 	return m.Dir, nil
 }
