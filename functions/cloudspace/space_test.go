@@ -8,36 +8,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	fnv1alpha1 "github.com/cloudspace-dev/cloudspace/apis/fn/v1alpha1"
 	"github.com/cloudspace-dev/cloudspace/apis/v1alpha1"
 )
-
-func validXR() *v1alpha1.XCloudSpace {
-	return &v1alpha1.XCloudSpace{
-		ObjectMeta: metav1.ObjectMeta{Name: "checkout-7x9kq", Labels: map[string]string{
-			LabelClaimName: "checkout", LabelClaimNamespace: "team-payments",
-		}},
-		Spec: v1alpha1.XCloudSpaceSpec{
-			Team: "payments", Environment: v1alpha1.EnvironmentDev, Owner: "lead@example.com",
-			CostCenter: "cc-4711", Tier: v1alpha1.TierMedium, Region: "eu-west-1",
-			Network:   v1alpha1.NetworkSpec{CIDR: "10.20.0.0/16", AvailabilityZones: 2},
-			Resources: v1alpha1.ResourcesSpec{CPU: "8", Memory: "16Gi", Storage: "100Gi"},
-			Budget:    v1alpha1.BudgetSpec{MonthlyLimit: "1200.00"},
-		},
-	}
-}
-
-func testInput() *fnv1alpha1.Composer {
-	return &fnv1alpha1.Composer{Tiers: []fnv1alpha1.TierSpec{{
-		Name: v1alpha1.TierMedium,
-		Max:  v1alpha1.QuotaAmounts{CPU: "16", Memory: "64Gi", Storage: "500Gi", GPU: "0", Pods: "150", LoadBalancers: "2"},
-	}, {
-		Name: v1alpha1.TierLarge,
-		Max:  v1alpha1.QuotaAmounts{CPU: "64", Memory: "256Gi", Storage: "2Ti", GPU: "4", Pods: "500", LoadBalancers: "5"},
-	}}}
-}
 
 func TestNewSpace(t *testing.T) {
 	cases := map[string]struct {
@@ -130,9 +103,9 @@ func TestNewSpace(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			xr := validXR()
+			xr := composeXR()
 			tc.mutate(xr)
-			_, errs := NewSpace(xr, testInput())
+			_, errs := NewSpace(xr, composeInput())
 			got := make([]string, 0, len(errs))
 			for _, e := range errs {
 				got = append(got, e.Error())
@@ -150,9 +123,10 @@ func TestNewSpace(t *testing.T) {
 }
 
 func TestNewSpaceDefaults(t *testing.T) {
-	xr := validXR()
+	xr := composeXR()
 	xr.Spec.Network = v1alpha1.NetworkSpec{}
-	s, errs := NewSpace(xr, testInput())
+	xr.Spec.Budget.AlertThresholds = nil
+	s, errs := NewSpace(xr, composeInput())
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
@@ -180,7 +154,7 @@ func TestTenantNamespace(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			xr := validXR()
+			xr := composeXR()
 			xr.Labels = tc.labels
 			got := TenantNamespace(xr)
 			if len(got) > 63 {
@@ -201,7 +175,7 @@ func sha8(s string) string {
 // FuzzNewSpace feeds arbitrary claim specs to validation: it must never
 // panic, and whatever it accepts must be fully parsed.
 func FuzzNewSpace(f *testing.F) {
-	seed, err := json.Marshal(validXR().Spec)
+	seed, err := json.Marshal(composeXR().Spec)
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -209,11 +183,11 @@ func FuzzNewSpace(f *testing.F) {
 	f.Add([]byte(`{"team":"","network":{"cidr":"::1/128","availabilityZones":-3},"resources":{"cpu":"1e400","gpu":"0.5"}}`))
 	f.Add([]byte(`{"budget":{"monthlyLimit":"1e9","alertThresholds":[0,1001,5,5]},"tags":{"":"x"}}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		xr := validXR()
+		xr := composeXR()
 		if err := json.Unmarshal(b, &xr.Spec); err != nil {
 			return
 		}
-		s, errs := NewSpace(xr, testInput())
+		s, errs := NewSpace(xr, composeInput())
 		if len(errs) > 0 {
 			return
 		}
