@@ -46,13 +46,14 @@ type group struct {
 	dayArr  [dayWindow]*costPair
 	dayBase int32
 
-	seen map[uint64]struct{}
-	ids  []string // sorted, the smallest maxIDs distinct IDs
-	// idCost is the cost of each ID in ids, at the same index. An ID
-	// evicted from ids can never return (only smaller IDs enter), and an ID
-	// among the smallest maxIDs of all rows is among the smallest of every
-	// worker's share, so the costs of the listed IDs are exact after a merge.
-	idCost  []costPair
+	// seen holds the hash of every distinct resource ID, and the cost of
+	// the IDs in ids (nil for the others), so that a row costs one lookup.
+	// An ID evicted from ids can never return (only smaller IDs enter), and
+	// an ID among the smallest maxIDs of all rows is among the smallest of
+	// every worker's share, so the costs of the listed IDs are exact after
+	// a merge.
+	seen    map[uint64]*costPair
+	ids     []string // sorted, the smallest maxIDs distinct IDs
 	first   int64
 	last    int64
 	hasTime bool
@@ -70,7 +71,7 @@ func newGroup(space, account string, p period) *group {
 		space:   space, account: account, period: p,
 		services: map[string]*costPair{},
 		days:     map[int32]*costPair{},
-		seen:     map[uint64]struct{}{},
+		seen:     map[uint64]*costPair{},
 		sources:  map[int]struct{}{},
 	}
 }
@@ -154,50 +155,39 @@ func (g *group) addDay(day int32, billed, effective Amount) {
 
 func (g *group) addResource(seed maphash.Seed, maxIDs int, id []byte, billed, effective Amount) {
 	h := maphash.Bytes(seed, id)
-	if _, ok := g.seen[h]; !ok {
-		g.seen[h] = struct{}{}
-		g.keepID(maxIDs, string(id))
+	p, ok := g.seen[h]
+	if !ok {
+		p = g.keepID(seed, maxIDs, string(id))
+		g.seen[h] = p
 	}
-	if len(g.ids) == 0 || string(id) > g.ids[len(g.ids)-1] {
-		return
-	}
-	// A binary search by hand: comparing with string(id) does not
-	// allocate, passing string(id) to slices.BinarySearch does, per row.
-	lo, hi := 0, len(g.ids)
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if g.ids[m] < string(id) {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
-	if g.ids[lo] == string(id) {
-		g.idCost[lo].billed.Add(billed)
-		g.idCost[lo].effective.Add(effective)
+	if p != nil {
+		p.billed.Add(billed)
+		p.effective.Add(effective)
 	}
 }
 
-func (g *group) keepID(maxIDs int, id string) {
+// keepID lists id if it is among the smallest maxIDs IDs, and returns its
+// cost, or nil when it is not listed. An ID it evicts keeps its hash in
+// seen, without a cost.
+func (g *group) keepID(seed maphash.Seed, maxIDs int, id string) *costPair {
 	if maxIDs <= 0 {
-		return
+		return nil
 	}
 	if len(g.ids) == maxIDs && id >= g.ids[len(g.ids)-1] {
-		return
+		return nil
 	}
 	i, found := slices.BinarySearch(g.ids, id)
 	if found {
-		return
+		return g.seen[maphash.String(seed, id)]
 	}
 	g.ids = slices.Insert(g.ids, i, id)
-	if g.idCost == nil {
-		g.idCost = make([]costPair, 0, min(maxIDs, 16)+1)
-	}
-	g.idCost = slices.Insert(g.idCost, i, costPair{})
 	if len(g.ids) > maxIDs {
+		for _, evicted := range g.ids[maxIDs:] {
+			g.seen[maphash.String(seed, evicted)] = nil
+		}
 		g.ids = g.ids[:maxIDs]
-		g.idCost = g.idCost[:maxIDs]
 	}
+	return &costPair{}
 }
 
 func (g *group) addTime(start, end int64) {
@@ -236,7 +226,7 @@ func (g *group) flushDays() {
 	g.lastDayP = nil
 }
 
-func (g *group) merge(o *group, maxIDs int) {
+func (g *group) merge(o *group, seed maphash.Seed, maxIDs int) {
 	g.flushDays()
 	o.flushDays()
 	if o.currency != "" {
@@ -271,15 +261,22 @@ func (g *group) merge(o *group, maxIDs int) {
 		p.effective.Merge(&v.effective)
 	}
 	g.lastDayP = nil
-	for h := range o.seen {
-		g.seen[h] = struct{}{}
-	}
 	for _, id := range o.ids {
-		g.keepID(maxIDs, id)
-		if i, found := slices.BinarySearch(g.ids, id); found {
-			j, _ := slices.BinarySearch(o.ids, id)
-			g.idCost[i].billed.Merge(&o.idCost[j].billed)
-			g.idCost[i].effective.Merge(&o.idCost[j].effective)
+		h := maphash.String(seed, id)
+		p := g.seen[h]
+		if p == nil {
+			if p = g.keepID(seed, maxIDs, id); p == nil {
+				continue
+			}
+			g.seen[h] = p
+		}
+		oc := o.seen[h]
+		p.billed.Merge(&oc.billed)
+		p.effective.Merge(&oc.effective)
+	}
+	for h := range o.seen {
+		if _, ok := g.seen[h]; !ok {
+			g.seen[h] = nil
 		}
 	}
 	if o.hasTime {
@@ -292,17 +289,17 @@ func (g *group) merge(o *group, maxIDs int) {
 
 // merge adds another aggregate into a.
 func (a *aggregate) merge(o *aggregate) {
-	mergeTable(a.spaces, o.spaces, a.maxIDs)
-	mergeTable(a.unassigned, o.unassigned, a.maxIDs)
+	mergeTable(a.spaces, o.spaces, a.seed, a.maxIDs)
+	mergeTable(a.unassigned, o.unassigned, a.seed, a.maxIDs)
 }
 
-func mergeTable(dst, src map[string][]*group, maxIDs int) {
+func mergeTable(dst, src map[string][]*group, seed maphash.Seed, maxIDs int) {
 	for k, gs := range src {
 	next:
 		for _, g := range gs {
 			for _, d := range dst[k] {
 				if d.period == g.period {
-					d.merge(g, maxIDs)
+					d.merge(g, seed, maxIDs)
 					continue next
 				}
 			}
@@ -370,8 +367,8 @@ func (a *aggregate) records(sources []v1alpha1.Source) []v1alpha1.SpendRecord {
 			r.ContractedCost = g.contracted.String()
 		}
 		r.ResourceIDsTruncated = r.ResourceCount - int64(len(r.ResourceIDs))
-		for i, id := range g.ids {
-			p := &g.idCost[i]
+		for _, id := range g.ids {
+			p := g.seen[maphash.String(a.seed, id)]
 			r.CostByResource = append(r.CostByResource, v1alpha1.ResourceCost{ResourceID: id, BilledCost: p.billed.String(), EffectiveCost: p.effective.String()})
 		}
 		for _, s := range slices.Sorted(maps.Keys(g.services)) {
