@@ -90,7 +90,7 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-func benchIngest(b *testing.B, f synth.Format, gz bool) {
+func benchIngest(b *testing.B, f synth.Format, gz bool, opts ...func(*Options)) {
 	path := benchFile(b, f, benchBytes(), gz)
 	fi, err := os.Stat(path)
 	if err != nil {
@@ -102,7 +102,11 @@ func benchIngest(b *testing.B, f synth.Format, gz bool) {
 	start := time.Now()
 	cpu := cpuTime()
 	for b.Loop() {
-		res, err := Ingest(b.Context(), []Source{FileSource{Path: path}}, Options{})
+		o := Options{}
+		for _, fn := range opts {
+			fn(&o)
+		}
+		res, err := Ingest(b.Context(), []Source{FileSource{Path: path}}, o)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -119,6 +123,12 @@ func benchIngest(b *testing.B, f synth.Format, gz bool) {
 func BenchmarkIngestFOCUSCSV(b *testing.B)     { benchIngest(b, synth.FOCUS, false) }
 func BenchmarkIngestCURCSV(b *testing.B)       { benchIngest(b, synth.CUR, false) }
 func BenchmarkIngestFOCUSCSVGzip(b *testing.B) { benchIngest(b, synth.FOCUS, true) }
+
+// BenchmarkIngestFOCUSCSVXXH64 is the CLI's default: files digested with
+// xxHash rather than SHA-256.
+func BenchmarkIngestFOCUSCSVXXH64(b *testing.B) {
+	benchIngest(b, synth.FOCUS, false, func(o *Options) { o.DigestXXH64 = true })
+}
 
 // BenchmarkPeakRSS ingests the FOCUS file in a child process, so that the
 // peak resident set size (VmHWM) is that of an ingest alone.

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cespare/xxhash/v2"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/klauspost/compress/gzip"
@@ -585,5 +586,18 @@ func TestIngestCostByResourceBounded(t *testing.T) {
 	}
 	if got.Records[0].ResourceCount != 40 || got.Records[0].ResourceIDsTruncated != 37 {
 		t.Errorf("Ingest(...): want 40 resources, 37 unlisted; got %d and %d", got.Records[0].ResourceCount, got.Records[0].ResourceIDsTruncated)
+	}
+}
+
+func TestIngestDigestXXH64(t *testing.T) {
+	b := readFile(t, "testdata/focus-1.2.csv")
+	src := bytesSource{name: "focus.csv", b: b}
+	res, err := Ingest(t.Context(), []Source{src}, Options{DigestXXH64: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []v1alpha1.Source{{URI: "focus.csv", Format: "focus", XXH64: fmt.Sprintf("%016x", xxhash.Sum64(b))}}
+	if diff := cmp.Diff(want, res.Records[0].Sources); diff != "" {
+		t.Errorf("Ingest(DigestXXH64): -want sources with the file's xxHash, +got:\n%s", diff)
 	}
 }

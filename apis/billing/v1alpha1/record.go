@@ -164,6 +164,9 @@ type Source struct {
 	// for a compressed file). Empty when the ingester was told not to
 	// compute digests.
 	SHA256 string `json:"sha256,omitempty"`
+	// XXH64 is the hex 64-bit xxHash of the bytes read, when the ingester
+	// was told to use it instead of SHA-256.
+	XXH64 string `json:"xxh64,omitempty"`
 }
 
 // Data returns the record as the data of an EnvironmentConfig.
