@@ -476,7 +476,7 @@ func Hold(observed xfn.Observed, d *xfn.Desired) {
 	for _, name := range slices.Sorted(maps.Keys(observed)) {
 		d.Keep(name, observed[name])
 		r, _ := d.Get(name)
-		switch observed[name].Resource.GetCondition(xpv1.TypeReady).Status {
+		switch s, _ := observed.ConditionStatus(name, xpv1.TypeReady); s {
 		case corev1.ConditionTrue, corev1.ConditionFalse:
 			r.Ready = observed.ReadyIfConditionTrue(name)
 		default: // No Ready condition: a kind that has none.

@@ -6,11 +6,9 @@ import (
 	"reflect"
 	"strings"
 
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
-	xpv1 "github.com/crossplane/crossplane-runtime/v2/apis/common/v1"
 	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/crossplane/function-sdk-go/resource/composed"
 
@@ -161,7 +159,7 @@ func Compose(s *Space, observed xfn.Observed, d *xfn.Desired) error {
 		if pt.Tenant && pt.Name != NameNamespace && !nsObserved {
 			continue
 		}
-		ready := readyIfConditionTrue(observed, pt.Name)
+		ready := observed.ReadyIfConditionTrue(pt.Name)
 		if pt.Tenant {
 			ready = observed.ReadyIfExists(pt.Name)
 		}
@@ -170,29 +168,6 @@ func Compose(s *Space, observed xfn.Observed, d *xfn.Desired) error {
 		}
 	}
 	return nil
-}
-
-// readyIfConditionTrue is xfn.Observed.ReadyIfConditionTrue without its
-// cost: composed.Unstructured.GetCondition round-trips the whole observed
-// status, atProvider and all, through JSON, which made it a tenth of a
-// call that observes every resource. It reads status.conditions directly.
-func readyIfConditionTrue(o xfn.Observed, name resource.Name) resource.Ready {
-	r, ok := o[name]
-	if !ok || r.Resource == nil {
-		return resource.ReadyFalse
-	}
-	st, _ := r.Resource.Object["status"].(map[string]any)
-	cs, _ := st["conditions"].([]any)
-	for _, c := range cs {
-		cm, _ := c.(map[string]any)
-		if cm["type"] == string(xpv1.TypeReady) {
-			if cm["status"] == string(corev1.ConditionTrue) {
-				return resource.ReadyTrue
-			}
-			return resource.ReadyFalse
-		}
-	}
-	return resource.ReadyFalse
 }
 
 func spaceName(s *Space) string {

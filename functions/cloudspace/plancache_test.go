@@ -5,12 +5,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/crossplane/function-sdk-go/resource"
-	"github.com/crossplane/function-sdk-go/resource/composed"
-
 	fnv1alpha1 "github.com/cloudspace-dev/cloudspace/apis/fn/v1alpha1"
 	"github.com/cloudspace-dev/cloudspace/apis/v1alpha1"
-	"github.com/cloudspace-dev/cloudspace/internal/xfn"
 )
 
 func TestPlanCache(t *testing.T) {
@@ -63,35 +59,5 @@ func TestComposedPlanResourceIsACopy(t *testing.T) {
 	u.Object["spec"].(map[string]any)["forProvider"].(map[string]any)["tags"].(map[string]any)["team"] = "changed"
 	if diff := cmp.Diff(want, cp.Resources[0].Object); diff != "" {
 		t.Errorf("Resource(0): changing the copy changed the cached plan: -want, +got:\n%s", diff)
-	}
-}
-
-func TestReadyIfConditionTrue(t *testing.T) {
-	cond := func(typ, status string) resource.ObservedComposed {
-		u := composed.New()
-		u.Object = map[string]any{"status": map[string]any{
-			"atProvider": map[string]any{"id": "x"},
-			"conditions": []any{
-				map[string]any{"type": "Synced", "status": "True", "reason": "ReconcileSuccess", "lastTransitionTime": "2024-01-01T00:00:00Z"},
-				map[string]any{"type": typ, "status": status, "reason": "Available", "lastTransitionTime": "2024-01-01T00:00:00Z"},
-			},
-		}}
-		return resource.ObservedComposed{Resource: u}
-	}
-	weird := composed.New()
-	weird.Object = map[string]any{"status": map[string]any{"conditions": "not a list"}}
-	o := xfn.Observed{
-		"ready":     cond("Ready", "True"),
-		"not-ready": cond("Ready", "False"),
-		"unknown":   cond("Ready", "Unknown"),
-		"synced":    cond("Other", "True"),
-		"empty":     {Resource: composed.New()},
-		"weird":     {Resource: weird},
-	}
-	for _, name := range []resource.Name{"ready", "not-ready", "unknown", "synced", "empty", "weird", "absent"} {
-		want, got := o.ReadyIfConditionTrue(name), readyIfConditionTrue(o, name)
-		if want != got {
-			t.Errorf("readyIfConditionTrue(%q): want %v as xfn gives, got %v", name, want, got)
-		}
 	}
 }
