@@ -71,18 +71,8 @@ func SetStatus(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, s *S
 	if err != nil {
 		return err
 	}
-	dxr, err := request.GetDesiredCompositeResource(req)
-	if err != nil {
-		return fmt.Errorf("cannot get desired composite resource: %w", err)
-	}
-	m := toMap(st)
-	for _, k := range sortedKeys(m) {
-		if err := dxr.Resource.SetValue("status."+k, m[k]); err != nil {
-			return fmt.Errorf("cannot set status.%s: %w", k, err)
-		}
-	}
-	if err := response.SetDesiredCompositeResource(rsp, dxr); err != nil {
-		return fmt.Errorf("cannot set desired composite resource: %w", err)
+	if err := SetStatusFields(rsp, toMap(st)); err != nil {
+		return err
 	}
 	oxr, err := request.GetObservedCompositeResource(req)
 	if err != nil {
