@@ -226,6 +226,19 @@ func (g *group) flushDays() {
 	g.lastDayP = nil
 }
 
+// mergeCosts adds the costs of src into dst, key by key.
+func mergeCosts[K comparable](dst, src map[K]*costPair) {
+	for k, v := range src {
+		p := dst[k]
+		if p == nil {
+			dst[k] = v
+			continue
+		}
+		p.billed.Merge(&v.billed)
+		p.effective.Merge(&v.effective)
+	}
+}
+
 func (g *group) merge(o *group, seed maphash.Seed, maxIDs int) {
 	g.flushDays()
 	o.flushDays()
@@ -241,25 +254,9 @@ func (g *group) merge(o *group, seed maphash.Seed, maxIDs int) {
 	g.contracted.Merge(&o.contracted)
 	g.hasContracted = g.hasContracted || o.hasContracted
 	g.rows += o.rows
-	for k, v := range o.services {
-		p := g.services[k]
-		if p == nil {
-			g.services[k] = v
-			continue
-		}
-		p.billed.Merge(&v.billed)
-		p.effective.Merge(&v.effective)
-	}
+	mergeCosts(g.services, o.services)
 	g.lastSvcP = nil
-	for k, v := range o.days {
-		p := g.days[k]
-		if p == nil {
-			g.days[k] = v
-			continue
-		}
-		p.billed.Merge(&v.billed)
-		p.effective.Merge(&v.effective)
-	}
+	mergeCosts(g.days, o.days)
 	g.lastDayP = nil
 	for _, id := range o.ids {
 		h := maphash.String(seed, id)
