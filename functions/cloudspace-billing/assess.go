@@ -10,8 +10,11 @@ import (
 	"github.com/crossplane/function-sdk-go/resource"
 
 	"github.com/cloudspace-dev/cloudspace/apis/v1alpha1"
-	"github.com/cloudspace-dev/cloudspace/internal/xfn"
 )
+
+// Observed are the observed composed resources of a request, converted
+// to unstructured content: billing reads them whole.
+type Observed map[resource.Name]resource.ObservedComposed
 
 // Inputs are everything one assessment reads.
 type Inputs struct {
@@ -21,7 +24,7 @@ type Inputs struct {
 	// XR when the composer ran before, else from the observed XR.
 	Estimate *v1alpha1.CostEstimate
 	// Observed are the observed composed resources.
-	Observed xfn.Observed
+	Observed Observed
 	// Records are the space's spend records.
 	Records []resource.Required
 	// Config is the function input.

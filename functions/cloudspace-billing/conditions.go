@@ -2,7 +2,6 @@ package main
 
 import (
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/crossplane/function-sdk-go/response"
 
 	"github.com/cloudspace-dev/cloudspace/internal/xfn"
@@ -89,12 +88,12 @@ type Condition struct {
 }
 
 // SetConditions writes cs to the XR and its claim. A result is added only
-// when a condition's status or reason differs from the observed XR's, so a
-// steady state emits no events.
-func SetConditions(rsp *fnv1.RunFunctionResponse, observed *resource.Composite, cs []Condition) {
+// when a condition's status or reason differs from the XR req observed, so
+// a steady state emits no events.
+func SetConditions(rsp *fnv1.RunFunctionResponse, req *fnv1.RunFunctionRequest, cs []Condition) {
 	for _, c := range cs {
 		if c.State != Unknown {
-			xfn.SetCondition(rsp, observed, xfn.Condition{Type: c.Type, Status: c.State == True, Reason: c.Reason, Message: c.Message, Problem: c.Problem})
+			xfn.SetCondition(rsp, req, xfn.Condition{Type: c.Type, Status: c.State == True, Reason: c.Reason, Message: c.Message, Problem: c.Problem})
 			continue
 		}
 		co := response.ConditionUnknown(rsp, c.Type, c.Reason).TargetCompositeAndClaim()

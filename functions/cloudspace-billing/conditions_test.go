@@ -8,7 +8,6 @@ import (
 	"google.golang.org/protobuf/testing/protocmp"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"github.com/crossplane/function-sdk-go/request"
 	"github.com/crossplane/function-sdk-go/response"
 )
 
@@ -45,12 +44,8 @@ func TestSetConditions(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			req := &fnv1.RunFunctionRequest{Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: toStruct(t, tc.xr)}}}
-			oxr, err := request.GetObservedCompositeResource(req)
-			if err != nil {
-				t.Fatal(err)
-			}
 			rsp := response.To(req, response.DefaultTTL)
-			SetConditions(rsp, oxr, tc.cs)
+			SetConditions(rsp, req, tc.cs)
 			got := want{conditions: rsp.GetConditions(), results: rsp.GetResults()}
 			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(want{}), protocmp.Transform(), cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("%s\nSetConditions(...): -want +got:\n%s", tc.reason, diff)

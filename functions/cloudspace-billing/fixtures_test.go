@@ -19,14 +19,12 @@ import (
 	ec2v1beta1 "github.com/upbound/provider-aws/v2/apis/cluster/ec2/v1beta1"
 	kmsv1beta1 "github.com/upbound/provider-aws/v2/apis/cluster/kms/v1beta1"
 	s3v1beta1 "github.com/upbound/provider-aws/v2/apis/cluster/s3/v1beta1"
-
-	"github.com/cloudspace-dev/cloudspace/internal/xfn"
 )
 
 var schemeOnce sync.Once
 
 // observedOf converts typed objects into observed composed resources.
-func observedOf(t testing.TB, objs map[resource.Name]runtime.Object) xfn.Observed {
+func observedOf(t testing.TB, objs map[resource.Name]runtime.Object) Observed {
 	t.Helper()
 	schemeOnce.Do(func() {
 		for _, add := range []func(*runtime.Scheme) error{corev1.AddToScheme, ec2v1beta1.AddToScheme, kmsv1beta1.AddToScheme, s3v1beta1.AddToScheme} {
@@ -35,7 +33,7 @@ func observedOf(t testing.TB, objs map[resource.Name]runtime.Object) xfn.Observe
 			}
 		}
 	})
-	o := xfn.Observed{}
+	o := Observed{}
 	for name, obj := range objs {
 		u, err := composed.From(obj)
 		if err != nil {

@@ -101,7 +101,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		est = xr.Status.Estimate
 	}
 
-	r := Assess(Inputs{XR: xr, Estimate: est, Observed: xfn.Observed(observed), Records: records, Config: cfg, Now: f.clock()})
+	r := Assess(Inputs{XR: xr, Estimate: est, Observed: observed, Records: records, Config: cfg, Now: f.clock()})
 	if r.Skipped != nil {
 		log.Debug("Left out the unused capacity cost", "error", r.Skipped)
 	}
@@ -111,12 +111,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 			return rsp, nil
 		}
 	}
-	oxr, err := request.GetObservedCompositeResource(req)
-	if err != nil {
-		response.Fatal(rsp, errors.Wrap(err, "cannot get observed composite resource"))
-		return rsp, nil
-	}
-	SetConditions(rsp, oxr, r.Conditions)
+	SetConditions(rsp, req, r.Conditions)
 
 	kv := []any{"spend-records", len(records), "usage-dimensions", len(r.Usage)}
 	if r.Status != nil {

@@ -13,7 +13,6 @@ import (
 	"github.com/crossplane/function-sdk-go/resource"
 
 	fnv1alpha1 "github.com/cloudspace-dev/cloudspace/apis/fn/v1alpha1"
-	"github.com/cloudspace-dev/cloudspace/internal/xfn"
 )
 
 // MaxOrphanIDs is how many orphan resource IDs the status lists.
@@ -24,7 +23,7 @@ const MaxOrphanIDs = 20
 // provider's status.atProvider.id and status.atProvider.arn and the
 // crossplane.io/external-name annotation. Billing exports name a resource
 // by one of these (an instance or VPC ID, a bucket name, a key ARN).
-func ComposedIDs(observed xfn.Observed) map[string]resource.Name {
+func ComposedIDs(observed Observed) map[string]resource.Name {
 	ids := map[string]resource.Name{}
 	for _, name := range slices.Sorted(maps.Keys(observed)) {
 		for _, id := range externalIDs(observed[name]) {
@@ -99,7 +98,7 @@ type Unbilled struct {
 // IDs, so when it is truncated an ID past the last listed one may yet be
 // billed and is not reported. A resource without a creation time or an ID
 // is not judged.
-func FindUnbilled(observed xfn.Observed, s *Spend, kinds []fnv1alpha1.BilledKind, grace time.Duration) []Unbilled {
+func FindUnbilled(observed Observed, s *Spend, kinds []fnv1alpha1.BilledKind, grace time.Duration) []Unbilled {
 	if s.Through.IsZero() {
 		return nil
 	}

@@ -10,7 +10,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/cloudspace-dev/cloudspace/apis/v1alpha1"
-	"github.com/cloudspace-dev/cloudspace/internal/xfn"
 )
 
 // Dimension is a quota dimension that the composer's estimate prices: its
@@ -45,7 +44,7 @@ type Usage struct {
 // the observed ResourceQuota of the tenant namespace, composed directly or
 // wrapped in a provider-kubernetes Object for a remote cluster. ok is false
 // when no ResourceQuota has been observed or it reports no status yet.
-func QuotaUsage(observed xfn.Observed) (usage []Usage, ok bool, err error) {
+func QuotaUsage(observed Observed) (usage []Usage, ok bool, err error) {
 	name, status := findQuota(observed)
 	hard, _ := status["hard"].(map[string]any)
 	used, _ := status["used"].(map[string]any)
@@ -79,7 +78,7 @@ func QuotaUsage(observed xfn.Observed) (usage []Usage, ok bool, err error) {
 
 // findQuota returns the name and status of the observed ResourceQuota with
 // the smallest resource name, or a nil status.
-func findQuota(observed xfn.Observed) (name string, status map[string]any) {
+func findQuota(observed Observed) (name string, status map[string]any) {
 	for _, rn := range slices.Sorted(maps.Keys(observed)) {
 		r := observed[rn].Resource
 		if r == nil {

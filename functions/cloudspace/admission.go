@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,14 +15,13 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/structpb"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	kjson "sigs.k8s.io/json"
 
 	xpv1 "github.com/crossplane/crossplane-runtime/v2/apis/common/v1"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/request"
 	"github.com/crossplane/function-sdk-go/resource"
-	"github.com/crossplane/function-sdk-go/resource/composite"
-	"github.com/crossplane/function-sdk-go/response"
 
 	"github.com/cloudspace-dev/cloudspace/apis/v1alpha1"
 	"github.com/cloudspace-dev/cloudspace/internal/quantity"
@@ -116,14 +116,14 @@ func Admit(req *fnv1.RunFunctionRequest, pol *Policy, s *Space, xr *v1alpha1.XCl
 		Kind:       q.Kind,
 		Labels:     teamLabels(q, team),
 	}}
-	quotas, ok, err := xfn.RequiredResources(req, requiredTeamQuota)
-	if err != nil {
-		return nil, err
-	}
+	quotas, ok := req.GetRequiredResources()[requiredTeamQuota]
 	if !ok {
 		return a.waiting(team), nil
 	}
-	tq, qp := teamQuota(q, team, quotas)
+	tq, qp, err := teamQuotaOf(pol, q, team, quotas.GetItems())
+	if err != nil {
+		return nil, err
+	}
 	if len(qp) > 0 {
 		return a.decide(self, append(problems, qp...), "", nil), nil
 	}
@@ -224,6 +224,52 @@ func spaceSelector(label, value string) xfn.Selector {
 		Kind:       v1alpha1.CompositeKind,
 		Labels:     map[string]string{label: value},
 	}
+}
+
+// teamQuotas remembers the team quota data read from one quota object,
+// which Crossplane sends unchanged on every call of the team's spaces.
+var teamQuotas = mustLRU[teamQuotaKey, *teamQuotaRead](DefaultInputCacheSize * 16)
+
+type teamQuotaKey struct {
+	policy *Policy
+	team   string
+	object xfn.Digest
+}
+
+type teamQuotaRead struct {
+	tq       *TeamQuota
+	problems []Problem
+}
+
+// teamQuotaOf is teamQuota over the objects Crossplane sent, read once per
+// policy, team and content of a single quota object. The result is shared
+// by concurrent calls and must not be changed.
+func teamQuotaOf(pol *Policy, q *QuotaConfig, team string, items []*fnv1.Resource) (*TeamQuota, []Problem, error) {
+	var k teamQuotaKey
+	if len(items) == 1 {
+		k = teamQuotaKey{policy: pol, team: team, object: xfn.DigestOf(items[0].GetResource())}
+		if r, ok := teamQuotas.Get(k); ok {
+			return r.tq, r.problems, nil
+		}
+	}
+	objs := make([]resource.Required, 0, len(items))
+	for _, it := range items {
+		u := &unstructured.Unstructured{}
+		if err := resource.AsObject(it.GetResource(), u); err != nil {
+			return nil, nil, fmt.Errorf("cannot get required resources %q: %w", requiredTeamQuota, err)
+		}
+		objs = append(objs, resource.Required{Resource: u})
+	}
+	tq, problems := teamQuota(q, team, objs)
+	if tq != nil {
+		for i := range tq.Hard {
+			_ = tq.Hard[i].String() // Cache the canonical form now: tq is shared.
+		}
+	}
+	if len(items) == 1 {
+		teamQuotas.Add(k, &teamQuotaRead{tq: tq, problems: problems})
+	}
+	return tq, problems, nil
 }
 
 // teamQuota reads the team's quota data from the objects Crossplane sent.
@@ -425,32 +471,23 @@ func num(s *structpb.Struct, k string, def float64) float64 {
 }
 
 // Report writes the verdict's requirements, TTL and condition into rsp.
-func (a *Admission) Report(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse) error {
+func (a *Admission) Report(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse) {
 	for _, k := range slices.Sorted(maps.Keys(a.Requirements)) {
 		xfn.Require(rsp, k, a.Requirements[k])
 	}
 	if a.TTL > 0 {
 		rsp.Meta.Ttl = durationpb.New(a.TTL)
 	}
-	oxr, err := request.GetObservedCompositeResource(req)
-	if err != nil {
-		return fmt.Errorf("cannot get observed composite resource: %w", err)
-	}
-	xfn.SetCondition(rsp, oxr, a.Condition)
-	return nil
+	xfn.SetCondition(rsp, req, a.Condition)
 }
 
 // HoldSpace writes the response of a space that is not admitted: the
 // verdict, every observed composed resource exactly as observed, and the
 // observed status with admission's report.
 func HoldSpace(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, a *Admission, xr *v1alpha1.XCloudSpace, observed xfn.Observed, d *xfn.Desired) error {
-	if err := a.Report(req, rsp); err != nil {
-		return err
-	}
+	a.Report(req, rsp)
 	Hold(observed, d)
-	if err := d.Apply(rsp); err != nil {
-		return err
-	}
+	d.Apply(rsp)
 	st := HeldStatus(xr)
 	maps.Copy(st, a.Status())
 	if err := SetStatusFields(rsp, st); err != nil {
@@ -473,15 +510,12 @@ func HoldSpace(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, a *A
 // True, or, for a kind without conditions such as a Namespace, when it
 // exists. Holding a running space does not make it unready.
 func Hold(observed xfn.Observed, d *xfn.Desired) {
-	for _, name := range slices.Sorted(maps.Keys(observed)) {
-		d.Keep(name, observed[name])
-		r, _ := d.Get(name)
-		switch s, _ := observed.ConditionStatus(name, xpv1.TypeReady); s {
-		case corev1.ConditionTrue, corev1.ConditionFalse:
-			r.Ready = observed.ReadyIfConditionTrue(name)
-		default: // No Ready condition: a kind that has none.
-			r.Ready = observed.ReadyIfExists(name)
+	for _, name := range observed.Names() {
+		ready := observed.ReadyIfExists(name) // A kind without a Ready condition.
+		if s, _ := observed.ConditionStatus(name, xpv1.TypeReady); s == corev1.ConditionTrue || s == corev1.ConditionFalse {
+			ready = observed.ReadyIfConditionTrue(name)
 		}
+		d.Keep(name, observed[string(name)], ready)
 	}
 }
 
@@ -506,25 +540,55 @@ func (a *Admission) Status() map[string]any {
 	return st
 }
 
+// StatusValues is Status in the form a response carries. The status of a
+// space changes only when its estimate or its team's quota does, so the
+// values are converted once for each and shared by the responses until
+// then.
+func (a *Admission) StatusValues(s *Space) (map[string]*structpb.Value, error) {
+	if s.memo != nil {
+		if m := s.memo.admission.Load(); m != nil && reflect.DeepEqual(m.estimate, a.Estimate) && reflect.DeepEqual(m.teamQuota, a.TeamQuota) {
+			return m.fields, nil
+		}
+	}
+	fields, err := structValues(a.Status())
+	if err != nil {
+		return nil, err
+	}
+	if s.memo != nil {
+		s.memo.admission.Store(&admissionMemo{estimate: a.Estimate, teamQuota: a.TeamQuota, fields: fields})
+	}
+	return fields, nil
+}
+
+// admissionMemo is the status values of a space for one estimate and
+// team quota.
+type admissionMemo struct {
+	estimate  *v1alpha1.CostEstimate
+	teamQuota *v1alpha1.TeamQuotaStatus
+	fields    map[string]*structpb.Value
+}
+
 // SetStatusFields sets fields of the status of the desired composite
 // resource in rsp, keeping what earlier code of this step set.
 func SetStatusFields(rsp *fnv1.RunFunctionResponse, fields map[string]any) error {
-	xr := composite.New()
-	old := rsp.GetDesired().GetComposite()
-	if r := old.GetResource(); r != nil {
-		if err := resource.AsObject(r, xr); err != nil {
-			return fmt.Errorf("cannot read desired composite resource: %w", err)
-		}
+	vs, err := structValues(fields)
+	if err != nil {
+		return err
 	}
-	for _, k := range sortedKeys(fields) {
-		if err := xr.SetValue("status."+k, fields[k]); err != nil {
-			return fmt.Errorf("cannot set status.%s: %w", k, err)
-		}
-	}
-	if err := response.SetDesiredCompositeResource(rsp, &resource.Composite{Resource: xr}); err != nil {
-		return fmt.Errorf("cannot set desired composite resource: %w", err)
-	}
-	rsp.Desired.Composite.ConnectionDetails = old.GetConnectionDetails()
-	rsp.Desired.Composite.Ready = old.GetReady()
+	xfn.SetCompositeStatus(rsp, vs)
 	return nil
+}
+
+// structValues converts generic status fields to the form a response
+// carries.
+func structValues(fields map[string]any) (map[string]*structpb.Value, error) {
+	vs := make(map[string]*structpb.Value, len(fields))
+	for _, k := range sortedKeys(fields) {
+		v, err := structpb.NewValue(fields[k])
+		if err != nil {
+			return nil, fmt.Errorf("cannot set status.%s: %w", k, err)
+		}
+		vs[k] = v
+	}
+	return vs, nil
 }

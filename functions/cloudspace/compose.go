@@ -145,7 +145,7 @@ func describe(pt Part) string {
 // provider resource or remote Object is ready when its Ready condition is
 // True, a tenant object once it exists.
 func Compose(s *Space, observed xfn.Observed, d *xfn.Desired) error {
-	cp, errs := plans.For(s)
+	cp, errs := s.Plan()
 	if len(errs) > 0 {
 		return fmt.Errorf("invalid %s %q: %s", v1alpha1.CompositeKind, spaceName(s), strings.TrimSpace(errs.ToAggregate().Error()))
 	}
@@ -154,7 +154,7 @@ func Compose(s *Space, observed xfn.Observed, d *xfn.Desired) error {
 	// its Namespace exists fails every reconcile (seen on a real control
 	// plane). Namespaced tenant objects are desired once the Namespace has
 	// been observed; the Namespace is composed on the first reconcile.
-	_, nsObserved := observed[NameNamespace]
+	nsObserved := observed.Has(NameNamespace)
 	for i, pt := range cp.Parts {
 		if pt.Tenant && pt.Name != NameNamespace && !nsObserved {
 			continue
@@ -163,9 +163,7 @@ func Compose(s *Space, observed xfn.Observed, d *xfn.Desired) error {
 		if pt.Tenant {
 			ready = observed.ReadyIfExists(pt.Name)
 		}
-		if err := d.Set(pt.Name, cp.Resource(i), ready); err != nil {
-			return err
-		}
+		d.SetStruct(pt.Name, cp.Resources[i], ready)
 	}
 	return nil
 }

@@ -119,11 +119,8 @@ func TestComposeRejects(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			d, err := xfn.NewDesired(&fnv1.RunFunctionRequest{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			err = Compose(composeSpace(t, tc.xr, tc.in), xfn.Observed{}, d)
+			d := xfn.NewDesired(&fnv1.RunFunctionRequest{})
+			err := Compose(composeSpace(t, tc.xr, tc.in), xfn.Observed{}, d)
 			if err == nil {
 				t.Fatalf("%s\nCompose(...): want error, got none", tc.reason)
 			}
@@ -246,22 +243,24 @@ func TestComposeNamespaceFirst(t *testing.T) {
 		},
 		"NamespaceObserved": {
 			reason:   "Once the Namespace is observed every tenant object is desired.",
-			observed: xfn.Observed{NameNamespace: observedWith(nil)},
+			observed: xfn.Observed{string(NameNamespace): observedWith(nil)},
 			want:     []string{"limit-range", "namespace", "network-policy", "resource-quota", "role-binding"},
 		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			d, err := xfn.NewDesired(&fnv1.RunFunctionRequest{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			d := xfn.NewDesired(&fnv1.RunFunctionRequest{})
 			if err := Compose(composeSpace(t, composeXR(), composeInput()), tc.observed, d); err != nil {
 				t.Fatal(err)
 			}
 			var got []string
 			for _, n := range d.Names() {
-				if r, _ := d.Get(n); r.Resource.GetAPIVersion() == "v1" || strings.Contains(r.Resource.GetAPIVersion(), "k8s.io") {
+				r, _ := d.Get(n)
+				o, err := xfn.Decoded(r.GetResource())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if api := xfn.Field(o, "apiVersion").GetStringValue(); api == "v1" || strings.Contains(api, "k8s.io") {
 					got = append(got, string(n))
 				}
 			}

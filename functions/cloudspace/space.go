@@ -54,6 +54,8 @@ type Space struct {
 
 	// Input is the function input.
 	Input *fnv1alpha1.Composer
+
+	memo *spaceMemo
 }
 
 var (
@@ -77,7 +79,7 @@ var rfc1918 = []netip.Prefix{
 func NewSpace(xr *v1alpha1.XCloudSpace, in *fnv1alpha1.Composer) (*Space, field.ErrorList) {
 	spec := xr.Spec // Decoded afresh for every request; defaults may be applied in place.
 	Default(&spec)
-	s := &Space{Name: xr.GetName(), Spec: spec, Input: in}
+	s := &Space{Name: xr.GetName(), Spec: spec, Input: in, memo: &spaceMemo{}}
 
 	p := field.NewPath("spec")
 	var errs field.ErrorList
@@ -126,6 +128,11 @@ func NewSpace(xr *v1alpha1.XCloudSpace, in *fnv1alpha1.Composer) (*Space, field.
 		errs = append(errs, qerrs...)
 	}
 	s.CPU, s.Memory, s.Storage, s.GPU = q[0], q[1], q[2], q[3]
+	for _, q := range []*resource.Quantity{&s.CPU, &s.Memory, &s.Storage, &s.GPU} {
+		// String caches the canonical form in the quantity on first use;
+		// do it now, because a space is shared by concurrent calls.
+		_ = q.String()
+	}
 	if s.GPU.Value()*1000 != s.GPU.MilliValue() {
 		errs = append(errs, field.Invalid(rp.Child("gpu"), spec.Resources.GPU, "must be a whole number of GPUs"))
 	}

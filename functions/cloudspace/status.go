@@ -3,11 +3,12 @@ package main
 import (
 	"fmt"
 	"maps"
+	"slices"
 
+	"google.golang.org/protobuf/types/known/structpb"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"github.com/crossplane/function-sdk-go/request"
 	"github.com/crossplane/function-sdk-go/response"
 
 	"github.com/cloudspace-dev/cloudspace/apis/v1alpha1"
@@ -22,14 +23,47 @@ const ConditionTagsCompliant = "TagsCompliant"
 // resolved tags, quota and limits, and the identifiers of the cloud
 // resources read from their observed status.atProvider.
 func Status(s *Space, observed xfn.Observed) (v1alpha1.XCloudSpaceStatus, error) {
-	cp, errs := plans.For(s)
+	cp, errs := s.Plan()
 	if len(errs) > 0 {
 		return v1alpha1.XCloudSpaceStatus{}, fmt.Errorf("cannot compose %s %q: %w", v1alpha1.CompositeKind, s.Name, errs.ToAggregate())
 	}
-	tags, lr := maps.Clone(cp.Tags), cp.Limits
+	return status(s, cp, observedIDs(cp, observed)), nil
+}
+
+// The identifiers status reports, in the order observedIDs reads them;
+// the subnets' follow, in the plan's order.
+const (
+	idRole = iota
+	idKey
+	idVPC
+	idSecurityGroup
+	idBucketName
+	idBucketARN
+	idSubnets
+)
+
+// observedIDs reads the identifiers status reports from observed; "" for
+// one not reported yet.
+func observedIDs(cp *ComposedPlan, observed xfn.Observed) []string {
+	id, arn := []string{"status", "atProvider", "id"}, []string{"status", "atProvider", "arn"}
+	ids := make([]string, idSubnets, idSubnets+len(cp.Subnets))
+	ids[idRole] = observed.String(NameRole, arn...)
+	ids[idKey] = observed.String(NameKey, arn...)
+	ids[idVPC] = observed.String(NameVPC, id...)
+	ids[idSecurityGroup] = observed.String(NameSecurityGroup, id...)
+	ids[idBucketName] = observed.String(NameBucket, id...)
+	ids[idBucketARN] = observed.String(NameBucket, arn...)
+	for _, sn := range cp.Subnets {
+		ids = append(ids, observed.String(NameSubnet(sn), id...))
+	}
+	return ids
+}
+
+func status(s *Space, cp *ComposedPlan, ids []string) v1alpha1.XCloudSpaceStatus {
+	lr := cp.Limits
 	st := v1alpha1.XCloudSpaceStatus{
 		Namespace: s.Namespace,
-		Tags:      tags,
+		Tags:      maps.Clone(cp.Tags),
 		Quota: &v1alpha1.QuotaAmounts{
 			CPU:           v1alpha1.Quantity(s.CPU.String()),
 			Memory:        v1alpha1.Quantity(s.Memory.String()),
@@ -39,47 +73,59 @@ func Status(s *Space, observed xfn.Observed) (v1alpha1.XCloudSpaceStatus, error)
 			LoadBalancers: s.Tier.Max.LoadBalancers,
 		},
 		Limits:    &lr,
-		RoleARN:   observed.String(NameRole, "status.atProvider.arn"),
-		KMSKeyARN: observed.String(NameKey, "status.atProvider.arn"),
+		RoleARN:   ids[idRole],
+		KMSKeyARN: ids[idKey],
 	}
-	n := &v1alpha1.NetworkStatus{
-		VPCID:           observed.String(NameVPC, "status.atProvider.id"),
-		SecurityGroupID: observed.String(NameSecurityGroup, "status.atProvider.id"),
-	}
-	for _, sn := range cp.Subnets {
-		if id := observed.String(NameSubnet(sn), "status.atProvider.id"); id != "" {
+	n := &v1alpha1.NetworkStatus{VPCID: ids[idVPC], SecurityGroupID: ids[idSecurityGroup]}
+	for _, id := range ids[idSubnets:] {
+		if id != "" {
 			n.SubnetIDs = append(n.SubnetIDs, id)
 		}
 	}
 	if n.VPCID != "" || n.SecurityGroupID != "" || len(n.SubnetIDs) > 0 {
 		st.Network = n
 	}
-	b := &v1alpha1.BucketStatus{
-		Name: observed.String(NameBucket, "status.atProvider.id"),
-		ARN:  observed.String(NameBucket, "status.atProvider.arn"),
-	}
-	if b.Name != "" || b.ARN != "" {
+	if b := (&v1alpha1.BucketStatus{Name: ids[idBucketName], ARN: ids[idBucketARN]}); b.Name != "" || b.ARN != "" {
 		st.Bucket = b
 	}
-	return st, nil
+	return st
 }
 
 // SetStatus writes Status into the desired composite resource, key by key
 // so that status other steps write is kept, and reports TagsCompliant.
 func SetStatus(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, s *Space, observed xfn.Observed) error {
-	st, err := Status(s, observed)
+	fields, tags, err := statusFields(s, observed)
 	if err != nil {
 		return err
 	}
-	if err := SetStatusFields(rsp, toMap(st)); err != nil {
-		return err
-	}
-	oxr, err := request.GetObservedCompositeResource(req)
-	if err != nil {
-		return fmt.Errorf("cannot get observed composite resource: %w", err)
-	}
-	xfn.SetCondition(rsp, oxr, TagsCompliantCondition(len(st.Tags)))
+	xfn.SetCompositeStatus(rsp, fields)
+	xfn.SetCondition(rsp, req, TagsCompliantCondition(tags))
 	return nil
+}
+
+// statusFields returns Status as the fields of a response's status, and
+// the number of tags. Status changes only with the identifiers the
+// observed resources report, so the fields are converted once for each
+// set of identifiers and shared by the responses until it changes.
+func statusFields(s *Space, observed xfn.Observed) (map[string]*structpb.Value, int, error) {
+	cp, errs := s.Plan()
+	if len(errs) > 0 {
+		return nil, 0, fmt.Errorf("cannot compose %s %q: %w", v1alpha1.CompositeKind, s.Name, errs.ToAggregate())
+	}
+	ids := observedIDs(cp, observed)
+	if s.memo != nil {
+		if m := s.memo.status.Load(); m != nil && slices.Equal(m.ids, ids) {
+			return m.fields, len(cp.Tags), nil
+		}
+	}
+	fields, err := structValues(toMap(status(s, cp, ids)))
+	if err != nil {
+		return nil, 0, err
+	}
+	if s.memo != nil {
+		s.memo.status.Store(&statusMemo{ids: ids, fields: fields})
+	}
+	return fields, len(cp.Tags), nil
 }
 
 // TagsCompliantCondition reports compliant tags. A space whose tags break
@@ -129,10 +175,7 @@ func TagsViolatedCondition(errs field.ErrorList) xfn.Condition {
 func ComposeFailed(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, s *Space, err error) {
 	if s != nil {
 		if terrs := TagProblems(s); len(terrs) > 0 {
-			oxr, oerr := request.GetObservedCompositeResource(req)
-			if oerr == nil {
-				xfn.SetCondition(rsp, oxr, TagsViolatedCondition(terrs))
-			}
+			xfn.SetCondition(rsp, req, TagsViolatedCondition(terrs))
 		}
 	}
 	response.Fatal(rsp, err)

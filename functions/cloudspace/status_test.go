@@ -5,21 +5,22 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/protobuf/testing/protocmp"
+	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"github.com/crossplane/function-sdk-go/resource"
-	"github.com/crossplane/function-sdk-go/resource/composed"
 
 	fnv1alpha1 "github.com/cloudspace-dev/cloudspace/apis/fn/v1alpha1"
 	"github.com/cloudspace-dev/cloudspace/apis/v1alpha1"
 	"github.com/cloudspace-dev/cloudspace/internal/xfn"
 )
 
-func observedWith(atProvider map[string]any) resource.ObservedComposed {
-	u := composed.New()
-	u.Object = map[string]any{"status": map[string]any{"atProvider": atProvider}}
-	return resource.ObservedComposed{Resource: u}
+func observedWith(atProvider map[string]any) *fnv1.Resource {
+	s, err := structpb.NewStruct(map[string]any{"status": map[string]any{"atProvider": atProvider}})
+	if err != nil {
+		panic(err)
+	}
+	return &fnv1.Resource{Resource: s}
 }
 
 func TestStatus(t *testing.T) {
@@ -43,13 +44,13 @@ func TestStatus(t *testing.T) {
 		"Observed": {
 			reason: "Identifiers come from the observed resources' status.atProvider; subnets in zone order, private first.",
 			observed: xfn.Observed{
-				NameVPC:            observedWith(map[string]any{"id": "vpc-1"}),
-				"subnet-private-b": observedWith(map[string]any{"id": "subnet-b"}),
-				"subnet-private-a": observedWith(map[string]any{"id": "subnet-a"}),
-				NameSecurityGroup:  observedWith(map[string]any{"id": "sg-1"}),
-				NameBucket:         observedWith(map[string]any{"id": "bucket-1", "arn": "arn:aws:s3:::bucket-1"}),
-				NameRole:           observedWith(map[string]any{"arn": "arn:aws:iam::123456789012:role/r"}),
-				NameKey:            observedWith(map[string]any{"arn": "arn:aws:kms:eu-west-1:123456789012:key/k"}),
+				string(NameVPC):           observedWith(map[string]any{"id": "vpc-1"}),
+				"subnet-private-b":        observedWith(map[string]any{"id": "subnet-b"}),
+				"subnet-private-a":        observedWith(map[string]any{"id": "subnet-a"}),
+				string(NameSecurityGroup): observedWith(map[string]any{"id": "sg-1"}),
+				string(NameBucket):        observedWith(map[string]any{"id": "bucket-1", "arn": "arn:aws:s3:::bucket-1"}),
+				string(NameRole):          observedWith(map[string]any{"arn": "arn:aws:iam::123456789012:role/r"}),
+				string(NameKey):           observedWith(map[string]any{"arn": "arn:aws:kms:eu-west-1:123456789012:key/k"}),
 			},
 			want: func(st v1alpha1.XCloudSpaceStatus) v1alpha1.XCloudSpaceStatus {
 				st.Network = &v1alpha1.NetworkStatus{VPCID: "vpc-1", SubnetIDs: []string{"subnet-a", "subnet-b"}, SecurityGroupID: "sg-1"}
@@ -179,11 +180,8 @@ func TestComposeFailed(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			s := composeSpace(t, tc.xr, tc.in)
-			d, err := xfn.NewDesired(&fnv1.RunFunctionRequest{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			err = Compose(s, xfn.Observed{}, d)
+			d := xfn.NewDesired(&fnv1.RunFunctionRequest{})
+			err := Compose(s, xfn.Observed{}, d)
 			if err == nil {
 				t.Fatalf("%s\nCompose(...): want an error", tc.reason)
 			}

@@ -1,12 +1,10 @@
 package xfn
 
 import (
+	"google.golang.org/protobuf/types/known/structpb"
 	corev1 "k8s.io/api/core/v1"
 
-	xpv1 "github.com/crossplane/crossplane-runtime/v2/apis/common/v1"
-
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/crossplane/function-sdk-go/response"
 )
 
@@ -25,11 +23,11 @@ type Condition struct {
 }
 
 // SetCondition writes c to the composite resource and its claim. When c
-// differs in status or reason from the same condition on the observed
-// composite resource, it also adds a result (Warning for a problem, Normal
+// differs in status or reason from the same condition on the composite
+// resource req observed, it also adds a result (Warning for a problem, Normal
 // otherwise), which Crossplane turns into an event. A condition that holds
 // steady adds no result, so events are not repeated on every reconcile.
-func SetCondition(rsp *fnv1.RunFunctionResponse, observed *resource.Composite, c Condition) {
+func SetCondition(rsp *fnv1.RunFunctionResponse, req *fnv1.RunFunctionRequest, c Condition) {
 	var co *response.ConditionOption
 	if c.Status {
 		co = response.ConditionTrue(rsp, c.Type, c.Reason)
@@ -40,7 +38,7 @@ func SetCondition(rsp *fnv1.RunFunctionResponse, observed *resource.Composite, c
 	if c.Message != "" {
 		co.WithMessage(c.Message)
 	}
-	if !Transitioned(observed, c) {
+	if !Transitioned(req.GetObserved().GetComposite().GetResource(), c) {
 		return
 	}
 	if c.Problem {
@@ -51,17 +49,14 @@ func SetCondition(rsp *fnv1.RunFunctionResponse, observed *resource.Composite, c
 }
 
 // Transitioned reports whether c differs in status or reason from the
-// condition of its type on the observed composite resource.
-func Transitioned(observed *resource.Composite, c Condition) bool {
+// condition of its type on the observed composite resource xr.
+func Transitioned(xr *structpb.Struct, c Condition) bool {
 	want := corev1.ConditionFalse
 	if c.Status {
 		want = corev1.ConditionTrue
 	}
-	if observed == nil || observed.Resource == nil {
-		return true
-	}
-	got := observed.Resource.GetCondition(xpv1.ConditionType(c.Type))
-	return got.Status != want || string(got.Reason) != c.Reason
+	status, reason, ok := condition(xr, c.Type)
+	return !ok || status != string(want) || reason != c.Reason
 }
 
 type errorString string

@@ -5,29 +5,25 @@ import (
 	"maps"
 	"slices"
 
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/structpb"
 	"k8s.io/apimachinery/pkg/runtime"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"github.com/crossplane/function-sdk-go/request"
 	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/crossplane/function-sdk-go/resource/composed"
-	"github.com/crossplane/function-sdk-go/response"
 )
 
-// Desired accumulates desired composed resources. It starts from what
-// earlier pipeline steps desired, so a step never drops their work.
+// Desired accumulates desired composed resources in the form the response
+// carries them. It starts from what earlier pipeline steps desired, so a
+// step never drops their work, and converts nothing it does not change.
 type Desired struct {
-	resources map[resource.Name]*resource.DesiredComposed
+	resources map[string]*fnv1.Resource
 }
 
 // NewDesired returns the desired composed resources of earlier steps.
-func NewDesired(req *fnv1.RunFunctionRequest) (*Desired, error) {
-	m, err := request.GetDesiredComposedResources(req)
-	if err != nil {
-		return nil, fmt.Errorf("cannot get desired composed resources: %w", err)
-	}
-	return &Desired{resources: m}, nil
+func NewDesired(req *fnv1.RunFunctionRequest) *Desired {
+	return &Desired{resources: maps.Clone(req.GetDesired().GetResources())}
 }
 
 // Set desires obj under name with the given readiness. obj is a typed
@@ -37,23 +33,42 @@ func (d *Desired) Set(name resource.Name, obj runtime.Object, ready resource.Rea
 	if err != nil {
 		return fmt.Errorf("cannot convert %T %q to a composed resource: %w", obj, name, err)
 	}
-	d.resources[name] = &resource.DesiredComposed{Resource: u, Ready: ready}
+	s, err := resource.AsStruct(u)
+	if err != nil {
+		return fmt.Errorf("cannot convert %T %q to a struct: %w", obj, name, err)
+	}
+	d.SetStruct(name, s, ready)
 	return nil
 }
 
-// Keep desires an observed composed resource exactly as it was observed:
-// same kind, name, labels, annotations, owners and spec. Use it to hold
-// resources steady when a request is rejected. Status, and the metadata the
-// API server owns, are left out: an apply with managedFields is refused and
-// a stale resourceVersion would conflict.
-func (d *Desired) Keep(name resource.Name, o resource.ObservedComposed) {
-	u := composed.New()
-	u.SetUnstructuredContent(runtime.DeepCopyJSON(o.Resource.UnstructuredContent()))
-	delete(u.Object, "status")
-	for _, f := range serverOwnedMetadata {
-		unstructured.RemoveNestedField(u.Object, "metadata", f)
+// SetStruct desires the object s under name with the given readiness. s
+// is not copied: a function may desire the same converted object in many
+// responses, which gRPC only reads, but it must not change s afterwards.
+func (d *Desired) SetStruct(name resource.Name, s *structpb.Struct, ready resource.Ready) {
+	if d.resources == nil {
+		d.resources = map[string]*fnv1.Resource{}
 	}
-	d.resources[name] = &resource.DesiredComposed{Resource: u}
+	d.resources[string(name)] = &fnv1.Resource{Resource: s, Ready: readyOf(ready)}
+}
+
+// Keep desires an observed composed resource exactly as it was observed:
+// same kind, name, labels, annotations, owners and spec, with the given
+// readiness. Use it to hold resources steady when a request is rejected.
+// Status, and the metadata the API server owns, are left out: an apply
+// with managedFields is refused and a stale resourceVersion would
+// conflict.
+func (d *Desired) Keep(name resource.Name, o *fnv1.Resource, ready resource.Ready) {
+	s, _ := proto.Clone(o.GetResource()).(*structpb.Struct)
+	if s == nil {
+		s = &structpb.Struct{}
+	}
+	delete(s.GetFields(), "status")
+	if m := s.GetFields()["metadata"].GetStructValue(); m != nil {
+		for _, f := range serverOwnedMetadata {
+			delete(m.GetFields(), f)
+		}
+	}
+	d.SetStruct(name, s, ready)
 }
 
 // serverOwnedMetadata are the metadata fields the API server sets.
@@ -62,12 +77,30 @@ var serverOwnedMetadata = []string{
 	"deletionTimestamp", "deletionGracePeriodSeconds", "selfLink",
 }
 
-// Names returns the desired resource names, sorted.
-func (d *Desired) Names() []resource.Name { return slices.Sorted(maps.Keys(d.resources)) }
+// readyOf is the wire form of a readiness.
+func readyOf(r resource.Ready) fnv1.Ready {
+	switch r {
+	case resource.ReadyTrue:
+		return fnv1.Ready_READY_TRUE
+	case resource.ReadyFalse:
+		return fnv1.Ready_READY_FALSE
+	default:
+		return fnv1.Ready_READY_UNSPECIFIED
+	}
+}
 
-// Get returns the desired resource of name, if any.
-func (d *Desired) Get(name resource.Name) (*resource.DesiredComposed, bool) {
-	r, ok := d.resources[name]
+// Names returns the desired resource names, sorted.
+func (d *Desired) Names() []resource.Name {
+	names := make([]resource.Name, 0, len(d.resources))
+	for _, n := range slices.Sorted(maps.Keys(d.resources)) {
+		names = append(names, resource.Name(n))
+	}
+	return names
+}
+
+// Get returns the desired resource of name, if any, for reading.
+func (d *Desired) Get(name resource.Name) (*fnv1.Resource, bool) {
+	r, ok := d.resources[string(name)]
 	return r, ok
 }
 
@@ -75,9 +108,12 @@ func (d *Desired) Get(name resource.Name) (*resource.DesiredComposed, bool) {
 func (d *Desired) Len() int { return len(d.resources) }
 
 // Apply writes the desired composed resources into rsp.
-func (d *Desired) Apply(rsp *fnv1.RunFunctionResponse) error {
-	if err := response.SetDesiredComposedResources(rsp, d.resources); err != nil {
-		return fmt.Errorf("cannot set desired composed resources: %w", err)
+func (d *Desired) Apply(rsp *fnv1.RunFunctionResponse) {
+	if rsp.GetDesired() == nil {
+		rsp.Desired = &fnv1.State{}
 	}
-	return nil
+	rsp.Desired.Resources = maps.Clone(d.resources)
+	if rsp.Desired.Resources == nil {
+		rsp.Desired.Resources = map[string]*fnv1.Resource{}
+	}
 }

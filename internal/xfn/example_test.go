@@ -6,7 +6,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/crossplane/function-sdk-go/request"
 	"github.com/crossplane/function-sdk-go/resource/composed"
 	"github.com/crossplane/function-sdk-go/response"
 
@@ -41,14 +40,13 @@ func Example() {
 	if err := xfn.DecodeComposite(req, &xr); err != nil {
 		response.Fatal(rsp, err)
 	}
-	observed, _ := request.GetObservedComposedResources(req)
-	d, _ := xfn.NewDesired(req)
+	observed := xfn.ObservedOf(req)
+	d := xfn.NewDesired(req)
 	ns := &corev1.Namespace{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"}, ObjectMeta: metav1.ObjectMeta{Name: xr.Spec.Team}}
-	_ = d.Set("namespace", ns, xfn.Observed(observed).ReadyIfExists("namespace"))
-	_ = d.Apply(rsp)
+	_ = d.Set("namespace", ns, observed.ReadyIfExists("namespace"))
+	d.Apply(rsp)
 
-	oxr, _ := request.GetObservedCompositeResource(req)
-	xfn.SetCondition(rsp, oxr, xfn.Condition{Type: "TenantReady", Status: true, Reason: "Available", Message: "namespace payments exists"})
+	xfn.SetCondition(rsp, req, xfn.Condition{Type: "TenantReady", Status: true, Reason: "Available", Message: "namespace payments exists"})
 
 	r := rsp.GetDesired().GetResources()["namespace"]
 	fmt.Println(r.GetResource().GetFields()["metadata"].GetStructValue().GetFields()["name"].GetStringValue(), r.GetReady())

@@ -1,21 +1,49 @@
 package xfn
 
 import (
+	"maps"
+	"slices"
+
 	corev1 "k8s.io/api/core/v1"
 
 	xpv1 "github.com/crossplane/crossplane-runtime/v2/apis/common/v1"
 
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/resource"
 )
 
-// Observed is the observed composed resources of a request, by name.
-type Observed map[resource.Name]resource.ObservedComposed
+// Observed is the observed composed resources of a request, by name. It
+// reads them in place: converting every observed resource to unstructured
+// content, as request.GetObservedComposedResources does, costs more than
+// composing them when a function needs only their conditions and a few
+// identifiers.
+type Observed map[string]*fnv1.Resource
+
+// ObservedOf returns the observed composed resources of req.
+func ObservedOf(req *fnv1.RunFunctionRequest) Observed {
+	return req.GetObserved().GetResources()
+}
+
+// Has reports whether name has been observed.
+func (o Observed) Has(name resource.Name) bool {
+	_, ok := o[string(name)]
+	return ok
+}
+
+// Names returns the names of the observed resources, sorted.
+func (o Observed) Names() []resource.Name {
+	names := make([]resource.Name, 0, len(o))
+	for _, n := range slices.Sorted(maps.Keys(o)) {
+		names = append(names, resource.Name(n))
+	}
+	return names
+}
 
 // ReadyIfExists is ready once the resource has been observed at all. Use it
 // for kinds that have no status conditions, such as Namespace,
 // ResourceQuota, LimitRange, RoleBinding and NetworkPolicy.
 func (o Observed) ReadyIfExists(name resource.Name) resource.Ready {
-	if _, ok := o[name]; ok {
+	if o.Has(name) {
 		return resource.ReadyTrue
 	}
 	return resource.ReadyFalse
@@ -31,37 +59,17 @@ func (o Observed) ReadyIfConditionTrue(name resource.Name) resource.Ready {
 }
 
 // ConditionStatus returns the status of the condition typ of an observed
-// resource; ok is false when the resource or the condition is absent. It
-// reads status.conditions directly: GetCondition of composed.Unstructured
-// round-trips the whole observed status, atProvider and all, through JSON,
-// which cost a tenth of a call that observes every resource.
+// resource; ok is false when the resource or the condition is absent.
 func (o Observed) ConditionStatus(name resource.Name, typ xpv1.ConditionType) (status corev1.ConditionStatus, ok bool) {
-	r, found := o[name]
-	if !found || r.Resource == nil {
+	s, _, ok := condition(o[string(name)].GetResource(), string(typ))
+	if !ok {
 		return corev1.ConditionUnknown, false
 	}
-	st, _ := r.Resource.Object["status"].(map[string]any)
-	cs, _ := st["conditions"].([]any)
-	for _, c := range cs {
-		cm, _ := c.(map[string]any)
-		if cm["type"] == string(typ) {
-			s, _ := cm["status"].(string)
-			return corev1.ConditionStatus(s), true
-		}
-	}
-	return corev1.ConditionUnknown, false
+	return corev1.ConditionStatus(s), true
 }
 
-// String returns a string field of an observed resource, or "" when the
-// resource or field is absent.
-func (o Observed) String(name resource.Name, path string) string {
-	r, ok := o[name]
-	if !ok {
-		return ""
-	}
-	v, err := r.Resource.GetString(path)
-	if err != nil {
-		return ""
-	}
-	return v
+// String returns the string at path of an observed resource, or "" when
+// the resource or field is absent or not a string.
+func (o Observed) String(name resource.Name, path ...string) string {
+	return Field(o[string(name)].GetResource(), path...).GetStringValue()
 }
