@@ -34,7 +34,10 @@ while listening "$PORT"; do
   fi
 done
 
-"$BIN/function-cloudspace" --insecure --address "127.0.0.1:$PORT" --metrics-address "" >"$LOG" 2>&1 &
+# Metrics stay on, as in production, on the next port.
+METRICS_PORT=$((PORT + 1))
+while listening "$METRICS_PORT"; do METRICS_PORT=$((METRICS_PORT + 1)); done
+"$BIN/function-cloudspace" --insecure --address "127.0.0.1:$PORT" --metrics-address "127.0.0.1:$METRICS_PORT" >"$LOG" 2>&1 &
 pid=$!
 trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true' EXIT
 
