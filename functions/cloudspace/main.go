@@ -4,6 +4,8 @@
 package main
 
 import (
+	"fmt"
+
 	"github.com/alecthomas/kong"
 
 	"github.com/crossplane/function-sdk-go/logging"
@@ -15,6 +17,8 @@ import (
 // CLI of the function.
 type CLI struct {
 	xfn.ServeFlags
+
+	SpaceCacheSize int `default:"1024" help:"Composite resources to keep decoded and composed, about 32 kB each. Calls for a space that is not cached compose it anew; give at least the number of spaces in the cluster."`
 }
 
 // Run the function server.
@@ -22,6 +26,10 @@ func (c *CLI) Run() error {
 	if err := AddToScheme(); err != nil {
 		return err
 	}
+	if c.SpaceCacheSize < 1 {
+		return fmt.Errorf("--space-cache-size must be at least 1, got %d", c.SpaceCacheSize)
+	}
+	spaces.Resize(c.SpaceCacheSize)
 	return c.Serve(func(log logging.Logger) fnv1.FunctionRunnerServiceServer { return &Function{log: log} })
 }
 

@@ -19,7 +19,7 @@ type ServeFlags struct {
 	TLSCertsDir        string `env:"TLS_SERVER_CERTS_DIR"                                                                                             help:"Directory holding the server certificate (tls.crt, tls.key) and the CA that verifies clients (ca.crt)."`
 	Insecure           bool   `help:"Run without mTLS credentials. --tls-certs-dir is then ignored."`
 	MaxRecvMessageSize int    `default:"16"                                                                                                           help:"Largest gRPC message to receive, in MiB."`
-	GCPercent          int    `default:"200"                                                                                                          help:"Garbage collection target percentage (debug.SetGCPercent) when the GOGC environment variable is not set. A function's live heap is small, so the runtime's default of 100 collects every few calls."`
+	GCPercent          int    `default:"200"                                                                                                          help:"Garbage collection target percentage (debug.SetGCPercent) when the GOGC environment variable is not set. Every call decodes its request afresh while the live heap stays small, so the runtime's default of 100 collects very often."`
 	MetricsAddress     string `default:":8080"                                                                                                        help:"Address of the Prometheus metrics endpoint; empty turns it off."`
 }
 
