@@ -55,5 +55,8 @@ args=(-address "127.0.0.1:$PORT" -pid "$pid" -concurrency "$CONCURRENCY" -durati
 echo "# first reconcile: loadgen ${args[*]}${*:+ $*}"
 "$BIN/loadgen" "${args[@]}" "$@"
 echo
+echo "# first reconcile, responses counted but not decoded (the function without its caller's share): loadgen ${args[*]} -decode=false${*:+ $*}"
+"$BIN/loadgen" "${args[@]}" -decode=false "$@"
+echo
 echo "# steady state: loadgen ${args[*]} -steady${*:+ $*}"
 "$BIN/loadgen" "${args[@]}" -steady "$@"

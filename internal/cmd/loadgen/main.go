@@ -20,16 +20,19 @@
 // With -spaces N the callers send N distinct composite resources in turn,
 // each named after the example with a suffix -0 to -N-1 (its claim name
 // too, so each has its own tenant namespace). function-cloudspace caches
-// per space what it can reuse between calls, in least recently used caches
-// of a few hundred spaces (DefaultPlanCacheSize: 256). A rotation through
-// more spaces than a cache holds misses it on every call, so -spaces 1000
-// measures the cold path, and the default, one space, the warm path. The N
+// per space what it can reuse between calls, in a least recently used cache
+// of 1,024 spaces (--space-cache-size). A rotation through more spaces than
+// the cache holds misses it on every call, so -spaces 2000 measures the
+// cold path, and the default, one space, the warm path. The N
 // requests are built, settled and made steady before measuring, so
 // building them is never timed.
 //
 // Before the table loadgen prints what one call costs the client: encoding
 // the request and decoding the response. At concurrency 1 this is the share
-// of the latency that is neither the function's nor the network's.
+// of the latency that is neither the function's nor the network's. With
+// -decode=false the callers do not decode the responses (they count their
+// bytes), which measures the function without its caller's share; the
+// first response is always decoded and checked.
 package main
 
 import (
@@ -53,6 +56,9 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/encoding"
+	grpcproto "google.golang.org/grpc/encoding/proto"
+	"google.golang.org/grpc/mem"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
@@ -77,6 +83,7 @@ type options struct {
 	pid         int
 	steady      bool
 	spaces      int
+	decode      bool
 }
 
 func main() {
@@ -93,6 +100,7 @@ func main() {
 	flag.DurationVar(&o.timeout, "timeout", 10*time.Second, "deadline of each call")
 	flag.IntVar(&o.pid, "pid", 0, "process ID of the function, to report its CPU time and memory")
 	flag.BoolVar(&o.steady, "steady", false, "send the steady-state reconcile: every desired composed resource observed and ready")
+	flag.BoolVar(&o.decode, "decode", true, "decode every response, as Crossplane does; false counts the response's bytes instead")
 	flag.IntVar(&o.spaces, "spaces", 1, "number of distinct composite resources to send in turn; more than the function caches measures its cold path")
 	flag.Parse()
 	if err := run(o); err != nil {
@@ -171,7 +179,7 @@ func run(o options) error {
 		float64(enc)/float64(time.Microsecond), float64(dec)/float64(time.Microsecond), proto.Size(rsp))
 	fmt.Printf("%-11s %9s %10s %9s %9s %9s %9s %7s %9s %12s\n", "concurrency", "requests", "req/s", "p50", "p90", "p99", "max", "errors", "cpu/req", "rss/peak")
 	for _, n := range levels {
-		r := measure(client, reqs, n, o.warmup, o.duration, o.timeout, o.pid)
+		r := measure(caller(conn, client, o.decode), reqs, n, o.warmup, o.duration, o.timeout, o.pid)
 		fmt.Printf("%-11d %9d %10.0f %9s %9s %9s %9s %7d %9s %12s\n", n, r.count, float64(r.count)/o.duration.Seconds(),
 			pct(r.lat, 50), pct(r.lat, 90), pct(r.lat, 99), pct(r.lat, 100), r.errors, perRequest(r.cpu, r.count), rss(o.pid))
 		if r.firstErr != nil {
@@ -550,7 +558,57 @@ type result struct {
 
 // measure sends reqs in turn from n callers, for warmup and then for
 // duration, and returns what it measured after warmup.
-func measure(c fnv1.FunctionRunnerServiceClient, reqs []*fnv1.RunFunctionRequest, n int, warmup, duration, timeout time.Duration, pid int) result {
+// call sends one request and returns an error for a failed call or a
+// Fatal result.
+type call func(ctx context.Context, req *fnv1.RunFunctionRequest) error
+
+// caller returns how to call the function: through client, decoding the
+// response, or, without decode, through conn with a codec that only
+// counts the response's bytes.
+func caller(conn *grpc.ClientConn, client fnv1.FunctionRunnerServiceClient, decode bool) call {
+	if decode {
+		return func(ctx context.Context, req *fnv1.RunFunctionRequest) error {
+			rsp, err := client.RunFunction(ctx, req)
+			if err == nil {
+				if f := fatalNote(rsp); f != "" {
+					err = errors.New(strings.TrimSpace(f))
+				}
+			}
+			return err
+		}
+	}
+	codec := countingCodec{CodecV2: encoding.GetCodecV2(grpcproto.Name)}
+	return func(ctx context.Context, req *fnv1.RunFunctionRequest) error {
+		var n responseBytes
+		if err := conn.Invoke(ctx, fnv1.FunctionRunnerService_RunFunction_FullMethodName, req, &n, grpc.ForceCodecV2(codec)); err != nil {
+			return err
+		}
+		if n == 0 {
+			return errors.New("empty response")
+		}
+		return nil
+	}
+}
+
+// responseBytes is the size of a response countingCodec did not decode.
+type responseBytes int
+
+// countingCodec encodes requests as protobuf and counts the bytes of
+// responses instead of decoding them.
+type countingCodec struct {
+	encoding.CodecV2
+}
+
+func (c countingCodec) Unmarshal(data mem.BufferSlice, v any) error {
+	n, ok := v.(*responseBytes)
+	if !ok {
+		return c.CodecV2.Unmarshal(data, v)
+	}
+	*n = responseBytes(data.Len())
+	return nil
+}
+
+func measure(c call, reqs []*fnv1.RunFunctionRequest, n int, warmup, duration, timeout time.Duration, pid int) result {
 	var next atomic.Uint64
 	start := time.Now()
 	measureFrom := start.Add(warmup)
@@ -575,16 +633,11 @@ func measure(c fnv1.FunctionRunnerServiceClient, reqs []*fnv1.RunFunctionRequest
 				}
 				req := reqs[(next.Add(1)-1)%uint64(len(reqs))]
 				ctx, cancel := context.WithTimeout(context.Background(), timeout)
-				rsp, err := c.RunFunction(ctx, req)
+				err := c(ctx, req)
 				cancel()
 				d := time.Since(t0)
 				if t0.Before(measureFrom) {
 					continue
-				}
-				if err == nil {
-					if f := fatalNote(rsp); f != "" {
-						err = errors.New(strings.TrimSpace(f))
-					}
 				}
 				mine.count++
 				mine.lat = append(mine.lat, d)
