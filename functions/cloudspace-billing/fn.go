@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"time"
 
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/structpb"
 
@@ -143,9 +142,9 @@ func desiredEstimate(req *fnv1.RunFunctionRequest) (*v1alpha1.CostEstimate, erro
 	return est, nil
 }
 
-// SetBillingStatus writes st to status.billing of the desired XR. It edits
-// the desired XR in place, so that what earlier steps desired (its other
-// status fields, its readiness, its connection details) is kept.
+// SetBillingStatus writes st to status.billing of the desired XR, keeping
+// what earlier steps desired (its other status fields, its readiness, its
+// connection details) and leaving the request as it was sent.
 func SetBillingStatus(rsp *fnv1.RunFunctionResponse, st *v1alpha1.BillingStatus) error {
 	b, err := json.Marshal(st)
 	if err != nil {
@@ -155,35 +154,7 @@ func SetBillingStatus(rsp *fnv1.RunFunctionResponse, st *v1alpha1.BillingStatus)
 	if err := billing.UnmarshalJSON(b); err != nil {
 		return errors.Wrap(err, "cannot convert status.billing")
 	}
-	// rsp.Desired is the request's desired state (response.To shares it):
-	// copy the state and the XR before editing, leaving the request as sent.
-	d := &fnv1.State{}
-	if rsp.GetDesired() != nil {
-		d.Resources = rsp.GetDesired().GetResources()
-		if c := rsp.GetDesired().GetComposite(); c != nil {
-			d.Composite = proto.CloneOf(c)
-		}
-	}
-	if d.Composite == nil {
-		d.Composite = &fnv1.Resource{}
-	}
-	rsp.Desired = d
-	xr := d.Composite
-	if xr.Resource == nil {
-		xr.Resource = &structpb.Struct{}
-	}
-	if xr.Resource.Fields == nil {
-		xr.Resource.Fields = map[string]*structpb.Value{}
-	}
-	status := xr.Resource.Fields["status"].GetStructValue()
-	if status == nil {
-		status = &structpb.Struct{}
-		xr.Resource.Fields["status"] = structpb.NewStructValue(status)
-	}
-	if status.Fields == nil {
-		status.Fields = map[string]*structpb.Value{}
-	}
-	status.Fields["billing"] = structpb.NewStructValue(billing)
+	xfn.SetCompositeStatus(rsp, map[string]*structpb.Value{"billing": structpb.NewStructValue(billing)})
 	return nil
 }
 

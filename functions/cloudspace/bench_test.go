@@ -15,6 +15,7 @@ import (
 
 	"github.com/cloudspace-dev/cloudspace/apis/v1alpha1"
 	"github.com/cloudspace-dev/cloudspace/internal/xfn"
+	"github.com/cloudspace-dev/cloudspace/internal/xfn/xfntest"
 )
 
 // BenchmarkRunFunction composes a private dev space of 24 resources, and a
@@ -92,7 +93,7 @@ func secondReconcile(b testing.TB, req *fnv1.RunFunctionRequest) *fnv1.RunFuncti
 			b.Fatal(err)
 		}
 		req.Observed.Resources = map[string]*fnv1.Resource{}
-		for name, r := range received(b, rsp).GetDesired().GetResources() {
+		for name, r := range xfntest.Received(b, rsp).GetDesired().GetResources() {
 			o := proto.Clone(r.GetResource()).(*structpb.Struct)
 			o.Fields["status"] = structpb.NewStructValue(structOf(b, map[string]any{
 				"atProvider": map[string]any{"id": "id-" + name, "arn": "arn:aws:x:::" + name},

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"google.golang.org/protobuf/encoding/protojson"
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -161,20 +160,4 @@ func runRequest(t testing.TB, xr *v1alpha1.XCloudSpace, in *fnv1alpha1.Composer,
 		}
 	}
 	return req
-}
-
-// received is rsp as Crossplane receives it: marshalled and parsed, so
-// that the resources the composer sends as their encodings (xfn.Encoded)
-// have their fields.
-func received(t testing.TB, rsp *fnv1.RunFunctionResponse) *fnv1.RunFunctionResponse {
-	t.Helper()
-	b, err := proto.Marshal(rsp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := &fnv1.RunFunctionResponse{}
-	if err := proto.Unmarshal(b, got); err != nil {
-		t.Fatal(err)
-	}
-	return got
 }

@@ -98,7 +98,8 @@ func (d *Desired) Names() []resource.Name {
 	return names
 }
 
-// Get returns the desired resource of name, if any, for reading.
+// Get returns the desired resource of name, if any, for reading. A
+// resource desired as an encoding (see Encoded) reads with Decoded.
 func (d *Desired) Get(name resource.Name) (*fnv1.Resource, bool) {
 	r, ok := d.resources[string(name)]
 	return r, ok
@@ -107,13 +108,13 @@ func (d *Desired) Get(name resource.Name) (*fnv1.Resource, bool) {
 // Len is the number of desired composed resources.
 func (d *Desired) Len() int { return len(d.resources) }
 
-// Apply writes the desired composed resources into rsp.
+// Apply writes the desired composed resources into rsp. Like
+// SetCompositeStatus it replaces rsp's desired state rather than change
+// it, because response.To shares it with the request.
 func (d *Desired) Apply(rsp *fnv1.RunFunctionResponse) {
-	if rsp.GetDesired() == nil {
-		rsp.Desired = &fnv1.State{}
+	rs := maps.Clone(d.resources)
+	if rs == nil {
+		rs = map[string]*fnv1.Resource{}
 	}
-	rsp.Desired.Resources = maps.Clone(d.resources)
-	if rsp.Desired.Resources == nil {
-		rsp.Desired.Resources = map[string]*fnv1.Resource{}
-	}
+	rsp.Desired = &fnv1.State{Composite: rsp.GetDesired().GetComposite(), Resources: rs}
 }

@@ -164,13 +164,18 @@ func TestDesiredStartsFromEarlierSteps(t *testing.T) {
 	if diff := cmp.Diff(want, rsp.GetDesired().GetResources(), protocmp.Transform()); diff != "" {
 		t.Errorf("Apply must desire what earlier steps desired and what this step set: -want +got:\n%s", diff)
 	}
+	if n := len(req.GetDesired().GetResources()); n != 1 {
+		t.Errorf("Apply changed the request, whose desired state the response shares: it desires %d resources, want 1", n)
+	}
 }
 
 func TestSetCompositeStatus(t *testing.T) {
-	rsp := &fnv1.RunFunctionResponse{Desired: &fnv1.State{Composite: &fnv1.Resource{
+	req := &fnv1.RunFunctionRequest{Desired: &fnv1.State{Composite: &fnv1.Resource{
 		Resource: mustStruct(t, `{"apiVersion":"x/v1","kind":"X","status":{"billing":{"spend":"1.00"},"namespace":"old"}}`),
 		Ready:    fnv1.Ready_READY_TRUE,
 	}}}
+	sent := proto.CloneOf(req)
+	rsp := response.To(req, response.DefaultTTL)
 	SetCompositeStatus(rsp, map[string]*structpb.Value{"namespace": structpb.NewStringValue("team-a"), "tags": structpb.NewStructValue(mustStruct(t, `{"team":"a"}`))})
 	want := mustStruct(t, `{"apiVersion":"x/v1","kind":"X","status":{"billing":{"spend":"1.00"},"namespace":"team-a","tags":{"team":"a"}}}`)
 	if diff := cmp.Diff(want, rsp.GetDesired().GetComposite().GetResource(), protocmp.Transform()); diff != "" {
@@ -178,6 +183,9 @@ func TestSetCompositeStatus(t *testing.T) {
 	}
 	if rsp.GetDesired().GetComposite().GetReady() != fnv1.Ready_READY_TRUE {
 		t.Errorf("SetCompositeStatus changed the composite's readiness")
+	}
+	if diff := cmp.Diff(sent, req, protocmp.Transform()); diff != "" {
+		t.Errorf("SetCompositeStatus changed the request, whose desired state the response shares: -want +got:\n%s", diff)
 	}
 
 	empty := &fnv1.RunFunctionResponse{}

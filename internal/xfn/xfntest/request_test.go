@@ -8,6 +8,8 @@ import (
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/resource"
+
+	"github.com/cloudspace-dev/cloudspace/internal/xfn"
 )
 
 func TestRequest(t *testing.T) {
@@ -35,5 +37,24 @@ func TestRequest(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got, protocmp.Transform()); diff != "" {
 		t.Errorf("Request(...): -want +got:\n%s", diff)
+	}
+}
+
+func TestReceived(t *testing.T) {
+	s, err := Struct(map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": "a"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := xfn.Encoded(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rsp := &fnv1.RunFunctionResponse{Desired: &fnv1.State{Resources: map[string]*fnv1.Resource{"ns": {Resource: e, Ready: fnv1.Ready_READY_TRUE}}}}
+	got := Received(t, rsp).GetDesired().GetResources()["ns"]
+	if diff := cmp.Diff(s, got.GetResource(), protocmp.Transform()); diff != "" {
+		t.Errorf("Received(...): an encoded resource must arrive with its fields: -want +got:\n%s", diff)
+	}
+	if got.GetReady() != fnv1.Ready_READY_TRUE {
+		t.Errorf("Received(...): want READY_TRUE, got %v", got.GetReady())
 	}
 }
