@@ -14,6 +14,8 @@ import (
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/crossplane/function-sdk-go/response"
+
+	"github.com/cloudspace-dev/cloudspace/internal/xfn/xfntest"
 )
 
 func mustStruct(t *testing.T, j string) *structpb.Struct {
@@ -288,14 +290,7 @@ func TestEncoded(t *testing.T) {
 	}}}
 
 	// What the receiver of the response reads.
-	b, err := proto.Marshal(rsp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := &fnv1.RunFunctionResponse{}
-	if err := proto.Unmarshal(b, got); err != nil {
-		t.Fatal(err)
-	}
+	got := xfntest.Received(t, rsp)
 	if diff := cmp.Diff(want, got, protocmp.Transform()); diff != "" {
 		t.Errorf("Encoded: the response must reach its receiver as if it carried the struct itself: -want +got:\n%s", diff)
 	}
