@@ -70,6 +70,11 @@ spec:
 	if f := filepath.Join(e.root, "examples", "team-quota.yaml"); exists(f) {
 		e.run(t, "apply", "--server-side", "-f", f)
 	}
+	// The runtime configs are for a real package runtime, which this
+	// harness stands in for: the API server validates them, nothing more.
+	for _, f := range must(filepath.Glob(filepath.Join(e.root, "examples", "runtime", "*.yaml"))) {
+		e.run(t, "apply", "--server-side", "--dry-run=server", "-f", f)
+	}
 	t.Logf("CloudSpace installed in %s", time.Since(start).Round(time.Millisecond))
 
 	// Developer: a claim in the team namespace.
