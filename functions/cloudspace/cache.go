@@ -65,8 +65,12 @@ type Input struct {
 }
 
 // InputOf decodes and validates the function input of req, or returns the
-// cached result for an input of the same content.
+// cached result for an input of the same content. A missing input, whose
+// digest is an empty one's, is not cached.
 func InputOf(req *fnv1.RunFunctionRequest) *Input {
+	if req.GetInput() == nil {
+		return newInput(req, xfn.Digest{})
+	}
 	d := xfn.DigestOf(req.GetInput())
 	if in, ok := inputs.Get(d); ok {
 		return in
@@ -89,7 +93,7 @@ func newInput(req *fnv1.RunFunctionRequest, d xfn.Digest) *Input {
 }
 
 // SpaceState is a composite resource decoded and validated under an
-// input, with the status fields last derived from it.
+// input.
 type SpaceState struct {
 	// XR is the observed composite resource, decoded leniently.
 	XR *v1alpha1.XCloudSpace
@@ -103,9 +107,13 @@ type SpaceState struct {
 
 // SpaceOf decodes and validates the observed composite resource of req
 // under in, or returns the cached result for the same input and composite
-// resource.
+// resource. A missing composite resource is not cached.
 func SpaceOf(req *fnv1.RunFunctionRequest, in *Input) *SpaceState {
-	k := [2]xfn.Digest{in.Digest, xfn.DigestOf(req.GetObserved().GetComposite().GetResource())}
+	xr := req.GetObserved().GetComposite().GetResource()
+	if xr == nil {
+		return newSpaceState(req, in)
+	}
+	k := [2]xfn.Digest{in.Digest, xfn.DigestOf(xr)}
 	if st, ok := spaces.Get(k); ok {
 		return st
 	}

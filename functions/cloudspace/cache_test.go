@@ -77,6 +77,21 @@ func TestInputOf(t *testing.T) {
 	if again != first {
 		t.Errorf("InputOf(...): a bad input was decoded again; its error is a pure function of it, want the cached one")
 	}
+
+	// A missing input and an empty one digest alike but fail differently.
+	empty := runRequest(t, composeXR(), composeInput(), nil)
+	empty.Input = &structpb.Struct{}
+	missing := runRequest(t, composeXR(), composeInput(), nil)
+	missing.Input = nil
+	for _, req := range []*fnv1.RunFunctionRequest{empty, missing, empty, missing} {
+		want := "tiers: Required value"
+		if req.GetInput() == nil {
+			want = "the Composition step has no input"
+		}
+		if err := InputOf(req).Err; err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("InputOf(...): want an error saying %q, got %v", want, err)
+		}
+	}
 }
 
 func TestSpaceOf(t *testing.T) {
