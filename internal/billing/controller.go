@@ -98,6 +98,9 @@ func (s *Scheduler) RunOnce(ctx context.Context) error {
 	}
 	res, err := Ingest(ctx, srcs, s.Options)
 	if res != nil {
+		for _, w := range res.Warnings {
+			s.Log.Info("WARNING", "warning", w)
+		}
 		for _, f := range res.Files {
 			s.Metrics.Rows.WithLabelValues("ok").Add(float64(f.Rows))
 			s.Metrics.Rows.WithLabelValues("bad").Add(float64(f.BadRows))

@@ -1,6 +1,8 @@
 // Package billing ingests cloud billing exports (FOCUS 1.0 to 1.3, AWS CUR
-// 2.0 and legacy CUR; CSV, gzip-compressed CSV and Parquet; from files,
-// HTTP(S) URLs and S3) into exact per-space, per-month spend records.
+// 2.0 and legacy CUR; CSV, gzip- and zip-compressed CSV and Parquet; from
+// files, directories, HTTP(S) URLs and S3, with the manifests of the AWS
+// export layouts honoured: see layout.go) into exact per-space, per-month
+// spend records.
 //
 // Rows are attributed to a CloudSpace by the value of a tag (default
 // "cloudspace"; for CUR also "user:cloudspace" and resource_tags_user_cloudspace

@@ -3,7 +3,6 @@ package billing
 import (
 	"bufio"
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -15,7 +14,6 @@ import (
 	"slices"
 	"sync/atomic"
 
-	"github.com/cespare/xxhash/v2"
 	"github.com/go-logr/logr"
 	"github.com/klauspost/compress/gzip"
 
@@ -51,6 +49,9 @@ type Options struct {
 	// another, and far cheaper (SHA-256 is about a third of the CPU time of
 	// a CSV ingest).
 	DigestXXH64 bool
+	// Deliveries says what to do with two deliveries of one period folder
+	// that no manifest chose between. Default DeliveriesError.
+	Deliveries Deliveries
 }
 
 // FileStats are the figures of one file.
@@ -63,6 +64,12 @@ type FileStats struct {
 	Rows    int64
 	BadRows int64
 	Custom  []string // FOCUS x_ columns seen
+	// Digest is "sha256:<hex>" or "xxh64:<hex>" of the bytes read, computed
+	// whatever the digest options, to read the same content only once.
+	Digest string
+	// LengthUnverified is a body that nothing announced the length of (see
+	// HTTPSource.Open).
+	LengthUnverified bool
 	// Warnings are the bad rows tolerated by MaxErrors, skipped from the
 	// sums.
 	Warnings []*RowError
@@ -73,8 +80,13 @@ type Result struct {
 	// Records are the spend records, sorted by space, then unattributed
 	// account, then period.
 	Records []v1alpha1.SpendRecord
-	// Files are the figures of every file, in input order.
+	// Files are the figures of every file, in input order, duplicates
+	// left out.
 	Files []FileStats
+	// Warnings are what the run found suspect but did not reject: sources
+	// given twice or with the same content (read once), deliveries chosen
+	// by --deliveries, bodies whose length could not be verified.
+	Warnings []string
 }
 
 // Ingest reads every source and aggregates them into spend records. A source
@@ -87,10 +99,25 @@ func Ingest(ctx context.Context, srcs []Source, o Options) (*Result, error) {
 	seed := maphash.MakeSeed()
 	total := newAggregate(seed, o.MaxResourceIDs)
 	res := &Result{}
+	srcs, warns, err := prepareSources(srcs, o.Deliveries)
+	res.Warnings = warns
+	if err != nil {
+		return res, err
+	}
 	var errs []error
 	sources := make([]v1alpha1.Source, len(srcs))
+	seen := duplicates{}
 	for i, s := range srcs {
 		agg, st, err := ingestOne(ctx, s, o, seed)
+		if err == nil {
+			if first, dup := seen.add(st); dup {
+				res.Warnings = append(res.Warnings, duplicateWarning(st.URI, first))
+				continue
+			}
+			if st.LengthUnverified {
+				res.Warnings = append(res.Warnings, fmt.Sprintf("%q: the server sent neither a Content-Length nor chunked encoding, so a cut at a line end would go unnoticed", st.URI))
+			}
+		}
 		res.Files = append(res.Files, st)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -133,6 +160,9 @@ func (o Options) defaults() Options {
 	if o.Log.GetSink() == nil {
 		o.Log = logr.Discard()
 	}
+	if o.Deliveries == "" {
+		o.Deliveries = DeliveriesError
+	}
 	return o
 }
 
@@ -171,37 +201,40 @@ func ingestOne(ctx context.Context, s Source, o Options, seed maphash.Seed) (*ag
 		}
 		return nil, st, err
 	}
-	rc, size, err := s.Open(ctx)
+	rc, err := openBody(ctx, s)
 	if err != nil {
 		return fail(err)
 	}
 	defer rc.Close()
+	size := rc.want
+	st.LengthUnverified = rc.unverified
 	cr := &countingReader{r: rc, uri: st.URI, size: size, progress: o.Progress}
-	switch {
-	case o.NoDigest:
-	case o.DigestXXH64:
-		cr.h = xxhash.New()
-	default:
-		cr.h = sha256.New()
-	}
+	h, kind := newDigest(o)
+	cr.h = h
 	br := bufio.NewReaderSize(cr, 64<<10)
 	magic, _ := br.Peek(4)
-	finish := func() {
-		// Hash whatever the parser did not read, so the digest covers the file.
-		_, _ = io.Copy(io.Discard, br)
+	finish := func() error {
+		// Hash whatever the parser did not read, so the digest covers the
+		// file, and the body is checked to its end.
+		_, err := io.Copy(io.Discard, br)
 		st.Bytes = cr.n.Load()
+		sum := hex.EncodeToString(cr.h.Sum(nil))
+		st.Digest = kind + ":" + sum
 		switch {
-		case cr.h == nil:
+		case o.NoDigest:
 		case o.DigestXXH64:
-			st.XXH64 = hex.EncodeToString(cr.h.Sum(nil))
+			st.XXH64 = sum
 		default:
-			st.SHA256 = hex.EncodeToString(cr.h.Sum(nil))
+			st.SHA256 = sum
 		}
+		return err
 	}
 
 	if string(magic) == "PAR1" {
 		agg, err := ingestParquetStream(ctx, s, br, size, o, seed, &st)
-		finish()
+		if ferr := finish(); err == nil {
+			err = ferr
+		}
 		if err != nil {
 			return fail(err)
 		}
@@ -209,13 +242,24 @@ func ingestOne(ctx context.Context, s Source, o Options, seed maphash.Seed) (*ag
 	}
 
 	var r io.Reader = br
-	if len(magic) >= 2 && magic[0] == gzipMagic[0] && magic[1] == gzipMagic[1] {
+	plain := false
+	switch {
+	case isZip(magic):
+		zr, release, err := openZip(ctx, s, br, o)
+		if err != nil {
+			return fail(err)
+		}
+		defer release()
+		r = zr
+	case len(magic) >= 2 && magic[0] == gzipMagic[0] && magic[1] == gzipMagic[1]:
 		zr, err := gzip.NewReader(br)
 		if err != nil {
 			return fail(fmt.Errorf("cannot read gzip header: %w", err))
 		}
 		defer zr.Close()
 		r = zr
+	default:
+		plain = true
 	}
 	f := &csvFile{uri: st.URI, maxErrors: o.MaxErrors}
 	newAgg := func() *aggregate { return newAggregate(seed, o.MaxResourceIDs) }
@@ -229,6 +273,12 @@ func ingestOne(ctx context.Context, s Source, o Options, seed maphash.Seed) (*ag
 	if err == nil && ctx.Err() != nil {
 		err = ctx.Err()
 	}
+	if err == nil {
+		err = finish()
+	}
+	if err == nil && plain {
+		err = rc.checkEnd()
+	}
 	if err != nil {
 		if errors.Is(err, io.ErrUnexpectedEOF) {
 			err = fmt.Errorf("%w (truncated file?)", err)
@@ -236,7 +286,6 @@ func ingestOne(ctx context.Context, s Source, o Options, seed maphash.Seed) (*ag
 		st.Bytes = cr.n.Load()
 		return fail(err)
 	}
-	finish()
 	if st.BadRows > o.MaxErrors {
 		return nil, st, &FileError{File: st.URI, Rows: sortedErrors(f.errs, o.MaxErrors), BadRows: st.BadRows, MaxErrors: o.MaxErrors}
 	}

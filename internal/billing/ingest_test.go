@@ -472,11 +472,13 @@ func TestIngestCUR(t *testing.T) {
 func TestIngestMultipleFilesSameResult(t *testing.T) {
 	// Re-ingesting must give identical records, and two files of one period
 	// are summed into one record listing both sources.
+	// The files differ (by a resource ID): the same content twice is one
+	// source (TestIngestDuplicateSources).
 	dir := t.TempDir()
 	a := filepath.Join(dir, "a.csv")
 	b := filepath.Join(dir, "b.csv")
-	data := []byte(focusHeader + focusRow(nil))
 	for _, p := range []string{a, b} {
+		data := []byte(focusHeader + focusRow(map[int]string{12: filepath.Base(p)})) // 12 is ResourceId.
 		if err := os.WriteFile(p, data, 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -536,8 +538,11 @@ func TestIngestDaysFarFromPeriod(t *testing.T) {
 	// A late credit for June billed in November keeps its own day, and
 	// days are merged across workers and files.
 	late := focusRow(map[int]string{6: "2026-06-02T00:00:00Z", 7: "2026-06-01T00:00:00Z"})
-	data := []byte(focusHeader + late + focusRow(nil) + late)
-	res, err := Ingest(t.Context(), []Source{bytesSource{name: "a.csv", b: data}, bytesSource{name: "b.csv", b: data}}, Options{Workers: 2})
+	// b.csv has the rows of a.csv in another order: the same content twice
+	// would be read once.
+	a := []byte(focusHeader + late + focusRow(nil) + late)
+	b := []byte(focusHeader + late + late + focusRow(nil))
+	res, err := Ingest(t.Context(), []Source{bytesSource{name: "a.csv", b: a}, bytesSource{name: "b.csv", b: b}}, Options{Workers: 2})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	"sigs.k8s.io/controller-runtime/pkg/manager/signals"
@@ -27,7 +28,7 @@ const LeaderElectionID = "cloudspace-billing-ingester"
 type ControllerCmd struct {
 	Options `embed:""`
 
-	Sources                 []string      `name:"source" required:"" help:"Export to re-ingest on every run: a path, an http(s):// URL, an s3://bucket/key URL or an s3://bucket/prefix/ (listed afresh every run). Repeat for more."`
+	Sources                 []string      `name:"source" required:"" help:"Export to re-ingest on every run: a path, a directory, an http(s):// URL, an s3://bucket/key URL or an s3://bucket/prefix/ (directories and prefixes are listed afresh every run, manifests honoured, as ingest does). Repeat for more."`
 	Interval                time.Duration `default:"1h" help:"Time between ingest runs."`
 	LeaderElection          bool          `default:"true" negatable:"" help:"Run only on the replica holding the lease."`
 	LeaderElectionNamespace string        `env:"POD_NAMESPACE" help:"Namespace of the lease; the pod's own namespace when empty."`
@@ -81,7 +82,7 @@ func (c *ControllerCmd) run(ctx context.Context) error {
 	if err := mgr.AddReadyzCheck("ping", healthz.Ping); err != nil {
 		return fmt.Errorf("cannot add readiness check: %w", err)
 	}
-	s, err := c.scheduler(opts, &billing.Writer{Client: mgr.GetClient()})
+	s, err := c.scheduler(opts, &billing.Writer{Client: mgr.GetClient()}, ctrlmetrics.Registry)
 	if err != nil {
 		return err
 	}
@@ -92,8 +93,8 @@ func (c *ControllerCmd) run(ctx context.Context) error {
 	return mgr.Start(ctx)
 }
 
-func (c *ControllerCmd) scheduler(opts billing.Options, w *billing.Writer) (*billing.Scheduler, error) {
-	m, err := billing.NewMetrics(ctrlmetrics.Registry)
+func (c *ControllerCmd) scheduler(opts billing.Options, w *billing.Writer, reg prometheus.Registerer) (*billing.Scheduler, error) {
+	m, err := billing.NewMetrics(reg)
 	if err != nil {
 		return nil, fmt.Errorf("cannot register metrics: %w", err)
 	}

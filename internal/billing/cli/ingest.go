@@ -48,8 +48,15 @@ type Options struct {
 	S3Region       string `name:"s3-region" env:"AWS_REGION" help:"AWS region of the S3 sources."`
 	S3Endpoint     string `name:"s3-endpoint" help:"S3-compatible endpoint URL; selects path-style addressing."`
 	Kubeconfig     string `type:"path" help:"Kubeconfig file; else $KUBECONFIG, ~/.kube/config or the in-cluster configuration."`
-	Digest         string `default:"xxh64" enum:"xxh64,sha256,none" help:"Digest of each file recorded in the records' sources: xxh64 (fast, not cryptographic), sha256 (audit grade, about a third of the CPU time of a CSV ingest) or none."`
-	Debug          bool   `help:"Log every file read."`
+	Digest         string `default:"xxh64" enum:"xxh64,sha256,none" help:"Digest of each file recorded in the records' sources: xxh64 (fast, not cryptographic), sha256 (audit grade, about a third of the CPU time of a CSV ingest) or none. Whatever it says, files with the same content are read once."`
+	Deliveries     string `default:"error" enum:"error,latest,all" help:"What to do when a period folder holds two deliveries (two CUR assemblyId folders, two Data Exports executions) and no manifest names the current one: error (the default: summing them would count the period twice), latest (read the delivery modified last) or all (sum them)."`
+	Debug          bool   `help:"Log every file read, and every manifest honoured or file it ruled out."`
+
+	ConnectTimeout        time.Duration `default:"10s" help:"Timeout of the TCP connect and TLS handshake of HTTP(S) and S3 sources."`
+	ResponseHeaderTimeout time.Duration `default:"1m" help:"Timeout waiting for the response headers of HTTP(S) and S3 requests."`
+	IdleTimeout           time.Duration `default:"1m" help:"A body that sends nothing for this long fails (per read: a large file may take longer as a whole)."`
+	Retries               int           `default:"4" help:"Retries of a failed open of an HTTP(S) or S3 source or S3 listing page (connection errors and timeouts, HTTP 408, 429, 5xx, S3 SlowDown), with exponential backoff and jitter; Retry-After is honoured. A body is never retried midway. 0 disables."`
+	RetryMaxDelay         time.Duration `default:"30s" help:"Longest wait between two attempts; a server asking for longer (Retry-After) fails the source."`
 
 	// Set by tests; nil means the real thing.
 	Stdout     io.Writer                                        `kong:"-"`
@@ -93,25 +100,43 @@ func (o *Options) ingestOptions(log logr.Logger) (billing.Options, error) {
 	if ids == 0 {
 		ids = -1 // zero on the command line means none
 	}
-	return billing.Options{Format: f, TagKey: o.TagKey, MaxErrors: o.MaxErrors, MaxResourceIDs: ids, Workers: o.Workers, Log: log, NoDigest: o.Digest == "none", DigestXXH64: o.Digest == "xxh64"}, nil
+	d, err := billing.ParseDeliveries(o.Deliveries)
+	if err != nil {
+		return billing.Options{}, err
+	}
+	return billing.Options{Format: f, TagKey: o.TagKey, MaxErrors: o.MaxErrors, MaxResourceIDs: ids, Workers: o.Workers, Log: log, NoDigest: o.Digest == "none", DigestXXH64: o.Digest == "xxh64", Deliveries: d}, nil
+}
+
+// net returns the network bounds of the flags.
+func (o *Options) net() billing.NetOptions {
+	return billing.NetOptions{
+		ConnectTimeout:        o.ConnectTimeout,
+		ResponseHeaderTimeout: o.ResponseHeaderTimeout,
+		IdleTimeout:           o.IdleTimeout,
+		MaxAttempts:           max(0, o.Retries) + 1,
+		MaxRetryDelay:         o.RetryMaxDelay,
+	}
 }
 
 func (o *Options) sources(ctx context.Context, args []string) ([]billing.Source, error) {
-	var s3c billing.S3API
+	so := billing.SourceOptions{HTTP: o.HTTPClient, Net: o.net(), Log: o.logger()}
+	if so.HTTP == nil {
+		so.HTTP = billing.NewHTTPClient(so.Net)
+	}
 	var out []billing.Source
 	for _, a := range args {
-		if strings.HasPrefix(a, "s3://") && s3c == nil {
+		if strings.HasPrefix(a, "s3://") && so.S3 == nil {
 			var err error
 			if o.NewS3 != nil {
-				s3c, err = o.NewS3(ctx)
+				so.S3, err = o.NewS3(ctx)
 			} else {
-				s3c, err = billing.NewS3Client(ctx, o.S3Region, o.S3Endpoint)
+				so.S3, err = billing.NewS3Client(ctx, o.S3Region, o.S3Endpoint, so.Net)
 			}
 			if err != nil {
 				return nil, err
 			}
 		}
-		srcs, err := billing.ParseSource(ctx, a, s3c, o.HTTPClient)
+		srcs, err := billing.ParseSource(ctx, a, so)
 		if err != nil {
 			return nil, err
 		}
@@ -150,7 +175,7 @@ func (o *Options) restConfig() (*rest.Config, error) {
 type IngestCmd struct {
 	Options `embed:""`
 
-	Sources []string `arg:"" name:"source" help:"Export file: a path, an http(s):// URL, an s3://bucket/key URL, or s3://bucket/prefix/ for every CSV, gzip and Parquet object under it. Pass every file of a billing period in one run: each run replaces the records of the periods it reads."`
+	Sources []string `arg:"" name:"source" help:"Export file: a path, a directory, an http(s):// URL, an s3://bucket/key URL, or s3://bucket/prefix/. A directory or prefix is read recursively: every CSV, gzip, zip and Parquet file under it, except that where AWS delivered a manifest (legacy CUR <report>-Manifest.json, Data Exports metadata/BILLING_PERIOD=.../Manifest.json) only the files of the current delivery it names are read. A source given twice, or files with the same content, are read once. Pass every file of a billing period in one run: each run replaces the records of the periods it reads."`
 	DryRun  bool     `help:"Print the records instead of writing them to the cluster."`
 	Output  string   `short:"o" default:"table" enum:"table,json" help:"Output of --dry-run: table or json."`
 }
@@ -187,6 +212,9 @@ func (c *IngestCmd) run(ctx context.Context) error {
 			for _, w := range f.Warnings {
 				log.Info("Skipped bad row", "error", w.Error())
 			}
+		}
+		for _, w := range res.Warnings {
+			log.Info("WARNING", "warning", w)
 		}
 	}
 	if err != nil {
