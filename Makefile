@@ -79,6 +79,10 @@ validate: tools ## Validate rendered managed resources against the provider-aws 
 bench: build ## Run the Go benchmarks; BILLING_BENCH_BYTES=1073741824 ingests a generated 1 GiB export.
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
+.PHONY: report-example
+report-example: ## Redraw examples/report/space-checkout.png from the report test's example export (review the picture).
+	$(GO) test -count=1 ./internal/billing/cli/ -run '^TestReportExample$$' -update
+
 .PHONY: load
 load: ## Drive function-cloudspace over gRPC at concurrency 1, 4 and 64 and print latency and throughput.
 	@bash test/load/run.sh $(LOAD_ARGS)
