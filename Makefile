@@ -27,9 +27,10 @@ render: demo ## Same as demo.
 test: tools verify lint unit e2e ## Run every test: generated files, lint, unit and fuzz seeds, golden render cases, end to end.
 
 .PHONY: unit
-unit: tools ## Run the unit, fuzz-seed and golden render tests (no control plane).
+unit: tools ## Run the unit, fuzz-seed and golden render tests (no control plane), and the monitoring examples' tests.
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
+	cd test/monitoring && $(GO) test -count=1 ./...
 
 .PHONY: build
 build: ## Build the function binaries into _output/bin.
@@ -55,6 +56,7 @@ generate: ## Regenerate the XRD and input CRDs from the Go types in apis/.
 verify: ## Fail when generated files drift from apis/, go.mod is untidy or Go files are unformatted.
 	$(GO) run ./internal/cmd/generate -check
 	$(GO) mod tidy -diff
+	cd test/monitoring && $(GO) mod tidy -diff
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	@gofmt -l $$(git ls-files '*.go') | tee /dev/stderr | (! read -r)
 

@@ -167,7 +167,7 @@ func (r *Report) spendPlot() (*plot.Plot, error) {
 			}
 		}
 		if s.HasBudget {
-			bcol, width, dashes := col, vg.Length(1.5), budgetDashes
+			bcol, width, dashes := col, 1.5, budgetDashes
 			if one {
 				bcol, dashes = BudgetColor, nil
 			}
@@ -198,7 +198,7 @@ func (r *Report) spendPlot() (*plot.Plot, error) {
 	return p, nil
 }
 
-func line(xys plotter.XYs, c color.Color, width vg.Length, dashes []vg.Length) (*plotter.Line, error) {
+func line(xys plotter.XYs, c color.Color, width float64, dashes []vg.Length) (*plotter.Line, error) {
 	l := &plotter.Line{XYs: xys}
 	if xys != nil {
 		var err error
@@ -206,7 +206,7 @@ func line(xys plotter.XYs, c color.Color, width vg.Length, dashes []vg.Length) (
 			return nil, fmt.Errorf("cannot draw line: %w", err)
 		}
 	}
-	l.Color, l.Width, l.Dashes = c, vg.Points(float64(width)), dashes
+	l.Color, l.Width, l.Dashes = c, vg.Points(width), dashes
 	return l, nil
 }
 
