@@ -105,11 +105,11 @@ func (r *Report) Text(w io.Writer) error {
 		return fmt.Errorf("cannot write report: %w", err)
 	}
 
-	head := []string{"TEAM"}
+	head := make([]string, 0, 7)
 	if r.By == BySpace {
-		head = []string{"SPACE", "TEAM"}
+		head = append(head, "SPACE")
 	}
-	head = append(head, "BILLED", "FORECAST", "BUDGET", "USED", "FORECAST/BUDGET")
+	head = append(head, "TEAM", "BILLED", "FORECAST", "BUDGET", "USED", "FORECAST/BUDGET")
 	rows := [][]string{head}
 	series := r.Series
 	if len(series) > 1 {
@@ -227,10 +227,10 @@ func (r *Report) chart(b *strings.Builder, s Series) {
 		lo := top * float64(chartRows-1-row) / chartRows
 		hi := top * float64(chartRows-row) / chartRows
 		label := ""
-		switch {
-		case row == 0:
+		switch row {
+		case 0:
 			label = axis(hi)
-		case row == budgetRow:
+		case budgetRow:
 			label = axis(f(s.Budget))
 		}
 		var line strings.Builder

@@ -166,7 +166,7 @@ func TestReportExample(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(examplePNG, b, 0o644); err != nil { //nolint:gosec // An example for anyone to read.
+		if err := os.WriteFile(examplePNG, b, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
