@@ -101,9 +101,6 @@ func (r *Report) Text(w io.Writer) error {
 	b.WriteString(r.Title() + "\n" + r.Subtitle() + "\n\n")
 	r.chart(&b, r.Total)
 	b.WriteString("\n")
-	if _, err := io.WriteString(w, b.String()); err != nil {
-		return fmt.Errorf("cannot write report: %w", err)
-	}
 
 	head := make([]string, 0, 7)
 	if r.By == BySpace {
@@ -133,7 +130,6 @@ func (r *Report) Text(w io.Writer) error {
 		}
 		rows = append(rows, append(row, money(s.Billed), fc, budget, pct(s.Billed, s.Budget, s.HasBudget), pct(s.Forecast, s.Budget, s.HasBudget && s.HasForecast)))
 	}
-	b.Reset()
 	table(&b, rows, len(head)-5)
 	if len(r.Services) > 0 {
 		total := decimal.Zero
