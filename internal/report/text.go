@@ -107,11 +107,12 @@ func (r *Report) Text(w io.Writer) error {
 		head = append(head, "SPACE")
 	}
 	head = append(head, "TEAM", "BILLED", "FORECAST", "BUDGET", "USED", "FORECAST/BUDGET")
-	rows := [][]string{head}
 	series := r.Series
 	if len(series) > 1 {
 		series = append(series[:len(series):len(series)], r.Total)
 	}
+	rows := make([][]string, 0, 1+len(series))
+	rows = append(rows, head)
 	for i, s := range series {
 		row := []string{s.Name}
 		if r.By == BySpace {
@@ -136,7 +137,8 @@ func (r *Report) Text(w io.Writer) error {
 		for _, s := range r.Services {
 			total = total.Add(s.Billed)
 		}
-		rows = [][]string{{"TOP SERVICES", r.Currency, "SHARE", ""}}
+		rows = make([][]string, 0, 1+len(r.Services))
+		rows = append(rows, []string{"TOP SERVICES", r.Currency, "SHARE", ""})
 		for _, s := range r.Services {
 			share, bar := "-", ""
 			if total.IsPositive() {
