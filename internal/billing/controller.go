@@ -6,6 +6,8 @@ import (
 
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/cloudspace-dev/cloudspace/apis/billing/v1alpha1"
 )
 
 // Metrics of the scheduled ingester.
@@ -63,6 +65,9 @@ type Scheduler struct {
 	Log      logr.Logger
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// Spend are the per-space gauges and the run counters (metrics.go);
+	// nil exports none.
+	Spend *SpendMetrics
 }
 
 // NeedLeaderElection reports that only the leader runs the scheduler.
@@ -85,7 +90,9 @@ func (s *Scheduler) Start(ctx context.Context) error {
 }
 
 // RunOnce lists, ingests and writes once, updating the metrics.
-func (s *Scheduler) RunOnce(ctx context.Context) error {
+func (s *Scheduler) RunOnce(ctx context.Context) (err error) {
+	var written []v1alpha1.SpendRecord
+	defer func() { s.observeRun(ctx, written, err) }() // metrics.go
 	now := time.Now
 	if s.Now != nil {
 		now = s.Now
@@ -118,6 +125,7 @@ func (s *Scheduler) RunOnce(ctx context.Context) error {
 		s.Metrics.Errors.WithLabelValues("write").Inc()
 		return err
 	}
+	written = res.Records
 	end := now()
 	s.Metrics.Duration.Observe(end.Sub(start).Seconds())
 	s.Metrics.LastSuccess.Set(float64(end.Unix()))

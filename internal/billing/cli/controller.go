@@ -24,7 +24,9 @@ const LeaderElectionID = "cloudspace-billing-ingester"
 // records, on a controller-runtime manager with leader election and
 // Prometheus metrics (cloudspace_billing_rows_total, _bytes_total,
 // _errors_total, _records_total, _last_success_timestamp_seconds and
-// _ingest_duration_seconds) on the manager's metrics endpoint.
+// _ingest_duration_seconds; cloudspace_ingest_runs_total and
+// cloudspace_ingest_last_success_timestamp_seconds; the per-space gauges of
+// billing.SpendMetrics) on the manager's metrics endpoint.
 type ControllerCmd struct {
 	Options `embed:""`
 
@@ -98,7 +100,12 @@ func (c *ControllerCmd) scheduler(opts billing.Options, w *billing.Writer, reg p
 	if err != nil {
 		return nil, fmt.Errorf("cannot register metrics: %w", err)
 	}
+	sm, err := billing.NewSpendMetrics(ctrlmetrics.Registry, billing.SpacesFrom(w.Client), nil)
+	if err != nil {
+		return nil, fmt.Errorf("cannot register spend metrics: %w", err)
+	}
 	return &billing.Scheduler{
+		Spend:    sm,
 		Sources:  func(ctx context.Context) ([]billing.Source, error) { return c.sources(ctx, c.Sources) },
 		Options:  opts,
 		Writer:   w,
