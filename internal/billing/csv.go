@@ -50,18 +50,27 @@ type csvFile struct {
 	bad       atomic.Int64
 	cancel    context.CancelFunc
 
-	mu   sync.Mutex
-	errs []*RowError
-	rows atomic.Int64
+	mu      sync.Mutex
+	errs    []*RowError
+	skipped skippedRows
+	rows    atomic.Int64
 }
 
-func (f *csvFile) fail(line int64, column, msg string) {
+// fail records a bad row. p holds its cells, nil when they could not be
+// split into the file's columns.
+func (f *csvFile) fail(line int64, column, msg string, p *rowProc) {
 	n := f.bad.Add(1)
 	if n > f.maxErrors {
 		f.cancel()
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if p != nil {
+		p.skipped(&f.skipped)
+	} else {
+		f.skipped.rows++
+		f.skipped.unknown++
+	}
 	if int64(len(f.errs)) <= f.maxErrors+10 {
 		f.errs = append(f.errs, &RowError{File: f.uri, Line: line, RowGroup: -1, Column: column, Message: msg})
 	}
@@ -70,7 +79,7 @@ func (f *csvFile) fail(line int64, column, msg string) {
 // readCSV reads a CSV stream with workers goroutines, each aggregating into
 // its own aggregate from newAgg, and returns those aggregates. The mapping of
 // the header is left in f.m, bad rows in f.errs.
-func readCSV(ctx context.Context, r io.Reader, f *csvFile, format Format, tagKey string, workers int, newAgg func() *aggregate) ([]*aggregate, error) {
+func readCSV(ctx context.Context, r io.Reader, f *csvFile, format Format, tag tagSpec, workers int, newAgg func() *aggregate) ([]*aggregate, error) {
 	if workers < 1 {
 		workers = 1
 	}
@@ -127,7 +136,7 @@ func readCSV(ctx context.Context, r io.Reader, f *csvFile, format Format, tagKey
 	for i, s := range hdr {
 		names[i] = string(cellBytes(data, s, nil))
 	}
-	m, err := newMapping(format, names, tagKey)
+	m, err := newMapping(format, names, tag)
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +146,7 @@ func readCSV(ctx context.Context, r io.Reader, f *csvFile, format Format, tagKey
 	var wg sync.WaitGroup
 	for i := range workers {
 		aggs[i] = newAgg()
-		w := &csvWorker{f: f, proc: newRowProc(m, aggs[i], tagKey)}
+		w := &csvWorker{f: f, proc: newRowProc(m, aggs[i], tag)}
 		wg.Go(func() {
 			for c := range work {
 				if ctx.Err() == nil {
@@ -404,14 +413,14 @@ func (w *csvWorker) parse(data []byte, line int64) {
 		line += int64(lines)
 		i = next
 		if err != nil {
-			w.f.fail(recLine, "", err.Error())
+			w.f.fail(recLine, "", err.Error(), nil)
 			continue
 		}
 		if len(w.cells) == 1 && w.cells[0].end == w.cells[0].start {
 			continue // an empty line
 		}
 		if len(w.cells) != ncols {
-			w.f.fail(recLine, "", fmt.Sprintf("has %d columns, want %d", len(w.cells), ncols))
+			w.f.fail(recLine, "", fmt.Sprintf("has %d columns, want %d", len(w.cells), ncols), nil)
 			continue
 		}
 		if n := next - start; cap(w.scratch) < n {
@@ -428,8 +437,9 @@ func (w *csvWorker) parse(data []byte, line int64) {
 				}
 			}
 		}
+		p.at = rowAt{line: recLine, rowGroup: -1}
 		if ce := p.process(); ce != nil {
-			w.f.fail(recLine, m.name(ce.col), ce.describe(m))
+			w.f.fail(recLine, m.name(ce.col), ce.describe(m), p)
 			continue
 		}
 		rows++

@@ -29,6 +29,10 @@ type Options struct {
 	// TagKey is the tag whose value names the space. Default
 	// v1alpha1.DefaultTagKey.
 	TagKey string
+	// TagKeyIgnoreCase makes a tag key that matches TagKey only ignoring
+	// case ("CloudSpace") attribute. Such rows are counted in the summary
+	// either way.
+	TagKeyIgnoreCase bool
 	// MaxErrors is how many bad rows a file may have; one more rejects it.
 	MaxErrors int64
 	// MaxResourceIDs bounds the resource IDs listed per record. Default
@@ -63,9 +67,18 @@ type FileStats struct {
 	Rows    int64
 	BadRows int64
 	Custom  []string // FOCUS x_ columns seen
+	// OptionalColumns are the optional columns the file has, as it names
+	// them; MissingOptionalColumns those it lacks. Only the cost, the
+	// currency, the charge and billing periods and the tags are mandatory.
+	OptionalColumns        []string
+	MissingOptionalColumns []string
 	// Warnings are the bad rows tolerated by MaxErrors, skipped from the
 	// sums.
 	Warnings []*RowError
+	// Skipped are the rows skipped and their cost, as far as it could be
+	// read.
+	Skipped Skipped
+	skipped skippedRows
 }
 
 // Result is what an ingest produced.
@@ -75,6 +88,9 @@ type Result struct {
 	Records []v1alpha1.SpendRecord
 	// Files are the figures of every file, in input order.
 	Files []FileStats
+	// Summary says where every row went. It is filled in whether or not
+	// the ingest succeeds, from the files that could be read.
+	Summary Summary
 }
 
 // Ingest reads every source and aggregates them into spend records. A source
@@ -89,8 +105,12 @@ func Ingest(ctx context.Context, srcs []Source, o Options) (*Result, error) {
 	res := &Result{}
 	var errs []error
 	sources := make([]v1alpha1.Source, len(srcs))
+	uris := make([]string, len(srcs))
+	defer func() { res.Summary = summarize(total, res.Files, o.TagKeyIgnoreCase) }()
 	for i, s := range srcs {
+		uris[i] = s.URI()
 		agg, st, err := ingestOne(ctx, s, o, seed)
+		st.Skipped = st.skipped.public()
 		res.Files = append(res.Files, st)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -102,15 +122,13 @@ func Ingest(ctx context.Context, srcs []Source, o Options) (*Result, error) {
 		}
 		o.Log.V(1).Info("Read file", "uri", s.URI(), "format", st.Format, "bytes", st.Bytes, "rows", st.Rows, "bad-rows", st.BadRows, "sha256", st.SHA256, "custom-columns", st.Custom)
 		sources[i] = v1alpha1.Source{URI: st.URI, Format: string(st.Format), SHA256: st.SHA256, XXH64: st.XXH64}
-		for _, g := range agg.groups() {
-			g.sources[i] = struct{}{}
-		}
+		agg.setFile(i)
 		total.merge(agg)
 	}
 	if len(errs) > 0 {
 		return res, errors.Join(errs...)
 	}
-	if err := total.check(); err != nil {
+	if err := total.check(uris); err != nil {
 		return res, err
 	}
 	res.Records = total.records(sources)
@@ -134,6 +152,10 @@ func (o Options) defaults() Options {
 		o.Log = logr.Discard()
 	}
 	return o
+}
+
+func (o Options) tag() tagSpec {
+	return tagSpec{key: o.TagKey, ignoreCase: o.TagKeyIgnoreCase}
 }
 
 // countingReader hashes and counts what it reads.
@@ -219,11 +241,13 @@ func ingestOne(ctx context.Context, s Source, o Options, seed maphash.Seed) (*ag
 	}
 	f := &csvFile{uri: st.URI, maxErrors: o.MaxErrors}
 	newAgg := func() *aggregate { return newAggregate(seed, o.MaxResourceIDs) }
-	aggs, err := readCSV(ctx, r, f, o.Format, o.TagKey, o.Workers, newAgg)
+	aggs, err := readCSV(ctx, r, f, o.Format, o.tag(), o.Workers, newAgg)
 	if f.m != nil {
 		st.Format = f.m.format
 		st.Custom = f.m.Custom()
+		st.OptionalColumns, st.MissingOptionalColumns = f.m.optional()
 	}
+	st.skipped = f.skipped
 	st.Rows = f.rows.Load()
 	st.BadRows = f.bad.Load()
 	if err == nil && ctx.Err() != nil {

@@ -265,7 +265,17 @@ func TestIngestBadInput(t *testing.T) {
 		"MissingMandatoryColumns": {
 			reason: "A header without mandatory columns rejects the file naming every missing one.",
 			args:   args{data: []byte("BilledCost,BillingCurrency,Tags\n1,USD,{}\n")},
-			want:   want{err: `cannot ingest "f.csv": cannot map columns: missing mandatory focus column(s) "EffectiveCost", "ListCost", "ContractedCost", "ChargePeriodStart", "ChargePeriodEnd", "BillingPeriodStart", "BillingPeriodEnd", "ChargeCategory", "ServiceName", "ProviderName", "BillingAccountId"`},
+			want:   want{err: `cannot ingest "f.csv": cannot map columns: missing mandatory focus column(s) "EffectiveCost", "ChargePeriodStart", "ChargePeriodEnd", "BillingPeriodStart"`},
+		},
+		"MissingTags": {
+			reason: "Tags are mandatory: without them nothing can be attributed.",
+			args:   args{data: []byte("BilledCost,EffectiveCost,BillingCurrency,ChargePeriodStart,ChargePeriodEnd,BillingPeriodStart\n1,1,USD,2026-11-01,2026-11-02,2026-11-01\n")},
+			want:   want{err: `cannot ingest "f.csv": cannot map columns: missing mandatory focus column(s) "Tags"`},
+		},
+		"MissingCURTags": {
+			reason: "A CUR needs resource_tags or the tag's own column.",
+			args:   args{data: []byte("line_item_unblended_cost,line_item_currency_code,line_item_usage_start_date,line_item_usage_end_date,bill_billing_period_start_date\n1,USD,2026-11-01,2026-11-02,2026-11-01\n")},
+			want:   want{err: `cannot ingest "f.csv": cannot map columns: missing mandatory cur column(s) "resource_tags" or "resourceTags/user:cloudspace"`},
 		},
 		"UnknownFormat": {
 			reason: "A CSV that is neither FOCUS nor CUR is rejected.",
@@ -321,7 +331,7 @@ func TestIngestBadInput(t *testing.T) {
 func TestIngestMixedCurrency(t *testing.T) {
 	data := focusHeader + focusRow(nil) + focusRow(map[int]string{2: "EUR"})
 	_, err := Ingest(t.Context(), []Source{bytesSource{name: "f.csv", b: []byte(data)}}, Options{})
-	want := `cannot aggregate spend: space "team-a" period 2026-11 mixes currencies "EUR" and "USD"`
+	want := `cannot aggregate spend: space "team-a" period 2026-11 mixes currencies "EUR" (first at "f.csv" line 3) and "USD" (first at "f.csv" line 2)`
 	if diff := cmp.Diff(want, errString(err)); diff != "" {
 		t.Errorf("Ingest(...): mixed currencies must be an error: -want, +got:\n%s", diff)
 	}
@@ -414,8 +424,9 @@ func TestIngestCUR(t *testing.T) {
 					Sources: []v1alpha1.Source{{URI: "testdata/cur-2.0.csv", Format: "cur", SHA256: digest(t, cur2)}},
 				},
 				{
+					// Tax has no public cost: its list cost is its billed cost.
 					Account: "333333333333", Period: "2026-11", Currency: "USD",
-					BilledCost: "0.08", EffectiveCost: "0.08", ListCost: "0", Rows: 1,
+					BilledCost: "0.08", EffectiveCost: "0.08", ListCost: "0.08", Rows: 1,
 					CostByService:          []v1alpha1.ServiceCost{{Service: "AmazonRDS", BilledCost: "0.08", EffectiveCost: "0.08"}},
 					CostByDay:              []v1alpha1.DayCost{{Day: "2026-11-01", BilledCost: "0.08", EffectiveCost: "0.08"}},
 					FirstChargePeriodStart: "2026-11-01T00:00:00Z", LastChargePeriodEnd: "2026-12-01T00:00:00Z",

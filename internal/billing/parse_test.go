@@ -125,40 +125,44 @@ func TestParseTimestamp(t *testing.T) {
 
 func TestTagMatcher(t *testing.T) {
 	type want struct {
-		val   string
-		found bool
-		err   error
+		val  string
+		kind matchKind
+		err  error
 	}
 	cases := map[string]struct {
 		reason string
 		in     string
 		want   want
 	}{
-		"Plain":         {reason: "The key as given.", in: `{"cloudspace":"team-a"}`, want: want{val: "team-a", found: true}},
-		"UserColon":     {reason: "The CUR user: spelling.", in: `{"user:cloudspace":"team-a"}`, want: want{val: "team-a", found: true}},
-		"UserUnder":     {reason: "The CUR 2.0 user_ spelling.", in: `{"user_cloudspace":"team-a"}`, want: want{val: "team-a", found: true}},
-		"Preference":    {reason: "The plain key wins over the CUR spellings, wherever it is.", in: `{"user:cloudspace":"b","cloudspace":"a"}`, want: want{val: "a", found: true}},
-		"Escaped":       {reason: "Escapes in values are decoded.", in: `{"cloudspace":"te\u0061m-a"}`, want: want{val: "team-a", found: true}},
-		"EscapedKey":    {reason: "Escapes in keys are decoded.", in: `{"cloud\u0073pace":"team-a"}`, want: want{val: "team-a", found: true}},
-		"Nested":        {reason: "Nested values of other keys are skipped.", in: `{"x":{"a":[1,2.5e3,true,null]},"cloudspace":"s"}`, want: want{val: "s", found: true}},
-		"Null":          {reason: "A null value is no tag.", in: `{"cloudspace":null}`, want: want{}},
-		"Number":        {reason: "A number value is its text.", in: `{"cloudspace":42}`, want: want{val: "42", found: true}},
-		"Absent":        {reason: "No tag.", in: `{"env":"prod"}`, want: want{}},
-		"Empty":         {reason: "An empty object.", in: ` { } `, want: want{}},
-		"NotObject":     {reason: "An array is not tags.", in: `["cloudspace"]`, want: want{err: errTagsJSON}},
-		"Trailing":      {reason: "Junk after the object.", in: `{"a":"b"}x`, want: want{err: errTagsJSON}},
-		"Unterminated":  {reason: "An unterminated string.", in: `{"a":"b}`, want: want{err: errTagsJSON}},
-		"TrailingComma": {reason: "A trailing comma.", in: `{"a":"b",}`, want: want{err: errTagsJSON}},
-		"BadEscape":     {reason: "A bad escape.", in: `{"a":"\q"}`, want: want{err: errTagsJSON}},
+		"Plain":          {reason: "The key as given.", in: `{"cloudspace":"team-a"}`, want: want{val: "team-a", kind: matchExact}},
+		"UserColon":      {reason: "The CUR user: spelling.", in: `{"user:cloudspace":"team-a"}`, want: want{val: "team-a", kind: matchExact}},
+		"UserUnder":      {reason: "The CUR 2.0 user_ spelling.", in: `{"user_cloudspace":"team-a"}`, want: want{val: "team-a", kind: matchExact}},
+		"Preference":     {reason: "The plain key wins over the CUR spellings, wherever it is.", in: `{"user:cloudspace":"b","cloudspace":"a"}`, want: want{val: "a", kind: matchExact}},
+		"Escaped":        {reason: "Escapes in values are decoded.", in: `{"cloudspace":"te\u0061m-a"}`, want: want{val: "team-a", kind: matchExact}},
+		"EscapedKey":     {reason: "Escapes in keys are decoded.", in: `{"cloud\u0073pace":"team-a"}`, want: want{val: "team-a", kind: matchExact}},
+		"Nested":         {reason: "Nested values of other keys are skipped.", in: `{"x":{"a":[1,2.5e3,true,null]},"cloudspace":"s"}`, want: want{val: "s", kind: matchExact}},
+		"Null":           {reason: "A null value is no tag.", in: `{"cloudspace":null}`, want: want{}},
+		"Number":         {reason: "A number value is its text.", in: `{"cloudspace":42}`, want: want{val: "42", kind: matchExact}},
+		"Absent":         {reason: "No tag.", in: `{"env":"prod"}`, want: want{}},
+		"Empty":          {reason: "An empty object.", in: ` { } `, want: want{}},
+		"NotObject":      {reason: "An array is not tags.", in: `["cloudspace"]`, want: want{err: errTagsJSON}},
+		"Trailing":       {reason: "Junk after the object.", in: `{"a":"b"}x`, want: want{err: errTagsJSON}},
+		"Unterminated":   {reason: "An unterminated string.", in: `{"a":"b}`, want: want{err: errTagsJSON}},
+		"TrailingComma":  {reason: "A trailing comma.", in: `{"a":"b",}`, want: want{err: errTagsJSON}},
+		"BadEscape":      {reason: "A bad escape.", in: `{"a":"\q"}`, want: want{err: errTagsJSON}},
+		"Fold":           {reason: "A key that matches only ignoring case is a fold match.", in: `{"CloudSpace":"team-a"}`, want: want{val: "team-a", kind: matchFold}},
+		"ExactBeatsFold": {reason: "Any exact match wins over a fold match, wherever it is.", in: `{"CloudSpace":"b","user_cloudspace":"a"}`, want: want{val: "a", kind: matchExact}},
+		"FoldPreference": {reason: "Fold matches follow the same preference.", in: `{"USER_cloudspace":"b","Cloudspace":"a"}`, want: want{val: "a", kind: matchFold}},
+		"FoldEscaped":    {reason: "Escapes in a fold match's value are decoded.", in: `{"CLOUDSPACE":"te\u0061m-a","x":"\u0062"}`, want: want{val: "team-a", kind: matchFold}},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			m := newTagMatcher("cloudspace")
-			v, found, err := m.find([]byte(tc.in))
+			v, kind, err := m.find([]byte(tc.in))
 			if diff := cmp.Diff(tc.want.err, err, cmpopts.EquateErrors()); diff != "" {
 				t.Fatalf("\n%s\nfind(%q): -want error, +got:\n%s", tc.reason, tc.in, diff)
 			}
-			if diff := cmp.Diff(tc.want, want{val: string(v), found: found, err: err}, cmp.AllowUnexported(want{}), cmpopts.EquateErrors()); diff != "" {
+			if diff := cmp.Diff(tc.want, want{val: string(v), kind: kind, err: err}, cmp.AllowUnexported(want{}), cmpopts.EquateErrors()); diff != "" {
 				t.Errorf("\n%s\nfind(%q): -want, +got:\n%s", tc.reason, tc.in, diff)
 			}
 		})
@@ -215,8 +219,8 @@ func FuzzTags(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		v, found, err := newTagMatcher("cloudspace").find([]byte(s))
-		if err != nil && (found || v != nil) {
+		v, kind, err := newTagMatcher("cloudspace").find([]byte(s))
+		if err != nil && (kind != matchNone || v != nil) {
 			t.Errorf("find(%q): an error must come with no value", s)
 		}
 	})
