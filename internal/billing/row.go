@@ -246,38 +246,21 @@ func (p *rowProc) skipped(s *skippedRows) {
 // for none, and whether the key matched only ignoring case or the value
 // cannot name a space.
 func (p *rowProc) space() (tagHit, *cellError) {
+	if p.m.idx[cAllocTags] >= 0 && !isNull(p.vals[cAllocTags]) {
+		// FOCUS 1.3 split cost allocation: the tags of the allocation's
+		// target (AllocatedResourceId) add to the row's Tags, and name the
+		// space of the allocated charge when they have the tag.
+		hit, ce := p.jsonTag(cAllocTags)
+		if ce != nil || hit.space != nil || hit.st != 0 {
+			return hit, ce
+		}
+	}
 	var v []byte
 	if p.m.idx[cTagCol] >= 0 {
 		v = p.vals[cTagCol]
 	}
 	if isNull(v) && p.m.idx[cTags] >= 0 && !isNull(p.vals[cTags]) {
-		// Rows of one resource repeat their tags: remember what a Tags
-		// cell resolved to.
-		raw := p.vals[cTags]
-		if hit, ok := p.tagsCache[string(raw)]; ok {
-			return hit, nil
-		}
-		t, kind, err := p.tag.find(raw)
-		if err != nil {
-			return tagHit{}, &cellError{col: cTags, val: raw, err: err}
-		}
-		var hit tagHit
-		if kind == matchFold {
-			hit.st |= tagFold
-			p.agg.foldKeys.add(p.tag.foldKey)
-		}
-		if kind == matchExact || kind == matchFold && p.m.ignoreCase {
-			if p.validSpace(t) {
-				hit.space = bytes.Clone(t)
-			} else {
-				hit.st |= tagInvalid
-				p.agg.invalidValues.add(t)
-			}
-		}
-		if len(p.tagsCache) < maxValidCache {
-			p.tagsCache[string(raw)] = hit
-		}
-		return hit, nil
+		return p.jsonTag(cTags)
 	}
 	var st tagState
 	if isNull(v) && p.m.idx[cTagFold] >= 0 && !isNull(p.vals[cTagFold]) {
@@ -309,6 +292,37 @@ func (p *rowProc) space() (tagHit, *cellError) {
 	}
 	hit := p.lastHit
 	hit.st |= st
+	return hit, nil
+}
+
+// jsonTag resolves the tag in a JSON object cell (Tags, AllocatedTags).
+func (p *rowProc) jsonTag(c col) (tagHit, *cellError) {
+	// Rows of one resource repeat their tags: remember what a cell
+	// resolved to.
+	raw := p.vals[c]
+	if hit, ok := p.tagsCache[string(raw)]; ok {
+		return hit, nil
+	}
+	t, kind, err := p.tag.find(raw)
+	if err != nil {
+		return tagHit{}, &cellError{col: c, val: raw, err: err}
+	}
+	var hit tagHit
+	if kind == matchFold {
+		hit.st |= tagFold
+		p.agg.foldKeys.add(p.tag.foldKey)
+	}
+	if kind == matchExact || kind == matchFold && p.m.ignoreCase {
+		if p.validSpace(t) {
+			hit.space = bytes.Clone(t)
+		} else {
+			hit.st |= tagInvalid
+			p.agg.invalidValues.add(t)
+		}
+	}
+	if len(p.tagsCache) < maxValidCache {
+		p.tagsCache[string(raw)] = hit
+	}
 	return hit, nil
 }
 

@@ -77,6 +77,7 @@ const (
 	cRIArn      // CUR reservation_reservation_a_r_n: an RI's upfront Fee row has one
 	cProductMap // CUR 2.0 product, a map holding product_name
 	cTagFold    // a column holding the tag under a key that matches only ignoring case
+	cAllocTags  // FOCUS 1.3 AllocatedTags: the tags of a split cost allocation's target
 	nCols
 )
 
@@ -132,6 +133,7 @@ var focusColumns = map[string]col{
 	"SubAccountId":       cSubAccount,
 	"BillingAccountId":   cBillingAccount,
 	"Tags":               cTags,
+	"AllocatedTags":      cAllocTags,
 }
 
 // focusRenamed are columns FOCUS renamed, by their new name: 1.3 replaces
@@ -147,7 +149,7 @@ var focusRenamed = map[string]col{
 // or absent (mapping.optional).
 var (
 	focusMandatory = []col{cBilled, cEffective, cCurrency, cChargeStart, cChargeEnd, cBillingStart}
-	focusOptional  = []col{cList, cContracted, cBillingEnd, cCategory, cService, cProvider, cResource, cSubAccount, cBillingAccount}
+	focusOptional  = []col{cList, cContracted, cBillingEnd, cCategory, cService, cProvider, cResource, cSubAccount, cBillingAccount, cAllocTags}
 )
 
 var curColumns = map[string]col{
