@@ -329,11 +329,36 @@ func TestIngestBadInput(t *testing.T) {
 }
 
 func TestIngestMixedCurrency(t *testing.T) {
-	data := focusHeader + focusRow(nil) + focusRow(map[int]string{2: "EUR"})
-	_, err := Ingest(t.Context(), []Source{bytesSource{name: "f.csv", b: []byte(data)}}, Options{})
-	want := `cannot aggregate spend: space "team-a" period 2026-11 mixes currencies "EUR" (first at "f.csv" line 3) and "USD" (first at "f.csv" line 2)`
-	if diff := cmp.Diff(want, errString(err)); diff != "" {
-		t.Errorf("Ingest(...): mixed currencies must be an error: -want, +got:\n%s", diff)
+	usd := focusHeader + focusRow(nil)
+	eur := focusRow(map[int]string{2: "EUR"})
+	cases := map[string]struct {
+		reason string
+		srcs   []Source
+		want   string
+	}{
+		"OneFile": {
+			reason: "The error names the first row of each currency.",
+			srcs:   []Source{bytesSource{name: "f.csv", b: []byte(usd + focusRow(nil) + eur + eur)}},
+			want:   `cannot aggregate spend: space "team-a" period 2026-11 mixes currencies "EUR" (first at "f.csv" line 4) and "USD" (first at "f.csv" line 2)`,
+		},
+		"TwoFiles": {
+			reason: "Across files, the error names the file of each currency.",
+			srcs:   []Source{bytesSource{name: "a.csv", b: []byte(usd)}, bytesSource{name: "b.csv", b: []byte(focusHeader + focusRow(nil) + eur)}},
+			want:   `cannot aggregate spend: space "team-a" period 2026-11 mixes currencies "EUR" (first at "b.csv" line 3) and "USD" (first at "a.csv" line 2)`,
+		},
+		"Parquet": {
+			reason: "In Parquet, the error names the row group and row.",
+			srcs:   []Source{bytesSource{name: "f.parquet", b: focusFixtureAsParquet(t)}, bytesSource{name: "f.csv", b: []byte(focusHeader + focusRow(map[int]string{2: "EUR", 4: "2026-10-01T00:00:00Z", 7: "2026-10-05T00:00:00Z", 6: "2026-10-05T01:00:00Z"}))}},
+			want:   `cannot aggregate spend: space "team-a" period 2026-10 mixes currencies "EUR" (first at "f.csv" line 2) and "USD" (first at "f.parquet" row group 1 row 3)`,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := Ingest(t.Context(), tc.srcs, Options{Workers: 2})
+			if diff := cmp.Diff(tc.want, errString(err)); diff != "" {
+				t.Errorf("\n%s\nIngest(...): mixed currencies must be an error: -want, +got:\n%s", tc.reason, diff)
+			}
+		})
 	}
 }
 

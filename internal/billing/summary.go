@@ -110,6 +110,13 @@ func moneyOf(m map[string]*Sum) Money {
 	return out
 }
 
+func orEmpty(m Money) Money {
+	if m == nil {
+		return Money{}
+	}
+	return m
+}
+
 // summarize computes the summary of an ingest from the merged aggregate of
 // the files read and the figures of every file.
 func summarize(a *aggregate, files []FileStats, ignoreCase bool) Summary {
@@ -146,7 +153,7 @@ func summarize(a *aggregate, files []FileStats, ignoreCase bool) Summary {
 		s.InvalidTag.Values = slices.Clone(a.invalidValues.v)
 		s.TagKeyCase.Values = slices.Clone(a.foldKeys.v)
 	}
-	s.BilledCost, s.AttributedCost, s.UnattributedCost = moneyOf(billed), moneyOf(attributed), moneyOf(unattributed)
+	s.BilledCost, s.AttributedCost, s.UnattributedCost = orEmpty(moneyOf(billed)), orEmpty(moneyOf(attributed)), orEmpty(moneyOf(unattributed))
 	s.InvalidTag.BilledCost, s.TagKeyCase.BilledCost = moneyOf(invalid), moneyOf(fold)
 	var sk skippedRows
 	for i := range files {
