@@ -87,7 +87,7 @@ func TestIngestOptionalColumns(t *testing.T) {
 				`4,3,EUR,2026-11-01T00:00:00Z,2026-11-02T00:00:00Z,2026-11-01T00:00:00Z,"{""cloudspace"":""team-c""}"` + "\n"),
 			want: want{
 				records: []string{"team-c/ 2026-11 4 =4"},
-				absent:  []string{"ListCost", "ContractedCost", "BillingPeriodEnd", "ChargeCategory", "ServiceName", "ServiceProviderName", "ResourceId", "SubAccountId", "BillingAccountId"},
+				absent:  []string{"ListCost", "ContractedCost", "BillingPeriodEnd", "ChargeCategory", "ServiceName", "ServiceProviderName", "ResourceId", "SubAccountId", "BillingAccountId", "AllocatedTags"},
 			},
 		},
 	}

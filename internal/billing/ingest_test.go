@@ -260,7 +260,7 @@ func TestIngestBadInput(t *testing.T) {
 		"UnterminatedQuote": {
 			reason: "An unterminated quoted cell at the end of the file is reported.",
 			args:   args{data: []byte(focusHeader + good + `1,"abc`)},
-			want:   want{rows: []*RowError{{File: "f.csv", Line: 3, RowGroup: -1, Message: "quoted cell is not terminated"}}},
+			want:   want{rows: []*RowError{{File: "f.csv", Line: 3, RowGroup: -1, Column: "BillingAccountId", Message: `column "BillingAccountId": quoted cell is not terminated`}}},
 		},
 		"MissingMandatoryColumns": {
 			reason: "A header without mandatory columns rejects the file naming every missing one.",
