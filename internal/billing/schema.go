@@ -16,7 +16,7 @@ const (
 	// FormatAuto detects the format from the column names.
 	FormatAuto Format = "auto"
 	// FormatFOCUS is the FinOps Open Cost and Usage Specification, 1.0 to
-	// 1.2, tolerating the columns 1.3 adds.
+	// 1.3.
 	FormatFOCUS Format = "focus"
 	// FormatCUR is an AWS Cost and Usage Report: CUR 2.0 (snake_case
 	// columns, resource_tags map) or legacy CUR (lineItem/UnblendedCost

@@ -3,6 +3,9 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -236,5 +239,43 @@ func TestProgress(t *testing.T) {
 	got := buf.String()
 	if !strings.HasPrefix(got, "\rf.csv [===============               ]  50% ") || !strings.HasSuffix(got, "\n") || strings.Count(got, "\r") != 1 {
 		t.Errorf("progress: want one half-full bar and a newline, got %q", got)
+	}
+}
+
+// TestREADMEAgreesWithCLI checks the README of the billing package against
+// the flags: the default digest, the FOCUS versions, and every flag the
+// usage line of the README shows exists.
+func TestREADMEAgreesWithCLI(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, ok := reflect.TypeFor[Options]().FieldByName("Digest")
+	if !ok {
+		t.Fatal("Options has no Digest flag")
+	}
+	def := f.Tag.Get("default")
+	if want := "the CLI's\n  default is xxHash64 (`--digest " + def + "`"; !strings.Contains(string(readme), want) {
+		t.Errorf("README: want the CLI's default digest %q named as %q", def, want)
+	}
+	format, _ := reflect.TypeFor[Options]().FieldByName("Format")
+	if !strings.Contains(format.Tag.Get("help"), "FOCUS 1.0-1.3") || !strings.Contains(string(readme), "FOCUS 1.0, 1.1, 1.2 and 1.3") {
+		t.Errorf("README and --format help: want both to say FOCUS 1.0 to 1.3")
+	}
+	_, c := parse(t, "ingest", "x")
+	p, err := kong.New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flags := map[string]bool{}
+	for _, n := range p.Model.Children {
+		for _, fl := range n.Flags {
+			flags[fl.Name] = true
+		}
+	}
+	for _, m := range regexp.MustCompile("--([a-z][a-z0-9-]*)").FindAllStringSubmatch(string(readme), -1) {
+		if !flags[m[1]] {
+			t.Errorf("README names --%s, which no command has", m[1])
+		}
 	}
 }
