@@ -86,16 +86,20 @@ func (a rowAt) before(b rowAt) bool {
 	return a.row < b.row
 }
 
-// where says where the row is, as RowError.Where does.
-func (a rowAt) where(uris []string) string {
-	uri := ""
+// where says where the row is, as RowError.Where does, and the column
+// when cols (per file, as uris) names it.
+func (a rowAt) where(uris, cols []string) string {
+	uri, col := "", ""
 	if a.file >= 0 && a.file < len(uris) {
 		uri = uris[a.file]
 	}
-	if a.rowGroup >= 0 {
-		return fmt.Sprintf("%q row group %d row %d", uri, a.rowGroup, a.row)
+	if a.file >= 0 && a.file < len(cols) && cols[a.file] != "" {
+		col = fmt.Sprintf(" column %q", cols[a.file])
 	}
-	return fmt.Sprintf("%q line %d", uri, a.line)
+	if a.rowGroup >= 0 {
+		return fmt.Sprintf("%q row group %d row %d%s", uri, a.rowGroup, a.row, col)
+	}
+	return fmt.Sprintf("%q line %d%s", uri, a.line, col)
 }
 
 // dayWindow is how many days around a billing period dayArr covers.
@@ -431,8 +435,9 @@ func (a *aggregate) groups() []*group {
 }
 
 // check returns an error for every group that mixes currencies, naming the
-// first row of each currency. uris are the sources of the ingest.
-func (a *aggregate) check(uris []string) error {
+// first row of each currency. uris are the sources of the ingest, cols the
+// names of their currency columns.
+func (a *aggregate) check(uris, cols []string) error {
 	var msgs []string
 	for _, g := range a.groups() {
 		if len(g.curs) < 2 {
@@ -446,7 +451,7 @@ func (a *aggregate) check(uris []string) error {
 		slices.SortFunc(curs, func(x, y currencySeen) int { return strings.Compare(x.code, y.code) })
 		var each []string
 		for _, c := range curs {
-			each = append(each, fmt.Sprintf("%q (first at %s)", c.code, c.at.where(uris)))
+			each = append(each, fmt.Sprintf("%q (first at %s)", c.code, c.at.where(uris, cols)))
 		}
 		msgs = append(msgs, fmt.Sprintf("%s period %s mixes currencies %s", who, g.period, strings.Join(each, " and ")))
 	}

@@ -79,6 +79,8 @@ type FileStats struct {
 	// read.
 	Skipped Skipped
 	skipped skippedRows
+	// currencyColumn is the file's name of the currency column.
+	currencyColumn string
 }
 
 // Result is what an ingest produced.
@@ -105,12 +107,13 @@ func Ingest(ctx context.Context, srcs []Source, o Options) (*Result, error) {
 	res := &Result{}
 	var errs []error
 	sources := make([]v1alpha1.Source, len(srcs))
-	uris := make([]string, len(srcs))
+	uris, curCols := make([]string, len(srcs)), make([]string, len(srcs))
 	defer func() { res.Summary = summarize(total, res.Files, o.TagKeyIgnoreCase) }()
 	for i, s := range srcs {
 		uris[i] = s.URI()
 		agg, st, err := ingestOne(ctx, s, o, seed)
 		st.Skipped = st.skipped.public()
+		curCols[i] = st.currencyColumn
 		res.Files = append(res.Files, st)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -128,7 +131,7 @@ func Ingest(ctx context.Context, srcs []Source, o Options) (*Result, error) {
 	if len(errs) > 0 {
 		return res, errors.Join(errs...)
 	}
-	if err := total.check(uris); err != nil {
+	if err := total.check(uris, curCols); err != nil {
 		return res, err
 	}
 	res.Records = total.records(sources)
@@ -246,6 +249,7 @@ func ingestOne(ctx context.Context, s Source, o Options, seed maphash.Seed) (*ag
 		st.Format = f.m.format
 		st.Custom = f.m.Custom()
 		st.OptionalColumns, st.MissingOptionalColumns = f.m.optional()
+		st.currencyColumn = f.m.name(cCurrency)
 	}
 	st.skipped = f.skipped
 	st.Rows = f.rows.Load()

@@ -339,17 +339,17 @@ func TestIngestMixedCurrency(t *testing.T) {
 		"OneFile": {
 			reason: "The error names the first row of each currency.",
 			srcs:   []Source{bytesSource{name: "f.csv", b: []byte(usd + focusRow(nil) + eur + eur)}},
-			want:   `cannot aggregate spend: space "team-a" period 2026-11 mixes currencies "EUR" (first at "f.csv" line 4) and "USD" (first at "f.csv" line 2)`,
+			want:   `cannot aggregate spend: space "team-a" period 2026-11 mixes currencies "EUR" (first at "f.csv" line 4 column "BillingCurrency") and "USD" (first at "f.csv" line 2 column "BillingCurrency")`,
 		},
 		"TwoFiles": {
 			reason: "Across files, the error names the file of each currency.",
 			srcs:   []Source{bytesSource{name: "a.csv", b: []byte(usd)}, bytesSource{name: "b.csv", b: []byte(focusHeader + focusRow(nil) + eur)}},
-			want:   `cannot aggregate spend: space "team-a" period 2026-11 mixes currencies "EUR" (first at "b.csv" line 3) and "USD" (first at "a.csv" line 2)`,
+			want:   `cannot aggregate spend: space "team-a" period 2026-11 mixes currencies "EUR" (first at "b.csv" line 3 column "BillingCurrency") and "USD" (first at "a.csv" line 2 column "BillingCurrency")`,
 		},
 		"Parquet": {
 			reason: "In Parquet, the error names the row group and row.",
 			srcs:   []Source{bytesSource{name: "f.parquet", b: focusFixtureAsParquet(t)}, bytesSource{name: "f.csv", b: []byte(focusHeader + focusRow(map[int]string{2: "EUR", 4: "2026-10-01T00:00:00Z", 7: "2026-10-05T00:00:00Z", 6: "2026-10-05T01:00:00Z"}))}},
-			want:   `cannot aggregate spend: space "team-a" period 2026-10 mixes currencies "EUR" (first at "f.csv" line 2) and "USD" (first at "f.parquet" row group 1 row 3)`,
+			want:   `cannot aggregate spend: space "team-a" period 2026-10 mixes currencies "EUR" (first at "f.csv" line 2 column "BillingCurrency") and "USD" (first at "f.parquet" row group 1 row 3 column "BillingCurrency")`,
 		},
 	}
 	for name, tc := range cases {

@@ -97,6 +97,7 @@ func readParquet(ctx context.Context, ra io.ReaderAt, size int64, o Options, see
 	st.Format = m.format
 	st.Custom = m.Custom()
 	st.OptionalColumns, st.MissingOptionalColumns = m.optional()
+	st.currencyColumn = m.name(cCurrency)
 
 	roles := make([]leafRole, len(leaves))
 	for i, p := range leaves {
