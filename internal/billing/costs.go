@@ -121,21 +121,11 @@ func isDiscount(t []byte) bool {
 func (p *rowProc) curCosts() (billed, effective, list Amount, ce *cellError) {
 	fail := func(ce *cellError) (Amount, Amount, Amount, *cellError) { return Amount{}, Amount{}, Amount{}, ce }
 	t := p.vals[cItemType]
-	if billed, ce = p.amount(cBilled, true); ce != nil {
+	if billed, ce = p.curBilled(t); ce != nil {
 		return fail(ce)
 	}
 	net := p.m.idx[cNetBilled] >= 0
 	discount := isDiscount(t)
-	if net {
-		switch {
-		case p.has(cNetBilled):
-			if billed, ce = p.amount(cNetBilled, false); ce != nil {
-				return fail(ce)
-			}
-		case discount:
-			billed = Amount{}
-		}
-	}
 
 	effective = billed
 	purchase := false
@@ -177,6 +167,30 @@ func (p *rowProc) curCosts() (billed, effective, list Amount, ce *cellError) {
 		return fail(ce)
 	}
 	return billed, effective, list, nil
+}
+
+// billed returns the billed cost of the row in p.vals alone, as costs
+// does, for a row that costs cannot read whole.
+func (p *rowProc) billed() (Amount, *cellError) {
+	if p.m.format == FormatCUR {
+		return p.curBilled(p.vals[cItemType])
+	}
+	return p.amount(cBilled, true)
+}
+
+// curBilled returns the BilledCost of a CUR row of line item type t.
+func (p *rowProc) curBilled(t []byte) (Amount, *cellError) {
+	billed, ce := p.amount(cBilled, true)
+	if ce != nil || p.m.idx[cNetBilled] < 0 {
+		return billed, ce
+	}
+	switch {
+	case p.has(cNetBilled):
+		return p.amount(cNetBilled, false)
+	case isDiscount(t):
+		return Amount{}, nil
+	}
+	return billed, nil
 }
 
 // commitmentCost returns the effective cost of usage covered by a

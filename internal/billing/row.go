@@ -233,7 +233,7 @@ func (p *rowProc) process() *cellError {
 // counts as a row of unknown cost.
 func (p *rowProc) skipped(s *skippedRows) {
 	s.rows++
-	billed, _, _, ce := p.costs()
+	billed, ce := p.billed()
 	cur := p.vals[cCurrency]
 	if ce != nil || !validCurrency(cur) {
 		s.unknown++

@@ -53,14 +53,15 @@ func TestIngestSummary(t *testing.T) {
 		},
 		"Skipped": {
 			reason: "Rows skipped under --max-errors are counted with the cost that can still be read; the others are of unknown cost.",
-			args: args{name: "f.csv", opts: Options{MaxErrors: 3}, data: []byte(focusHeader + focusRow(nil) +
+			args: args{name: "f.csv", opts: Options{MaxErrors: 4}, data: []byte(focusHeader + focusRow(nil) +
 				focusRow(map[int]string{7: "2026-13-01T00:00:00Z"}) + // a bad timestamp: its 1.5 is known
-				focusRow(map[int]string{0: "abc"}) + // a bad cost: unknown
+				focusRow(map[int]string{9: "NaN", 0: "2"}) + // a bad effective cost: its billed 2 is known
+				focusRow(map[int]string{0: "abc"}) + // a bad billed cost: unknown
 				"1,2,3\n")}, // a bad row: unknown
 			want: Summary{
 				Files: 1, Rows: 1,
 				BilledCost: Money{"USD": "1.5"}, AttributedCost: Money{"USD": "1.5"}, UnattributedCost: Money{},
-				Skipped: Skipped{Rows: 3, BilledCost: Money{"USD": "1.5"}, UnknownCostRows: 2},
+				Skipped: Skipped{Rows: 4, BilledCost: Money{"USD": "3.5"}, UnknownCostRows: 2},
 			},
 		},
 		"LegacyColumnCase": {
