@@ -2,6 +2,7 @@ package billing
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -18,7 +19,25 @@ type Metrics struct {
 	Records     *prometheus.CounterVec
 	LastSuccess prometheus.Gauge
 	Duration    prometheus.Histogram
+	// RunRows and RunCost are the summary of the last successful run (see
+	// Summary): rows by kind, and their billed cost by kind and currency.
+	RunRows *prometheus.GaugeVec
+	RunCost *prometheus.GaugeVec
 }
+
+// Kinds of RunRows and RunCost.
+const (
+	KindSummed       = "summed"       // rows summed into records (RunRows)
+	KindBilled       = "billed"       // the billed cost of those rows (RunCost)
+	KindAttributed   = "attributed"   // attributed to a space (RunCost)
+	KindUnattributed = "unattributed" // in unattributed records (RunCost)
+	KindInvalidTag   = "invalid_tag"  // tag value cannot name a space
+	KindTagKeyCase   = "tag_key_case" // tag key matches only ignoring case
+	KindSkipped      = "skipped"      // skipped under --max-errors
+	// KindSkippedUnknownCost are skipped rows whose cost could not be read
+	// (RunRows).
+	KindSkippedUnknownCost = "skipped_unknown_cost"
+)
 
 // NewMetrics returns the ingester's metrics, registered with r.
 func NewMetrics(r prometheus.Registerer) (*Metrics, error) {
@@ -42,8 +61,16 @@ func NewMetrics(r prometheus.Registerer) (*Metrics, error) {
 			Name: "cloudspace_billing_ingest_duration_seconds", Help: "Duration of ingest runs.",
 			Buckets: prometheus.ExponentialBuckets(0.1, 2, 14),
 		}),
+		RunRows: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "cloudspace_billing_last_run_rows",
+			Help: "Rows of the last successful ingest run, by kind: summed, invalid_tag (tag value cannot name a space), tag_key_case (tag key matches only ignoring case), skipped (under --max-errors), skipped_unknown_cost.",
+		}, []string{"kind"}),
+		RunCost: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "cloudspace_billing_last_run_cost",
+			Help: "Billed cost of the last successful ingest run, by kind (billed, attributed, unattributed, invalid_tag, tag_key_case, skipped) and currency. Exact sums are in the records; this is their float64 image.",
+		}, []string{"kind", "currency"}),
 	}
-	for _, c := range []prometheus.Collector{m.Rows, m.Bytes, m.Errors, m.Records, m.LastSuccess, m.Duration} {
+	for _, c := range []prometheus.Collector{m.Rows, m.Bytes, m.Errors, m.Records, m.LastSuccess, m.Duration, m.RunRows, m.RunCost} {
 		if err := r.Register(c); err != nil {
 			return nil, err
 		}
@@ -129,6 +156,41 @@ func (s *Scheduler) RunOnce(ctx context.Context) (err error) {
 	end := now()
 	s.Metrics.Duration.Observe(end.Sub(start).Seconds())
 	s.Metrics.LastSuccess.Set(float64(end.Unix()))
-	s.Log.V(1).Info("Ingest run succeeded", "files", len(res.Files), "records", len(res.Records), "applied", st.Applied, "unchanged", st.Unchanged)
+	s.Metrics.setSummary(res.Summary)
+	sum := res.Summary
+	s.Log.V(1).Info("Ingest run succeeded", "files", len(res.Files), "records", len(res.Records), "applied", st.Applied, "unchanged", st.Unchanged,
+		"rows", sum.Rows, "billed", sum.BilledCost, "attributed", sum.AttributedCost, "unattributed", sum.UnattributedCost)
+	if sum.InvalidTag.Rows > 0 {
+		s.Log.Info("Rows with a tag value that cannot name a space are unattributed", "rows", sum.InvalidTag.Rows, "billed", sum.InvalidTag.BilledCost, "values", sum.InvalidTag.Values)
+	}
+	if sum.TagKeyCase.Rows > 0 {
+		s.Log.Info("Rows with a tag key that matches only ignoring case", "rows", sum.TagKeyCase.Rows, "billed", sum.TagKeyCase.BilledCost, "keys", sum.TagKeyCase.Values, "attributed", sum.TagKeyIgnoreCase)
+	}
+	if sum.Skipped.Rows > 0 {
+		s.Log.Info("Rows skipped under --max-errors", "rows", sum.Skipped.Rows, "billed", sum.Skipped.BilledCost, "unknown-cost-rows", sum.Skipped.UnknownCostRows)
+	}
 	return nil
+}
+
+// setSummary sets RunRows and RunCost to the figures of a run.
+func (m *Metrics) setSummary(s Summary) {
+	m.RunRows.Reset()
+	m.RunCost.Reset()
+	m.RunRows.WithLabelValues(KindSummed).Set(float64(s.Rows))
+	m.RunRows.WithLabelValues(KindInvalidTag).Set(float64(s.InvalidTag.Rows))
+	m.RunRows.WithLabelValues(KindTagKeyCase).Set(float64(s.TagKeyCase.Rows))
+	m.RunRows.WithLabelValues(KindSkipped).Set(float64(s.Skipped.Rows))
+	m.RunRows.WithLabelValues(KindSkippedUnknownCost).Set(float64(s.Skipped.UnknownCostRows))
+	for kind, money := range map[string]Money{
+		KindBilled: s.BilledCost, KindAttributed: s.AttributedCost, KindUnattributed: s.UnattributedCost,
+		KindInvalidTag: s.InvalidTag.BilledCost, KindTagKeyCase: s.TagKeyCase.BilledCost, KindSkipped: s.Skipped.BilledCost,
+	} {
+		for cur, v := range money {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				continue
+			}
+			m.RunCost.WithLabelValues(kind, cur).Set(f)
+		}
+	}
 }

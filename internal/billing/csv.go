@@ -26,6 +26,7 @@ var blockSize = 4 << 20
 var (
 	errUnterminated = errors.New("quoted cell is not terminated")
 	errAfterQuote   = errors.New("unexpected character after closing quote")
+	errBareQuote    = errors.New("quote inside an unquoted cell")
 	errRecordLong   = fmt.Errorf("record longer than %d bytes", maxRecordBytes)
 	errIncomplete   = errors.New("record continues past the data read")
 )
@@ -50,18 +51,50 @@ type csvFile struct {
 	bad       atomic.Int64
 	cancel    context.CancelFunc
 
-	mu   sync.Mutex
-	errs []*RowError
-	rows atomic.Int64
+	mu      sync.Mutex
+	errs    []*RowError
+	skipped skippedRows
+	rows    atomic.Int64
+	// fatal is the first bad record that stops the file being read.
+	fatal     error
+	fatalLine int64
 }
 
-func (f *csvFile) fail(line int64, column, msg string) {
+// stop records a bad record after which the file cannot be read, and
+// cancels the reading. The earliest in the file wins.
+func (f *csvFile) stop(line int64, qe *quoteError) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fatal == nil || line < f.fatalLine {
+		f.fatal = fmt.Errorf("cannot read line %d: column %q: %w", line, f.column(qe.cell), qe)
+		f.fatalLine = line
+	}
+	f.cancel()
+}
+
+// column returns the name of the i-th column, or its number.
+func (f *csvFile) column(i int) string {
+	if f.m != nil && i >= 0 && i < len(f.m.names) {
+		return f.m.names[i]
+	}
+	return fmt.Sprintf("#%d", i+1)
+}
+
+// fail records a bad row. p holds its cells, nil when they could not be
+// split into the file's columns.
+func (f *csvFile) fail(line int64, column, msg string, p *rowProc) {
 	n := f.bad.Add(1)
 	if n > f.maxErrors {
 		f.cancel()
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if p != nil {
+		p.skipped(&f.skipped)
+	} else {
+		f.skipped.rows++
+		f.skipped.unknown++
+	}
 	if int64(len(f.errs)) <= f.maxErrors+10 {
 		f.errs = append(f.errs, &RowError{File: f.uri, Line: line, RowGroup: -1, Column: column, Message: msg})
 	}
@@ -70,7 +103,7 @@ func (f *csvFile) fail(line int64, column, msg string) {
 // readCSV reads a CSV stream with workers goroutines, each aggregating into
 // its own aggregate from newAgg, and returns those aggregates. The mapping of
 // the header is left in f.m, bad rows in f.errs.
-func readCSV(ctx context.Context, r io.Reader, f *csvFile, format Format, tagKey string, workers int, newAgg func() *aggregate) ([]*aggregate, error) {
+func readCSV(ctx context.Context, r io.Reader, f *csvFile, format Format, tag tagSpec, workers int, newAgg func() *aggregate) ([]*aggregate, error) {
 	if workers < 1 {
 		workers = 1
 	}
@@ -127,7 +160,7 @@ func readCSV(ctx context.Context, r io.Reader, f *csvFile, format Format, tagKey
 	for i, s := range hdr {
 		names[i] = string(cellBytes(data, s, nil))
 	}
-	m, err := newMapping(format, names, tagKey)
+	m, err := newMapping(format, names, tag)
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +170,7 @@ func readCSV(ctx context.Context, r io.Reader, f *csvFile, format Format, tagKey
 	var wg sync.WaitGroup
 	for i := range workers {
 		aggs[i] = newAgg()
-		w := &csvWorker{f: f, proc: newRowProc(m, aggs[i], tagKey)}
+		w := &csvWorker{f: f, proc: newRowProc(m, aggs[i], tag)}
 		wg.Go(func() {
 			for c := range work {
 				if ctx.Err() == nil {
@@ -210,6 +243,15 @@ func readCSV(ctx context.Context, r io.Reader, f *csvFile, format Format, tagKey
 			}
 			if cut < 0 {
 				if len(d) >= maxRecordBytes {
+					// A bad quote whose record never balances makes every
+					// block after it end inside quotes: say so, as a
+					// worker would have in a smaller file.
+					var cells []span
+					_, _, err := nextRecord(d, 0, &cells, false)
+					if qe := (*quoteError)(nil); errors.As(err, &qe) && qe.fatal {
+						f.stop(line+int64(qe.line), qe)
+						return nil
+					}
 					return fmt.Errorf("cannot read line %d: %w", line, errRecordLong)
 				}
 				// No record ends in this block: read more into a bigger one.
@@ -228,6 +270,9 @@ func readCSV(ctx context.Context, r io.Reader, f *csvFile, format Format, tagKey
 		}
 	}()
 	wg.Wait()
+	if f.fatal != nil {
+		return nil, f.fatal
+	}
 	if readErr != nil {
 		return nil, readErr
 	}
@@ -272,11 +317,26 @@ func boundary(data []byte) int {
 // nextRecord splits the record at data[i:] into cells. It returns the index
 // after the record and how many newlines it spans. At the end of data, a
 // record without newline is complete only when eof is true.
+//
+// The grammar is RFC 4180, as encoding/csv reads it with LazyQuotes false: a
+// quote inside an unquoted cell and anything but a comma or a line end after
+// a closing quote are errors (encoding/csv's ErrBareQuote and ErrQuote).
+// encoding/csv with LazyQuotes true would read such quotes literally; this
+// reader cannot, because boundary cuts blocks for the workers by counting
+// quotes, and a literal quote would make a large file read otherwise than a
+// small one. A bad record (a *quoteError) ends instead at the first newline
+// after the bad quote where the record's quotes balance, where boundary
+// would cut too, so every file reads the same whatever its size and block
+// size. When the quotes do not balance at the end of the bad quote's line,
+// the rest of the file cannot be read reliably: the error is fatal, and the
+// file is rejected naming the line.
 func nextRecord(data []byte, i int, cells *[]span, eof bool) (int, int, error) {
+	rs := i
 	fs := (*cells)[:0]
 	lines := 0
 	for {
 		if i < len(data) && data[i] == '"' {
+			q := i
 			i++
 			start := i
 			esc := false
@@ -284,7 +344,11 @@ func nextRecord(data []byte, i int, cells *[]span, eof bool) (int, int, error) {
 				j := bytes.IndexByte(data[i:], '"')
 				if j < 0 {
 					*cells = fs
-					return len(data), lines, errUnterminated
+					if eof && bytes.IndexByte(data[q:], '\n') >= 0 {
+						// The cell would swallow every line after it.
+						return len(data), lines, &quoteError{err: errUnterminated, line: lines, cell: len(fs), fatal: true}
+					}
+					return len(data), lines, &quoteError{err: errUnterminated, line: lines, cell: len(fs)}
 				}
 				lines += bytes.Count(data[i:i+j], []byte{'\n'})
 				i += j + 1
@@ -296,7 +360,7 @@ func nextRecord(data []byte, i int, cells *[]span, eof bool) (int, int, error) {
 				break
 			}
 			fs = append(fs, span{start: start, end: i - 1, esc: esc})
-			if i < len(data) && data[i] == '\r' {
+			if i < len(data) && data[i] == '\r' && (i+1 == len(data) || data[i+1] == '\n') {
 				i++
 			}
 			if i >= len(data) {
@@ -314,15 +378,8 @@ func nextRecord(data []byte, i int, cells *[]span, eof bool) (int, int, error) {
 				*cells = fs
 				return i + 1, lines + 1, nil
 			default:
-				// Skip the rest of the record.
-				for i < len(data) && data[i] != '\n' {
-					i++
-				}
 				*cells = fs
-				if i < len(data) {
-					return i + 1, lines + 1, errAfterQuote
-				}
-				return i, lines, errAfterQuote
+				return badRecord(data, rs, i, lines, len(fs)-1, errAfterQuote, eof)
 			}
 		}
 		start := i
@@ -331,16 +388,21 @@ func nextRecord(data []byte, i int, cells *[]span, eof bool) (int, int, error) {
 			x := binary.LittleEndian.Uint64(data[i:])
 			a := x ^ commas
 			b := x ^ nls
-			if m := ((a - lows) &^ a & highs) | ((b - lows) &^ b & highs); m != 0 {
+			c := x ^ quotes
+			if m := ((a - lows) &^ a & highs) | ((b - lows) &^ b & highs) | ((c - lows) &^ c & highs); m != 0 {
 				i += bits.TrailingZeros64(m) / 8
 				goto found
 			}
 			i += 8
 		}
-		for i < len(data) && data[i] != ',' && data[i] != '\n' {
+		for i < len(data) && data[i] != ',' && data[i] != '\n' && data[i] != '"' {
 			i++
 		}
 	found:
+		if i < len(data) && data[i] == '"' {
+			*cells = fs
+			return badRecord(data, rs, i, lines, len(fs), errBareQuote, eof)
+		}
 		end := i
 		if end > start && data[end-1] == '\r' && (i >= len(data) || data[i] == '\n') {
 			end--
@@ -359,6 +421,44 @@ func nextRecord(data []byte, i int, cells *[]span, eof bool) (int, int, error) {
 		}
 		i++ // ','
 	}
+}
+
+// A quoteError is a record whose quotes break the grammar.
+type quoteError struct {
+	err error
+	// line is how many lines after the record's first the bad quote is,
+	// cell the index of its cell.
+	line, cell int
+	// fatal is set when the record's quotes do not balance at the end of
+	// the bad quote's line, so that no later line can be read reliably.
+	fatal bool
+}
+
+func (e *quoteError) Error() string {
+	if e.fatal {
+		return e.err.Error() + ", and the quotes do not balance at the end of its line, so the rest of the file cannot be read (quote the cell and double its quotes)"
+	}
+	return e.err.Error()
+}
+
+func (e *quoteError) Unwrap() error { return e.err }
+
+// badRecord ends a record that starts at rs and has a bad quote at e (lines
+// newlines after rs, in its cell-th cell): at the first newline after e,
+// where boundary would cut too when the record's quotes balance there.
+// Without a newline it ends with the data.
+func badRecord(data []byte, rs, e, lines, cell int, cause error, eof bool) (int, int, error) {
+	qe := &quoteError{err: cause, line: lines, cell: cell}
+	n := bytes.IndexByte(data[e:], '\n')
+	if n < 0 {
+		if !eof {
+			return len(data), lines, errIncomplete
+		}
+		return len(data), lines, qe
+	}
+	n += e
+	qe.fatal = bytes.Count(data[rs:n], []byte{'"'})&1 == 1
+	return n + 1, lines + 1, qe
 }
 
 // cellBytes returns the content of a cell, unescaping doubled quotes into
@@ -404,14 +504,24 @@ func (w *csvWorker) parse(data []byte, line int64) {
 		line += int64(lines)
 		i = next
 		if err != nil {
-			w.f.fail(recLine, "", err.Error())
+			if qe := (*quoteError)(nil); errors.As(err, &qe) {
+				at := recLine + int64(qe.line)
+				if qe.fatal {
+					w.f.stop(at, qe)
+					break
+				}
+				col := w.f.column(qe.cell)
+				w.f.fail(at, col, fmt.Sprintf("column %q: %v", col, qe), nil)
+				continue
+			}
+			w.f.fail(recLine, "", err.Error(), nil)
 			continue
 		}
 		if len(w.cells) == 1 && w.cells[0].end == w.cells[0].start {
 			continue // an empty line
 		}
 		if len(w.cells) != ncols {
-			w.f.fail(recLine, "", fmt.Sprintf("has %d columns, want %d", len(w.cells), ncols))
+			w.f.fail(recLine, "", fmt.Sprintf("has %d columns, want %d", len(w.cells), ncols), nil)
 			continue
 		}
 		if n := next - start; cap(w.scratch) < n {
@@ -428,8 +538,9 @@ func (w *csvWorker) parse(data []byte, line int64) {
 				}
 			}
 		}
+		p.at = rowAt{line: recLine, rowGroup: -1}
 		if ce := p.process(); ce != nil {
-			w.f.fail(recLine, m.name(ce.col), ce.describe(m))
+			w.f.fail(recLine, m.name(ce.col), ce.describe(m), p)
 			continue
 		}
 		rows++
@@ -442,25 +553,27 @@ const (
 	highs  = 0x8080808080808080
 	commas = ',' * lows
 	nls    = '\n' * lows
+	quotes = '"' * lows
 )
 
-// scanUnquoted returns the index of the first ',' or '\n' at or after i, or
-// len(data). It tests eight bytes at a time: (y-lows) &^ y & highs has the
-// high bit set in the lowest byte of y that is zero, and possibly in higher
-// bytes, so its lowest set bit is exact.
+// scanUnquoted returns the index of the first ',', '\n' or '"' at or after
+// i, or len(data). It tests eight bytes at a time: (y-lows) &^ y & highs has
+// the high bit set in the lowest byte of y that is zero, and possibly in
+// higher bytes, so its lowest set bit is exact. nextRecord inlines it.
 func scanUnquoted(data []byte, i int) int {
 	for i+8 <= len(data) {
 		x := binary.LittleEndian.Uint64(data[i:])
 		a := x ^ commas
 		b := x ^ nls
-		m := ((a - lows) &^ a & highs) | ((b - lows) &^ b & highs)
+		c := x ^ quotes
+		m := ((a - lows) &^ a & highs) | ((b - lows) &^ b & highs) | ((c - lows) &^ c & highs)
 		if m != 0 {
 			return i + bits.TrailingZeros64(m)/8
 		}
 		i += 8
 	}
 	for i < len(data) {
-		if c := data[i]; c == ',' || c == '\n' {
+		if c := data[i]; c == ',' || c == '\n' || c == '"' {
 			return i
 		}
 		i++

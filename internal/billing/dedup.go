@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/cespare/xxhash/v2"
@@ -253,4 +254,12 @@ func (d duplicates) add(st FileStats) (string, bool) {
 
 func duplicateWarning(uri, first string) string {
 	return fmt.Sprintf("%q has the same content as %q (digest): counted once", uri, first)
+}
+
+func quoteAll(s []string) []string {
+	out := make([]string, len(s))
+	for i := range s {
+		out[i] = strconv.Quote(s[i])
+	}
+	return out
 }

@@ -7,7 +7,9 @@
 // Rows are attributed to a CloudSpace by the value of a tag (default
 // "cloudspace"; for CUR also "user:cloudspace" and resource_tags_user_cloudspace
 // columns). The value must be a valid XCloudSpace name; other rows are kept
-// as unattributed spend per account. Money is exact: see money.go.
+// as unattributed spend per account. CUR cost columns become FOCUS BilledCost,
+// EffectiveCost and ListCost by the rules in costs.go. Money is exact: see
+// money.go. Every ingest returns a Summary of where its rows went.
 //
 // Ingest is all or nothing: a file that cannot be read, or has more bad
 // rows than allowed, rejects the whole ingest so that no record of any

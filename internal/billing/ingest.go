@@ -27,6 +27,10 @@ type Options struct {
 	// TagKey is the tag whose value names the space. Default
 	// v1alpha1.DefaultTagKey.
 	TagKey string
+	// TagKeyIgnoreCase makes a tag key that matches TagKey only ignoring
+	// case ("CloudSpace") attribute. Such rows are counted in the summary
+	// either way.
+	TagKeyIgnoreCase bool
 	// MaxErrors is how many bad rows a file may have; one more rejects it.
 	MaxErrors int64
 	// MaxResourceIDs bounds the resource IDs listed per record. Default
@@ -70,9 +74,20 @@ type FileStats struct {
 	// LengthUnverified is a body that nothing announced the length of (see
 	// HTTPSource.Open).
 	LengthUnverified bool
+	// OptionalColumns are the optional columns the file has, as it names
+	// them; MissingOptionalColumns those it lacks. Only the cost, the
+	// currency, the charge and billing periods and the tags are mandatory.
+	OptionalColumns        []string
+	MissingOptionalColumns []string
 	// Warnings are the bad rows tolerated by MaxErrors, skipped from the
 	// sums.
 	Warnings []*RowError
+	// Skipped are the rows skipped and their cost, as far as it could be
+	// read.
+	Skipped Skipped
+	skipped skippedRows
+	// currencyColumn is the file's name of the currency column.
+	currencyColumn string
 }
 
 // Result is what an ingest produced.
@@ -87,6 +102,9 @@ type Result struct {
 	// given twice or with the same content (read once), deliveries chosen
 	// by --deliveries, bodies whose length could not be verified.
 	Warnings []string
+	// Summary says where every row went. It is filled in whether or not
+	// the ingest succeeds, from the files that could be read.
+	Summary Summary
 }
 
 // Ingest reads every source and aggregates them into spend records. A source
@@ -107,8 +125,13 @@ func Ingest(ctx context.Context, srcs []Source, o Options) (*Result, error) {
 	var errs []error
 	sources := make([]v1alpha1.Source, len(srcs))
 	seen := duplicates{}
+	uris, curCols := make([]string, len(srcs)), make([]string, len(srcs))
+	defer func() { res.Summary = summarize(total, res.Files, o.TagKeyIgnoreCase) }()
 	for i, s := range srcs {
+		uris[i] = s.URI()
 		agg, st, err := ingestOne(ctx, s, o, seed)
+		st.Skipped = st.skipped.public()
+		curCols[i] = st.currencyColumn
 		if err == nil {
 			if first, dup := seen.add(st); dup {
 				res.Warnings = append(res.Warnings, duplicateWarning(st.URI, first))
@@ -129,15 +152,13 @@ func Ingest(ctx context.Context, srcs []Source, o Options) (*Result, error) {
 		}
 		o.Log.V(1).Info("Read file", "uri", s.URI(), "format", st.Format, "bytes", st.Bytes, "rows", st.Rows, "bad-rows", st.BadRows, "sha256", st.SHA256, "custom-columns", st.Custom)
 		sources[i] = v1alpha1.Source{URI: st.URI, Format: string(st.Format), SHA256: st.SHA256, XXH64: st.XXH64}
-		for _, g := range agg.groups() {
-			g.sources[i] = struct{}{}
-		}
+		agg.setFile(i)
 		total.merge(agg)
 	}
 	if len(errs) > 0 {
 		return res, errors.Join(errs...)
 	}
-	if err := total.check(); err != nil {
+	if err := total.check(uris, curCols); err != nil {
 		return res, err
 	}
 	res.Records = total.records(sources)
@@ -164,6 +185,10 @@ func (o Options) defaults() Options {
 		o.Deliveries = DeliveriesError
 	}
 	return o
+}
+
+func (o Options) tag() tagSpec {
+	return tagSpec{key: o.TagKey, ignoreCase: o.TagKeyIgnoreCase}
 }
 
 // countingReader hashes and counts what it reads.
@@ -263,11 +288,14 @@ func ingestOne(ctx context.Context, s Source, o Options, seed maphash.Seed) (*ag
 	}
 	f := &csvFile{uri: st.URI, maxErrors: o.MaxErrors}
 	newAgg := func() *aggregate { return newAggregate(seed, o.MaxResourceIDs) }
-	aggs, err := readCSV(ctx, r, f, o.Format, o.TagKey, o.Workers, newAgg)
+	aggs, err := readCSV(ctx, r, f, o.Format, o.tag(), o.Workers, newAgg)
 	if f.m != nil {
 		st.Format = f.m.format
 		st.Custom = f.m.Custom()
+		st.OptionalColumns, st.MissingOptionalColumns = f.m.optional()
+		st.currencyColumn = f.m.name(cCurrency)
 	}
+	st.skipped = f.skipped
 	st.Rows = f.rows.Load()
 	st.BadRows = f.bad.Load()
 	if err == nil && ctx.Err() != nil {

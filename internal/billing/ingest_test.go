@@ -260,12 +260,22 @@ func TestIngestBadInput(t *testing.T) {
 		"UnterminatedQuote": {
 			reason: "An unterminated quoted cell at the end of the file is reported.",
 			args:   args{data: []byte(focusHeader + good + `1,"abc`)},
-			want:   want{rows: []*RowError{{File: "f.csv", Line: 3, RowGroup: -1, Message: "quoted cell is not terminated"}}},
+			want:   want{rows: []*RowError{{File: "f.csv", Line: 3, RowGroup: -1, Column: "BillingAccountId", Message: `column "BillingAccountId": quoted cell is not terminated`}}},
 		},
 		"MissingMandatoryColumns": {
 			reason: "A header without mandatory columns rejects the file naming every missing one.",
 			args:   args{data: []byte("BilledCost,BillingCurrency,Tags\n1,USD,{}\n")},
-			want:   want{err: `cannot ingest "f.csv": cannot map columns: missing mandatory focus column(s) "EffectiveCost", "ListCost", "ContractedCost", "ChargePeriodStart", "ChargePeriodEnd", "BillingPeriodStart", "BillingPeriodEnd", "ChargeCategory", "ServiceName", "ProviderName", "BillingAccountId"`},
+			want:   want{err: `cannot ingest "f.csv": cannot map columns: missing mandatory focus column(s) "EffectiveCost", "ChargePeriodStart", "ChargePeriodEnd", "BillingPeriodStart"`},
+		},
+		"MissingTags": {
+			reason: "Tags are mandatory: without them nothing can be attributed.",
+			args:   args{data: []byte("BilledCost,EffectiveCost,BillingCurrency,ChargePeriodStart,ChargePeriodEnd,BillingPeriodStart\n1,1,USD,2026-11-01,2026-11-02,2026-11-01\n")},
+			want:   want{err: `cannot ingest "f.csv": cannot map columns: missing mandatory focus column(s) "Tags"`},
+		},
+		"MissingCURTags": {
+			reason: "A CUR needs resource_tags or the tag's own column.",
+			args:   args{data: []byte("line_item_unblended_cost,line_item_currency_code,line_item_usage_start_date,line_item_usage_end_date,bill_billing_period_start_date\n1,USD,2026-11-01,2026-11-02,2026-11-01\n")},
+			want:   want{err: `cannot ingest "f.csv": cannot map columns: missing mandatory cur column(s) "resource_tags" or "resourceTags/user:cloudspace"`},
 		},
 		"UnknownFormat": {
 			reason: "A CSV that is neither FOCUS nor CUR is rejected.",
@@ -319,11 +329,36 @@ func TestIngestBadInput(t *testing.T) {
 }
 
 func TestIngestMixedCurrency(t *testing.T) {
-	data := focusHeader + focusRow(nil) + focusRow(map[int]string{2: "EUR"})
-	_, err := Ingest(t.Context(), []Source{bytesSource{name: "f.csv", b: []byte(data)}}, Options{})
-	want := `cannot aggregate spend: space "team-a" period 2026-11 mixes currencies "EUR" and "USD"`
-	if diff := cmp.Diff(want, errString(err)); diff != "" {
-		t.Errorf("Ingest(...): mixed currencies must be an error: -want, +got:\n%s", diff)
+	usd := focusHeader + focusRow(nil)
+	eur := focusRow(map[int]string{2: "EUR"})
+	cases := map[string]struct {
+		reason string
+		srcs   []Source
+		want   string
+	}{
+		"OneFile": {
+			reason: "The error names the first row of each currency.",
+			srcs:   []Source{bytesSource{name: "f.csv", b: []byte(usd + focusRow(nil) + eur + eur)}},
+			want:   `cannot aggregate spend: space "team-a" period 2026-11 mixes currencies "EUR" (first at "f.csv" line 4 column "BillingCurrency") and "USD" (first at "f.csv" line 2 column "BillingCurrency")`,
+		},
+		"TwoFiles": {
+			reason: "Across files, the error names the file of each currency.",
+			srcs:   []Source{bytesSource{name: "a.csv", b: []byte(usd)}, bytesSource{name: "b.csv", b: []byte(focusHeader + focusRow(nil) + eur)}},
+			want:   `cannot aggregate spend: space "team-a" period 2026-11 mixes currencies "EUR" (first at "b.csv" line 3 column "BillingCurrency") and "USD" (first at "a.csv" line 2 column "BillingCurrency")`,
+		},
+		"Parquet": {
+			reason: "In Parquet, the error names the row group and row.",
+			srcs:   []Source{bytesSource{name: "f.parquet", b: focusFixtureAsParquet(t)}, bytesSource{name: "f.csv", b: []byte(focusHeader + focusRow(map[int]string{2: "EUR", 4: "2026-10-01T00:00:00Z", 7: "2026-10-05T00:00:00Z", 6: "2026-10-05T01:00:00Z"}))}},
+			want:   `cannot aggregate spend: space "team-a" period 2026-10 mixes currencies "EUR" (first at "f.csv" line 2 column "BillingCurrency") and "USD" (first at "f.parquet" row group 1 row 3 column "BillingCurrency")`,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := Ingest(t.Context(), tc.srcs, Options{Workers: 2})
+			if diff := cmp.Diff(tc.want, errString(err)); diff != "" {
+				t.Errorf("\n%s\nIngest(...): mixed currencies must be an error: -want, +got:\n%s", tc.reason, diff)
+			}
+		})
 	}
 }
 
@@ -414,8 +449,9 @@ func TestIngestCUR(t *testing.T) {
 					Sources: []v1alpha1.Source{{URI: "testdata/cur-2.0.csv", Format: "cur", SHA256: digest(t, cur2)}},
 				},
 				{
+					// Tax has no public cost: its list cost is its billed cost.
 					Account: "333333333333", Period: "2026-11", Currency: "USD",
-					BilledCost: "0.08", EffectiveCost: "0.08", ListCost: "0", Rows: 1,
+					BilledCost: "0.08", EffectiveCost: "0.08", ListCost: "0.08", Rows: 1,
 					CostByService:          []v1alpha1.ServiceCost{{Service: "AmazonRDS", BilledCost: "0.08", EffectiveCost: "0.08"}},
 					CostByDay:              []v1alpha1.DayCost{{Day: "2026-11-01", BilledCost: "0.08", EffectiveCost: "0.08"}},
 					FirstChargePeriodStart: "2026-11-01T00:00:00Z", LastChargePeriodEnd: "2026-12-01T00:00:00Z",

@@ -34,6 +34,8 @@ type leafRole struct {
 	col     col  // normalised column, or -1
 	tagKey  bool // key of a tags map
 	tagVal  bool // value of a tags map
+	prodKey bool // key of a CUR 2.0 product map
+	prodVal bool // value of a CUR 2.0 product map
 	logical format.LogicalTypeValue
 	kind    parquet.Kind
 	scale   int32
@@ -88,12 +90,14 @@ func readParquet(ctx context.Context, ra io.ReaderAt, size int64, o Options, see
 			names = append(names, p[0])
 		}
 	}
-	m, err := newMapping(o.Format, names, o.TagKey)
+	m, err := newMapping(o.Format, names, o.tag())
 	if err != nil {
 		return nil, err
 	}
 	st.Format = m.format
 	st.Custom = m.Custom()
+	st.OptionalColumns, st.MissingOptionalColumns = m.optional()
+	st.currencyColumn = m.name(cCurrency)
 
 	roles := make([]leafRole, len(leaves))
 	for i, p := range leaves {
@@ -116,6 +120,9 @@ func readParquet(ctx context.Context, ra io.ReaderAt, size int64, o Options, see
 		case c == cTags && len(p) > 1:
 			roles[i].tagKey = p[len(p)-1] == "key"
 			roles[i].tagVal = p[len(p)-1] == "value"
+		case c == cProductMap && len(p) > 1:
+			roles[i].prodKey = p[len(p)-1] == "key"
+			roles[i].prodVal = p[len(p)-1] == "value"
 		case len(p) == 1:
 			roles[i].col = c
 		}
@@ -142,7 +149,7 @@ func readParquet(ctx context.Context, ra io.ReaderAt, size int64, o Options, see
 			tagMap: m.withTag != nil, withTag: m.withTag,
 			agg: newAggregate(seed, o.MaxResourceIDs), rows: make([]parquet.Row, parquetBatch),
 		}
-		w.proc = newRowProc(m, w.agg, o.TagKey)
+		w.proc = newRowProc(m, w.agg, o.tag())
 		workers[i] = w
 		wg.Go(func() {
 			for gi := range next {
@@ -160,6 +167,7 @@ func readParquet(ctx context.Context, ra io.ReaderAt, size int64, o Options, see
 		st.Rows += w.n
 	}
 	st.BadRows = pf.bad.Load()
+	st.skipped = pf.skipped
 	slices.SortFunc(pf.errs, compareRowErrors)
 	if st.BadRows > o.MaxErrors {
 		return nil, &FileError{File: st.URI, Rows: sortedErrors(pf.errs, o.MaxErrors), BadRows: st.BadRows, MaxErrors: o.MaxErrors}
@@ -184,12 +192,15 @@ type pqFile struct {
 	bad       atomic.Int64
 	mu        sync.Mutex
 	errs      []*RowError
+	skipped   skippedRows
 }
 
-// fail records a bad row and reports whether there are now too many.
-func (f *pqFile) fail(e *RowError) bool {
+// fail records a bad row, whose cells are in p, and reports whether there
+// are now too many.
+func (f *pqFile) fail(e *RowError, p *rowProc) bool {
 	n := f.bad.Add(1)
 	f.mu.Lock()
+	p.skipped(&f.skipped)
 	if int64(len(f.errs)) <= f.maxErrors {
 		f.errs = append(f.errs, e)
 	}
@@ -210,8 +221,9 @@ type pqWorker struct {
 	rows    []parquet.Row
 	n       int64
 
-	scratch          []byte
-	tagKeys, tagVals [][]byte
+	scratch            []byte
+	tagKeys, tagVals   [][]byte
+	prodKeys, prodVals [][]byte
 }
 
 // safeRowGroup reads a row group; parquet-go may panic on corrupt input,
@@ -240,6 +252,8 @@ func (w *pqWorker) rowGroup(ctx context.Context, gi int, rg parquet.RowGroup) er
 			w.scratch = w.scratch[:0]
 			w.tagKeys = w.tagKeys[:0]
 			w.tagVals = w.tagVals[:0]
+			w.prodKeys = w.prodKeys[:0]
+			w.prodVals = w.prodVals[:0]
 			// Cells are appended to w.scratch; record offsets, then slice.
 			var offs [nCols][2]int
 			var set [nCols]bool
@@ -268,6 +282,14 @@ func (w *pqWorker) rowGroup(ctx context.Context, gi int, rg parquet.RowGroup) er
 					} else {
 						w.tagVals = append(w.tagVals, v.ByteArray())
 					}
+				case r.prodKey:
+					w.prodKeys = append(w.prodKeys, v.ByteArray())
+				case r.prodVal:
+					if v.IsNull() {
+						w.prodVals = append(w.prodVals, nil)
+					} else {
+						w.prodVals = append(w.prodVals, v.ByteArray())
+					}
 				}
 			}
 			var tagVal []byte
@@ -283,6 +305,22 @@ func (w *pqWorker) rowGroup(ctx context.Context, gi int, rg parquet.RowGroup) er
 					}
 				}
 			}
+			var foldKey, foldVal []byte
+			if tagVal == nil {
+				// A key that matches only ignoring case ("CloudSpace").
+				bestFold := len(keys)
+				for i, k := range w.tagKeys {
+					if i >= len(w.tagVals) || w.tagVals[i] == nil {
+						continue
+					}
+					for j, want := range keys[:bestFold] {
+						if bytes.EqualFold(k, want) {
+							bestFold, foldKey, foldVal = j, k, w.tagVals[i]
+							break
+						}
+					}
+				}
+			}
 			for c := range nCols {
 				if set[c] {
 					w.proc.vals[c] = w.scratch[offs[c][0]:offs[c][1]]
@@ -291,13 +329,30 @@ func (w *pqWorker) rowGroup(ctx context.Context, gi int, rg parquet.RowGroup) er
 			if tagMap {
 				// Resolve the tag here; the row processor reads it as a column.
 				w.proc.vals[cTags] = nil
-				if tagVal != nil && w.proc.vals[cTagCol] == nil {
+				switch {
+				case w.proc.vals[cTagCol] != nil:
+				case tagVal != nil:
 					w.proc.vals[cTagCol] = tagVal
+					w.proc.m = withTag
+				case foldVal != nil:
+					w.proc.vals[cTagFold] = foldVal
+					w.proc.foldKey = foldKey
 					w.proc.m = withTag
 				}
 			}
+			if len(w.prodKeys) > 0 {
+				// The product name of a CUR 2.0 product map.
+				w.proc.vals[cProductMap] = nil
+				for i, k := range w.prodKeys {
+					if i < len(w.prodVals) && w.prodVals[i] != nil && string(k) == "product_name" {
+						w.proc.vals[cService] = w.prodVals[i]
+						break
+					}
+				}
+			}
+			w.proc.at = rowAt{rowGroup: gi, row: rowIdx}
 			if ce := w.proc.process(); ce != nil {
-				if w.f.fail(&RowError{File: w.f.uri, RowGroup: gi, Row: rowIdx, Column: m.name(ce.col), Message: ce.describe(m)}) {
+				if w.f.fail(&RowError{File: w.f.uri, RowGroup: gi, Row: rowIdx, Column: m.name(ce.col), Message: ce.describe(m)}, w.proc) {
 					_ = rr.Close()
 					return errTooManyErrors
 				}
@@ -338,6 +393,9 @@ func mapWithTagCol(m *mapping) *mapping {
 		c := *m
 		c.idx[cTagCol] = 0
 		c.idx[cTags] = -1
+		if c.idx[cTagFold] < 0 {
+			c.idx[cTagFold] = 0
+		}
 		m.withTag = &c
 	}
 	return m.withTag

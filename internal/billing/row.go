@@ -24,6 +24,32 @@ type cellError struct {
 	err error
 }
 
+// rowAt locates a row in its file: a CSV line, or a Parquet row group and
+// row. file is the index of the source in the ingest, filled in when the
+// aggregate of the file is merged.
+type rowAt struct {
+	file     int
+	line     int64
+	rowGroup int
+	row      int64
+}
+
+// tagState says what became of a row's attribution tag.
+type tagState uint8
+
+const (
+	// tagFold is set when the tag key matched only ignoring case.
+	tagFold tagState = 1 << iota
+	// tagInvalid is set when a tag value was used but cannot name a space.
+	tagInvalid
+)
+
+// tagHit is what a Tags cell resolved to.
+type tagHit struct {
+	space []byte // nil for none
+	st    tagState
+}
+
 // rowProc turns normalised cells into aggregate updates. One per worker.
 type rowProc struct {
 	m   *mapping
@@ -31,24 +57,35 @@ type rowProc struct {
 	tag *tagMatcher
 
 	vals [nCols][]byte
+	// at is the location of the row in vals; the reader sets it.
+	at rowAt
+	// foldKey is the tag key of a Parquet tags map that matched only
+	// ignoring case; the reader sets it with cTagFold.
+	foldKey []byte
 
 	// Caches of the last timestamps parsed: exports repeat them row after row.
 	tsRaw [3][]byte
 	tsVal [3]int64
 	bpRaw []byte
 	bpVal period
-	// The last space tag seen and whether it names a space.
-	lastSpace  []byte
-	lastValid  bool
-	valid      map[string]bool   // whether tag values name a space
-	tagsCache  map[string][]byte // the space a Tags cell names, nil for none
-	lastGroup  *group
-	lastKeyRaw []byte // space or account of lastGroup
-	lastIsAcct bool
+	// The last space tag seen and what it resolved to.
+	lastSpace []byte
+	lastHit   tagHit
+	valid     map[string]bool   // whether tag values name a space
+	tagsCache map[string]tagHit // what a Tags cell resolved to
+	lastGroup *group
+	lastKey   []byte // space or account of lastGroup
+	lastAcct  bool
+
+	product      *tagMatcher
+	productCache map[string][]byte // the product_name of a CUR 2.0 product map
 }
 
-func newRowProc(m *mapping, agg *aggregate, tagKey string) *rowProc {
-	return &rowProc{m: m, agg: agg, tag: newTagMatcher(tagKey), valid: map[string]bool{}, tagsCache: map[string][]byte{}}
+func newRowProc(m *mapping, agg *aggregate, tag tagSpec) *rowProc {
+	return &rowProc{
+		m: m, agg: agg, tag: newTagMatcher(tag.key), valid: map[string]bool{}, tagsCache: map[string]tagHit{},
+		product: &tagMatcher{keys: [][]byte{[]byte("product_name")}}, productCache: map[string][]byte{},
+	}
 }
 
 // isNull reports whether a cell is null: empty or the literal NULL.
@@ -60,6 +97,7 @@ func (p *rowProc) reset() {
 	for i := range p.vals {
 		p.vals[i] = nil
 	}
+	p.foldKey = nil
 }
 
 func (p *rowProc) amount(c col, required bool) (Amount, *cellError) {
@@ -75,6 +113,11 @@ func (p *rowProc) amount(c col, required bool) (Amount, *cellError) {
 		return Amount{}, &cellError{col: c, val: b, err: err}
 	}
 	return a, nil
+}
+
+// has reports whether the file has column c and the row a value in it.
+func (p *rowProc) has(c col) bool {
+	return p.m.idx[c] >= 0 && !isNull(p.vals[c])
 }
 
 func (p *rowProc) timestamp(c col, slot int) (int64, *cellError) {
@@ -96,19 +139,7 @@ func (p *rowProc) timestamp(c col, slot int) (int64, *cellError) {
 
 // process aggregates the row in p.vals.
 func (p *rowProc) process() *cellError {
-	billed, ce := p.amount(cBilled, true)
-	if ce != nil {
-		return ce
-	}
-	var effective Amount
-	if p.m.format == FormatFOCUS {
-		if effective, ce = p.amount(cEffective, true); ce != nil {
-			return ce
-		}
-	} else if effective, ce = p.curEffective(billed); ce != nil {
-		return ce
-	}
-	list, ce := p.amount(cList, false)
+	billed, effective, list, ce := p.costs()
 	if ce != nil {
 		return ce
 	}
@@ -152,12 +183,24 @@ func (p *rowProc) process() *cellError {
 		}
 	}
 
-	space, ce := p.space()
+	hit, ce := p.space()
 	if ce != nil {
 		return ce
 	}
-	g := p.group(space, per)
-	g.setCurrency(cur)
+	svc := p.vals[cService]
+	if p.has(cProductMap) {
+		if name, ce := p.productName(); ce != nil {
+			return ce
+		} else if name != nil {
+			svc = name
+		}
+	}
+	if isNull(svc) {
+		svc = nil
+	}
+
+	g := p.group(hit.space, per)
+	g.setCurrency(cur, p.at)
 	g.billed.Add(billed)
 	g.effective.Add(effective)
 	g.list.Add(list)
@@ -166,9 +209,15 @@ func (p *rowProc) process() *cellError {
 		g.hasContracted = true
 	}
 	g.rows++
-	svc := p.vals[cService]
-	if isNull(svc) {
-		svc = nil
+	if hit.st != 0 {
+		if hit.st&tagInvalid != 0 {
+			g.invalidRows++
+			g.invalidBilled.Add(billed)
+		}
+		if hit.st&tagFold != 0 {
+			g.foldRows++
+			g.foldBilled.Add(billed)
+		}
 	}
 	g.addService(svc, billed, effective)
 	g.addDay(int32(floorDiv(start, 86400)), billed, effective)
@@ -179,47 +228,102 @@ func (p *rowProc) process() *cellError {
 	return nil
 }
 
-// space returns the attribution tag's value when it names a space, or nil.
-func (p *rowProc) space() ([]byte, *cellError) {
+// skipped records the billed cost of a bad row in p.vals, as far as it can
+// be read, for the summary. A row whose cost or currency cannot be read
+// counts as a row of unknown cost.
+func (p *rowProc) skipped(s *skippedRows) {
+	s.rows++
+	billed, ce := p.billed()
+	cur := p.vals[cCurrency]
+	if ce != nil || !validCurrency(cur) {
+		s.unknown++
+		return
+	}
+	s.add(cur, billed)
+}
+
+// space resolves the attribution tag of the row: the space it names, nil
+// for none, and whether the key matched only ignoring case or the value
+// cannot name a space.
+func (p *rowProc) space() (tagHit, *cellError) {
+	if p.m.idx[cAllocTags] >= 0 && !isNull(p.vals[cAllocTags]) {
+		// FOCUS 1.3 split cost allocation: the tags of the allocation's
+		// target (AllocatedResourceId) add to the row's Tags, and name the
+		// space of the allocated charge when they have the tag.
+		hit, ce := p.jsonTag(cAllocTags)
+		if ce != nil || hit.space != nil || hit.st != 0 {
+			return hit, ce
+		}
+	}
 	var v []byte
 	if p.m.idx[cTagCol] >= 0 {
 		v = p.vals[cTagCol]
 	}
 	if isNull(v) && p.m.idx[cTags] >= 0 && !isNull(p.vals[cTags]) {
-		// Rows of one resource repeat their tags: remember what a Tags
-		// cell resolved to.
-		raw := p.vals[cTags]
-		if sp, ok := p.tagsCache[string(raw)]; ok {
-			return sp, nil
+		return p.jsonTag(cTags)
+	}
+	var st tagState
+	if isNull(v) && p.m.idx[cTagFold] >= 0 && !isNull(p.vals[cTagFold]) {
+		// Legacy CUR resourceTags/user:CloudSpace, or a Parquet tags map
+		// key that matched only ignoring case.
+		st = tagFold
+		key := p.foldKey
+		if key == nil {
+			key = []byte(p.m.name(cTagFold))
 		}
-		t, ok, err := p.tag.find(raw)
-		if err != nil {
-			return nil, &cellError{col: cTags, val: raw, err: err}
+		p.agg.foldKeys.add(key)
+		if !p.m.ignoreCase {
+			return tagHit{st: st}, nil
 		}
-		var sp []byte
-		if ok && !isNull(t) && p.validSpace(t) {
-			sp = bytes.Clone(t)
-		}
-		if len(p.tagsCache) < maxValidCache {
-			p.tagsCache[string(raw)] = sp
-		}
-		return sp, nil
+		v = p.vals[cTagFold]
 	}
 	if isNull(v) {
-		return nil, nil
+		return tagHit{}, nil
 	}
-	if p.lastSpace != nil && bytes.Equal(v, p.lastSpace) {
-		if p.lastValid {
-			return v, nil
+	if p.lastSpace == nil || !bytes.Equal(v, p.lastSpace) {
+		p.lastSpace = append(p.lastSpace[:0], v...)
+		p.lastHit = tagHit{}
+		if p.validSpace(v) {
+			p.lastHit.space = p.lastSpace
+		} else {
+			p.lastHit.st = tagInvalid
+			p.agg.invalidValues.add(v)
 		}
-		return nil, nil
 	}
-	p.lastSpace = append(p.lastSpace[:0], v...)
-	p.lastValid = p.validSpace(v)
-	if p.lastValid {
-		return v, nil
+	hit := p.lastHit
+	hit.st |= st
+	return hit, nil
+}
+
+// jsonTag resolves the tag in a JSON object cell (Tags, AllocatedTags).
+func (p *rowProc) jsonTag(c col) (tagHit, *cellError) {
+	// Rows of one resource repeat their tags: remember what a cell
+	// resolved to.
+	raw := p.vals[c]
+	if hit, ok := p.tagsCache[string(raw)]; ok {
+		return hit, nil
 	}
-	return nil, nil
+	t, kind, err := p.tag.find(raw)
+	if err != nil {
+		return tagHit{}, &cellError{col: c, val: raw, err: err}
+	}
+	var hit tagHit
+	if kind == matchFold {
+		hit.st |= tagFold
+		p.agg.foldKeys.add(p.tag.foldKey)
+	}
+	if kind == matchExact || kind == matchFold && p.m.ignoreCase {
+		if p.validSpace(t) {
+			hit.space = bytes.Clone(t)
+		} else {
+			hit.st |= tagInvalid
+			p.agg.invalidValues.add(t)
+		}
+	}
+	if len(p.tagsCache) < maxValidCache {
+		p.tagsCache[string(raw)] = hit
+	}
+	return hit, nil
 }
 
 // validSpace reports whether a tag value names a space, with a cache.
@@ -234,6 +338,27 @@ func (p *rowProc) validSpace(v []byte) bool {
 	return valid
 }
 
+// productName returns the product_name of the CUR 2.0 product map in the
+// row, or nil.
+func (p *rowProc) productName() ([]byte, *cellError) {
+	raw := p.vals[cProductMap]
+	if name, ok := p.productCache[string(raw)]; ok {
+		return name, nil
+	}
+	v, kind, err := p.product.find(raw)
+	if err != nil {
+		return nil, &cellError{col: cProductMap, val: raw, err: err}
+	}
+	var name []byte
+	if kind == matchExact && !isNull(v) {
+		name = bytes.Clone(v)
+	}
+	if len(p.productCache) < maxValidCache {
+		p.productCache[string(raw)] = name
+	}
+	return name, nil
+}
+
 func (p *rowProc) group(space []byte, per period) *group {
 	key, isAcct := space, false
 	if space == nil {
@@ -242,11 +367,11 @@ func (p *rowProc) group(space []byte, per period) *group {
 		if isNull(key) {
 			key = p.vals[cBillingAccount]
 		}
-		if key == nil {
+		if isNull(key) {
 			key = []byte{}
 		}
 	}
-	if g := p.lastGroup; g != nil && g.period == per && p.lastIsAcct == isAcct && bytes.Equal(key, p.lastKeyRaw) {
+	if g := p.lastGroup; g != nil && g.period == per && p.lastAcct == isAcct && bytes.Equal(key, p.lastKey) {
 		return g
 	}
 	var g *group
@@ -255,55 +380,9 @@ func (p *rowProc) group(space []byte, per period) *group {
 	} else {
 		g = p.agg.get(space, nil, per)
 	}
-	p.lastGroup, p.lastIsAcct = g, isAcct
-	p.lastKeyRaw = append(p.lastKeyRaw[:0], key...)
+	p.lastGroup, p.lastAcct = g, isAcct
+	p.lastKey = append(p.lastKey[:0], key...)
 	return g
-}
-
-// curEffective derives FOCUS EffectiveCost from CUR columns, as AWS's own
-// FOCUS export does: commitment covered usage at its amortised rate,
-// commitment fees and negations at their unused share, anything else at
-// its unblended cost. A CUR without the commitment columns has effective
-// cost equal to billed cost.
-func (p *rowProc) curEffective(billed Amount) (Amount, *cellError) {
-	t := p.vals[cItemType]
-	switch string(t) {
-	case "SavingsPlanCoveredUsage":
-		if p.m.idx[cSPEffective] >= 0 {
-			return p.amount(cSPEffective, false)
-		}
-	case "DiscountedUsage":
-		if p.m.idx[cRIEffective] >= 0 {
-			return p.amount(cRIEffective, false)
-		}
-	case "SavingsPlanNegation":
-		return Amount{}, nil
-	case "SavingsPlanRecurringFee":
-		if p.m.idx[cSPTotalCommit] >= 0 && p.m.idx[cSPUsedCommit] >= 0 {
-			total, ce := p.amount(cSPTotalCommit, false)
-			if ce != nil {
-				return Amount{}, ce
-			}
-			used, ce := p.amount(cSPUsedCommit, false)
-			if ce != nil {
-				return Amount{}, ce
-			}
-			return Amount{dec: total.Decimal().Sub(used.Decimal()), big: true}, nil
-		}
-	case "RIFee":
-		if p.m.idx[cRIUnusedUpfront] >= 0 && p.m.idx[cRIUnusedRecurring] >= 0 {
-			a, ce := p.amount(cRIUnusedUpfront, false)
-			if ce != nil {
-				return Amount{}, ce
-			}
-			b, ce := p.amount(cRIUnusedRecurring, false)
-			if ce != nil {
-				return Amount{}, ce
-			}
-			return Amount{dec: a.Decimal().Add(b.Decimal()), big: true}, nil
-		}
-	}
-	return billed, nil
 }
 
 func validCurrency(b []byte) bool {

@@ -66,16 +66,19 @@ type SpendRecord struct {
 	// Currency is the ISO 4217 billing currency of every amount.
 	Currency string `json:"currency"`
 
-	// BilledCost is the sum of the invoiced cost (FOCUS BilledCost, CUR
+	// BilledCost is the sum of the invoiced cost (FOCUS BilledCost; CUR
+	// line_item_net_unblended_cost where the export has it, else
 	// line_item_unblended_cost).
 	BilledCost string `json:"billedCost"`
 
 	// EffectiveCost is the sum of the amortised cost after discounts and
-	// commitments (FOCUS EffectiveCost).
+	// commitments (FOCUS EffectiveCost; for CUR, derived per line item type:
+	// commitment purchases amortised into the usage they cover).
 	EffectiveCost string `json:"effectiveCost"`
 
 	// ListCost is the sum of the public list price cost (FOCUS ListCost,
-	// CUR pricing_public_on_demand_cost).
+	// CUR pricing_public_on_demand_cost); the billed cost of a charge
+	// without a list price.
 	ListCost string `json:"listCost"`
 
 	// ContractedCost is the sum of the negotiated price cost (FOCUS

@@ -3,6 +3,9 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -71,14 +74,82 @@ func TestIngestDryRunJSON(t *testing.T) {
 	if err := ctx.Run(); err != nil {
 		t.Fatalf("Run(): %v", err)
 	}
-	var rs []v1alpha1.SpendRecord
-	if err := json.Unmarshal(out.Bytes(), &rs); err != nil {
-		t.Fatalf("ingest -o json: output is not JSON records: %v", err)
+	var o struct {
+		Records []v1alpha1.SpendRecord `json:"records"`
+		Summary billing.Summary        `json:"summary"`
 	}
+	if err := json.Unmarshal(out.Bytes(), &o); err != nil {
+		t.Fatalf("ingest -o json: output is not JSON records and summary: %v", err)
+	}
+	if diff := cmp.Diff(billing.Money{"USD": "128.5833333334333"}, o.Summary.BilledCost); diff != "" {
+		t.Errorf("ingest -o json: -want summary billed cost, +got:\n%s", diff)
+	}
+	rs := o.Records
 	got := rs[1]
 	if diff := cmp.Diff([]any{"team-a", "2026-11", "13.3333333334333", []string{"bucket-a"}, int64(3), int64(2)},
 		[]any{got.Space, got.Period, got.BilledCost, got.ResourceIDs, got.ResourceCount, got.ResourceIDsTruncated}); diff != "" {
 		t.Errorf("ingest -o json: -want, +got:\n%s", diff)
+	}
+}
+
+func TestIngestSummary(t *testing.T) {
+	const focus10 = "../testdata/focus-1.0.csv"
+	cases := map[string]struct {
+		reason string
+		args   []string
+		want   []string // lines of stderr, in order, after the log lines
+		log    string   // a substring of the log lines
+	}{
+		"Default": {
+			reason: "Every run ends with a summary on stderr, and a warning for each kind of row that did not attribute as it seems meant to.",
+			args:   []string{"ingest", "--dry-run", focus10},
+			want: []string{
+				"Summary: 14 rows summed from 1 file; billed USD 8783.3296789012345; attributed USD 17.5796789012345; unattributed USD 8765.75",
+				`Warning: 1 row (USD 1.25) has a cloudspace tag whose value cannot name a space (a lower case DNS name of at most 63 characters), so it is unattributed: "Team_A"`,
+				`Warning: 1 row (USD 3) has a tag key that matches "cloudspace" only ignoring case, so it is unattributed; pass --tag-key-ignore-case to attribute them: "CloudSpace"`,
+			},
+			log: `"missing-optional-columns"=["AllocatedTags"]`,
+		},
+		"IgnoreCase": {
+			reason: "With --tag-key-ignore-case such rows attribute, and are still warned about.",
+			args:   []string{"ingest", "--dry-run", "--tag-key-ignore-case", focus10},
+			want: []string{
+				"Summary: 14 rows summed from 1 file; billed USD 8783.3296789012345; attributed USD 20.5796789012345; unattributed USD 8762.75",
+				`Warning: 1 row (USD 1.25) has a cloudspace tag whose value cannot name a space (a lower case DNS name of at most 63 characters), so it is unattributed: "Team_A"`,
+				`Warning: 1 row (USD 3) was attributed by a tag key that matches "cloudspace" only ignoring case (--tag-key-ignore-case): "CloudSpace"`,
+			},
+		},
+		"Rejected": {
+			reason: "A rejected run still prints its summary.",
+			args:   []string{"ingest", "--dry-run", "--format", "cur", focus10},
+			want:   []string{"Summary: 0 rows summed from 1 file; billed 0; attributed 0; unattributed 0"},
+		},
+		"OptionalColumns": {
+			reason: "The log line of each file names the optional columns it has and lacks.",
+			args:   []string{"ingest", "--dry-run", "../testdata/cur-legacy.csv"},
+			want:   []string{"Summary: 3 rows summed from 1 file; billed USD 1.619; attributed USD 0.119; unattributed USD 1.5"},
+			log:    `"optional-columns"=["pricing/publicOnDemandCost" "lineItem/LineItemType" "bill/BillingPeriodEndDate"`,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			ctx, c := parse(t, tc.args...)
+			var out, errOut bytes.Buffer
+			c.Ingest.Stdout, c.Ingest.Stderr = &out, &errOut
+			_ = ctx.Run()
+			var got []string
+			for _, l := range strings.Split(strings.TrimSpace(errOut.String()), "\n") {
+				if strings.HasPrefix(l, "Summary:") || strings.HasPrefix(l, "Warning:") {
+					got = append(got, l)
+				}
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("\n%s\ningest: -want summary on stderr, +got:\n%s", tc.reason, diff)
+			}
+			if !strings.Contains(errOut.String(), tc.log) {
+				t.Errorf("\n%s\ningest: want %q in the log, got:\n%s", tc.reason, tc.log, errOut.String())
+			}
+		})
 	}
 }
 
@@ -168,5 +239,43 @@ func TestProgress(t *testing.T) {
 	got := buf.String()
 	if !strings.HasPrefix(got, "\rf.csv [===============               ]  50% ") || !strings.HasSuffix(got, "\n") || strings.Count(got, "\r") != 1 {
 		t.Errorf("progress: want one half-full bar and a newline, got %q", got)
+	}
+}
+
+// TestREADMEAgreesWithCLI checks the README of the billing package against
+// the flags: the default digest, the FOCUS versions, and every flag the
+// usage line of the README shows exists.
+func TestREADMEAgreesWithCLI(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, ok := reflect.TypeFor[Options]().FieldByName("Digest")
+	if !ok {
+		t.Fatal("Options has no Digest flag")
+	}
+	def := f.Tag.Get("default")
+	if want := "the CLI's\n  default is xxHash64 (`--digest " + def + "`"; !strings.Contains(string(readme), want) {
+		t.Errorf("README: want the CLI's default digest %q named as %q", def, want)
+	}
+	format, _ := reflect.TypeFor[Options]().FieldByName("Format")
+	if !strings.Contains(format.Tag.Get("help"), "FOCUS 1.0-1.3") || !strings.Contains(string(readme), "FOCUS 1.0, 1.1, 1.2 and 1.3") {
+		t.Errorf("README and --format help: want both to say FOCUS 1.0 to 1.3")
+	}
+	_, c := parse(t, "ingest", "x")
+	p, err := kong.New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flags := map[string]bool{}
+	for _, n := range p.Model.Children {
+		for _, fl := range n.Flags {
+			flags[fl.Name] = true
+		}
+	}
+	for _, m := range regexp.MustCompile("--([a-z][a-z0-9-]*)").FindAllStringSubmatch(string(readme), -1) {
+		if !flags[m[1]] {
+			t.Errorf("README names --%s, which no command has", m[1])
+		}
 	}
 }

@@ -23,8 +23,10 @@ const LeaderElectionID = "cloudspace-billing-ingester"
 // ControllerCmd re-ingests its sources on a schedule and writes the spend
 // records, on a controller-runtime manager with leader election and
 // Prometheus metrics (cloudspace_billing_rows_total, _bytes_total,
-// _errors_total, _records_total, _last_success_timestamp_seconds and
-// _ingest_duration_seconds; cloudspace_ingest_runs_total and
+// _errors_total, _records_total, _last_success_timestamp_seconds,
+// _ingest_duration_seconds, and the summary of the last successful run,
+// _last_run_rows{kind} and _last_run_cost{kind,currency};
+// cloudspace_ingest_runs_total and
 // cloudspace_ingest_last_success_timestamp_seconds; the per-space gauges of
 // billing.SpendMetrics) on the manager's metrics endpoint.
 type ControllerCmd struct {

@@ -17,9 +17,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -40,17 +43,18 @@ import (
 
 // Options are the flags shared by ingest and controller.
 type Options struct {
-	Format         string `default:"auto" enum:"auto,focus,cur" help:"Format of the exports: auto (detect per file from the header), focus (FOCUS 1.0-1.3) or cur (CUR 2.0 or legacy CUR)."`
-	TagKey         string `default:"cloudspace" help:"Tag whose value names the XCloudSpace. CUR spellings user:<key> and resource_tags_user_<key> are matched too."`
-	MaxErrors      int64  `default:"0" help:"Bad rows tolerated per file; one more rejects the file, and with it the whole ingest."`
-	MaxResourceIDs int    `name:"max-resource-ids" default:"100" help:"Resource IDs listed per record (the lexically smallest); the rest are only counted."`
-	Workers        int    `default:"0" help:"Goroutines parsing a CSV file; 0 is one per CPU."`
-	S3Region       string `name:"s3-region" env:"AWS_REGION" help:"AWS region of the S3 sources."`
-	S3Endpoint     string `name:"s3-endpoint" help:"S3-compatible endpoint URL; selects path-style addressing."`
-	Kubeconfig     string `type:"path" help:"Kubeconfig file; else $KUBECONFIG, ~/.kube/config or the in-cluster configuration."`
-	Digest         string `default:"xxh64" enum:"xxh64,sha256,none" help:"Digest of each file recorded in the records' sources: xxh64 (fast, not cryptographic), sha256 (audit grade, about a third of the CPU time of a CSV ingest) or none. Whatever it says, files with the same content are read once."`
-	Deliveries     string `default:"error" enum:"error,latest,all" help:"What to do when a period folder holds two deliveries (two CUR assemblyId folders, two Data Exports executions) and no manifest names the current one: error (the default: summing them would count the period twice), latest (read the delivery modified last) or all (sum them)."`
-	Debug          bool   `help:"Log every file read, and every manifest honoured or file it ruled out."`
+	Format           string `default:"auto" enum:"auto,focus,cur" help:"Format of the exports: auto (detect per file from the header), focus (FOCUS 1.0-1.3) or cur (CUR 2.0 or legacy CUR)."`
+	TagKey           string `default:"cloudspace" help:"Tag whose value names the XCloudSpace. CUR spellings user:<key> and resource_tags_user_<key> are matched too."`
+	TagKeyIgnoreCase bool   `name:"tag-key-ignore-case" help:"Attribute by a tag key that matches --tag-key only ignoring case (CloudSpace). Such rows are counted and warned about either way; without this flag they stay unattributed."`
+	MaxErrors        int64  `default:"0" help:"Bad rows tolerated per file; one more rejects the file, and with it the whole ingest."`
+	MaxResourceIDs   int    `name:"max-resource-ids" default:"100" help:"Resource IDs listed per record (the lexically smallest); the rest are only counted."`
+	Workers          int    `default:"0" help:"Goroutines parsing a CSV file; 0 is one per CPU."`
+	S3Region         string `name:"s3-region" env:"AWS_REGION" help:"AWS region of the S3 sources."`
+	S3Endpoint       string `name:"s3-endpoint" help:"S3-compatible endpoint URL; selects path-style addressing."`
+	Kubeconfig       string `type:"path" help:"Kubeconfig file; else $KUBECONFIG, ~/.kube/config or the in-cluster configuration."`
+	Digest           string `default:"xxh64" enum:"xxh64,sha256,none" help:"Digest of each file recorded in the records' sources: xxh64 (fast, not cryptographic), sha256 (audit grade, about a third of the CPU time of a CSV ingest) or none. Whatever it says, files with the same content are read once."`
+	Deliveries       string `default:"error" enum:"error,latest,all" help:"What to do when a period folder holds two deliveries (two CUR assemblyId folders, two Data Exports executions) and no manifest names the current one: error (the default: summing them would count the period twice), latest (read the delivery modified last) or all (sum them)."`
+	Debug            bool   `help:"Log every file read, and every manifest honoured or file it ruled out."`
 
 	ConnectTimeout        time.Duration `default:"10s" help:"Timeout of the TCP connect and TLS handshake of HTTP(S) and S3 sources."`
 	ResponseHeaderTimeout time.Duration `default:"1m" help:"Timeout waiting for the response headers of HTTP(S) and S3 requests."`
@@ -104,7 +108,7 @@ func (o *Options) ingestOptions(log logr.Logger) (billing.Options, error) {
 	if err != nil {
 		return billing.Options{}, err
 	}
-	return billing.Options{Format: f, TagKey: o.TagKey, MaxErrors: o.MaxErrors, MaxResourceIDs: ids, Workers: o.Workers, Log: log, NoDigest: o.Digest == "none", DigestXXH64: o.Digest == "xxh64", Deliveries: d}, nil
+	return billing.Options{Format: f, TagKey: o.TagKey, TagKeyIgnoreCase: o.TagKeyIgnoreCase, MaxErrors: o.MaxErrors, MaxResourceIDs: ids, Workers: o.Workers, Log: log, NoDigest: o.Digest == "none", DigestXXH64: o.Digest == "xxh64", Deliveries: d}, nil
 }
 
 // net returns the network bounds of the flags.
@@ -177,7 +181,7 @@ type IngestCmd struct {
 
 	Sources []string `arg:"" name:"source" help:"Export file: a path, a directory, an http(s):// URL, an s3://bucket/key URL, or s3://bucket/prefix/. A directory or prefix is read recursively: every CSV, gzip, zip and Parquet file under it, except that where AWS delivered a manifest (legacy CUR <report>-Manifest.json, Data Exports metadata/BILLING_PERIOD=.../Manifest.json) only the files of the current delivery it names are read. A source given twice, or files with the same content, are read once. Pass every file of a billing period in one run: each run replaces the records of the periods it reads."`
 	DryRun  bool     `help:"Print the records instead of writing them to the cluster."`
-	Output  string   `short:"o" default:"table" enum:"table,json" help:"Output of --dry-run: table or json."`
+	Output  string   `short:"o" default:"table" enum:"table,json" help:"Output of --dry-run: table, or json (an object with the records and the run's summary)."`
 }
 
 // Run ingests. It returns an error, and writes nothing, when any file is
@@ -208,7 +212,8 @@ func (c *IngestCmd) run(ctx context.Context) error {
 	p.done()
 	if res != nil {
 		for _, f := range res.Files {
-			log.Info("Read file", "uri", f.URI, "format", f.Format, "bytes", f.Bytes, "rows", f.Rows, "bad-rows", f.BadRows)
+			log.Info("Read file", "uri", f.URI, "format", f.Format, "bytes", f.Bytes, "rows", f.Rows, "bad-rows", f.BadRows,
+				"optional-columns", f.OptionalColumns, "missing-optional-columns", f.MissingOptionalColumns)
 			for _, w := range f.Warnings {
 				log.Info("Skipped bad row", "error", w.Error())
 			}
@@ -218,32 +223,123 @@ func (c *IngestCmd) run(ctx context.Context) error {
 		}
 	}
 	if err != nil {
+		if res != nil {
+			printSummary(c.stderr(), res.Summary, c.TagKey)
+		}
 		return err
 	}
 	log.V(1).Info("Ingested", "files", len(res.Files), "records", len(res.Records), "duration", time.Since(start).String())
 	if c.DryRun {
-		return printRecords(c.stdout(), c.Output, res.Records)
+		if err := printRecords(c.stdout(), c.Output, res.Records, res.Summary); err != nil {
+			return err
+		}
+		printSummary(c.stderr(), res.Summary, c.TagKey)
+		return nil
 	}
 	kc, err := c.client()
 	if err != nil {
+		printSummary(c.stderr(), res.Summary, c.TagKey)
 		return err
 	}
 	st, err := (&billing.Writer{Client: kc}).Write(ctx, res.Records)
 	if err != nil {
+		printSummary(c.stderr(), res.Summary, c.TagKey)
 		return err
 	}
 	fmt.Fprintf(c.stdout(), "%d records: %d applied, %d unchanged\n", len(res.Records), st.Applied, st.Unchanged)
+	printSummary(c.stderr(), res.Summary, c.TagKey)
 	return nil
 }
 
-func printRecords(w io.Writer, format string, rs []v1alpha1.SpendRecord) error {
+// printSummary writes the summary of a run: where every row went, and a
+// warning for each kind of row that did not attribute as it seems meant to.
+func printSummary(w io.Writer, s billing.Summary, tagKey string) {
+	fmt.Fprintf(w, "Summary: %s summed from %s; billed %s; attributed %s; unattributed %s\n",
+		plural(s.Rows, "row"), plural(int64(s.Files), "file"), money(s.BilledCost), money(s.AttributedCost), money(s.UnattributedCost))
+	if p := s.InvalidTag; p.Rows > 0 {
+		fmt.Fprintf(w, "Warning: %s (%s) %s a %s tag whose value cannot name a space (a lower case DNS name of at most 63 characters), so %s unattributed: %s\n",
+			plural(p.Rows, "row"), money(p.BilledCost), has(p.Rows), tagKey, isAre(p.Rows), quoted(p.Values))
+	}
+	if p := s.TagKeyCase; p.Rows > 0 {
+		if s.TagKeyIgnoreCase {
+			fmt.Fprintf(w, "Warning: %s (%s) %s attributed by a tag key that matches %q only ignoring case (--tag-key-ignore-case): %s\n",
+				plural(p.Rows, "row"), money(p.BilledCost), wasWere(p.Rows), tagKey, quoted(p.Values))
+		} else {
+			fmt.Fprintf(w, "Warning: %s (%s) %s a tag key that matches %q only ignoring case, so %s unattributed; pass --tag-key-ignore-case to attribute them: %s\n",
+				plural(p.Rows, "row"), money(p.BilledCost), has(p.Rows), tagKey, isAre(p.Rows), quoted(p.Values))
+		}
+	}
+	if k := s.Skipped; k.Rows > 0 {
+		unknown := ""
+		if k.UnknownCostRows > 0 {
+			unknown = fmt.Sprintf("; %s of unknown cost", plural(k.UnknownCostRows, "row"))
+		}
+		fmt.Fprintf(w, "Warning: %s skipped under --max-errors, left out of the records: %s known%s\n", plural(k.Rows, "row"), money(k.BilledCost), unknown)
+	}
+}
+
+func plural(n int64, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
+
+func has(n int64) string {
+	if n == 1 {
+		return "has"
+	}
+	return "have"
+}
+
+func isAre(n int64) string {
+	if n == 1 {
+		return "it is"
+	}
+	return "they are"
+}
+
+func wasWere(n int64) string {
+	if n == 1 {
+		return "was"
+	}
+	return "were"
+}
+
+// money writes a sum per currency, "USD 1.5, EUR 2"; "0" for none.
+func money(m billing.Money) string {
+	if len(m) == 0 {
+		return "0"
+	}
+	var parts []string
+	for _, c := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, c+" "+m[c])
+	}
+	return strings.Join(parts, ", ")
+}
+
+func quoted(vs []string) string {
+	q := make([]string, len(vs))
+	for i, v := range vs {
+		q[i] = strconv.Quote(v)
+	}
+	return strings.Join(q, ", ")
+}
+
+// jsonOutput is what --dry-run -o json prints.
+type jsonOutput struct {
+	Records []v1alpha1.SpendRecord `json:"records"`
+	Summary billing.Summary        `json:"summary"`
+}
+
+func printRecords(w io.Writer, format string, rs []v1alpha1.SpendRecord, s billing.Summary) error {
 	if format == "json" {
 		if rs == nil {
 			rs = []v1alpha1.SpendRecord{}
 		}
 		e := json.NewEncoder(w)
 		e.SetIndent("", "  ")
-		if err := e.Encode(rs); err != nil {
+		if err := e.Encode(jsonOutput{Records: rs, Summary: s}); err != nil {
 			return fmt.Errorf("cannot write records: %w", err)
 		}
 		return nil

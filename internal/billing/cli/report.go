@@ -167,9 +167,10 @@ func spacesOf(xrs []v1alpha1.XCloudSpace) []spend.Space {
 	return out
 }
 
-// parseRecords reads spend records: a JSON array of them, as ingest
-// --dry-run -o json prints them, or in YAML or JSON an EnvironmentConfig or
-// a List of them, whose data are the records.
+// parseRecords reads spend records: the object ingest --dry-run -o json
+// prints (its records; the summary is not needed), a JSON array of them, or
+// in YAML or JSON an EnvironmentConfig or a List of them, whose data are the
+// records.
 func parseRecords(b []byte) ([]billingv1alpha1.SpendRecord, error) {
 	j, err := yaml.YAMLToJSON(b)
 	if err != nil {
@@ -184,12 +185,16 @@ func parseRecords(b []byte) ([]billingv1alpha1.SpendRecord, error) {
 		return rs, nil
 	}
 	var obj struct {
-		Kind  string            `json:"kind"`
-		Data  json.RawMessage   `json:"data"`
-		Items []json.RawMessage `json:"items"`
+		Kind    string                        `json:"kind"`
+		Data    json.RawMessage               `json:"data"`
+		Items   []json.RawMessage             `json:"items"`
+		Records []billingv1alpha1.SpendRecord `json:"records"`
 	}
 	if err := json.Unmarshal(j, &obj); err != nil {
 		return nil, err
+	}
+	if obj.Kind == "" && obj.Records != nil {
+		return obj.Records, nil
 	}
 	if obj.Kind != "List" && !strings.HasSuffix(obj.Kind, "List") {
 		if obj.Data == nil {

@@ -268,7 +268,7 @@ func TestReportErrors(t *testing.T) {
 		"NoSpace":   {reason: "A space without records is named.", args: []string{"--space", "gone"}, want: `cannot build report: no spend records of space "gone"`},
 		"NoFile":    {reason: "A missing file is named.", args: []string{"--records", "testdata/none.json"}, want: "cannot read records: open " + abs(t, "testdata/none.json") + ": no such file or directory"},
 		"NotRecord": {reason: "A file of something else is refused.", args: []string{"--records", "testdata/xcloudspaces.yaml"}, want: `cannot read records from "` + abs(t, "testdata/xcloudspaces.yaml") + `": item 0: kind "XCloudSpace": must be EnvironmentConfig`},
-		"NotSpaces": {reason: "Spaces must be XCloudSpaces.", args: []string{"--spaces", records}, want: `cannot read spaces from "` + records + `": a JSON array: must be XCloudSpaces or a List of them`},
+		"NotSpaces": {reason: "Spaces must be XCloudSpaces.", args: []string{"--spaces", records}, want: `cannot read spaces from "` + records + `": kind "": must be XCloudSpace or a List of them`},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -134,13 +134,15 @@ func dryRun(t *testing.T, s3c billing.S3API, args ...string) ([]v1alpha1.SpendRe
 	rctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
 	err := c.Ingest.run(rctx)
-	var rs []v1alpha1.SpendRecord
+	var got struct {
+		Records []v1alpha1.SpendRecord `json:"records"`
+	}
 	if err == nil {
-		if jerr := json.Unmarshal(out.Bytes(), &rs); jerr != nil {
+		if jerr := json.Unmarshal(out.Bytes(), &got); jerr != nil {
 			t.Fatalf("ingest -o json: %v: %q", jerr, out.String())
 		}
 	}
-	return rs, errOut.String(), err
+	return got.Records, errOut.String(), err
 }
 
 func billed(rs []v1alpha1.SpendRecord, space string) string {
