@@ -49,6 +49,7 @@ type Options struct {
 	S3Endpoint     string `name:"s3-endpoint" help:"S3-compatible endpoint URL; selects path-style addressing."`
 	Kubeconfig     string `type:"path" help:"Kubeconfig file; else $KUBECONFIG, ~/.kube/config or the in-cluster configuration."`
 	Digest         string `default:"xxh64" enum:"xxh64,sha256,none" help:"Digest of each file recorded in the records' sources: xxh64 (fast, not cryptographic), sha256 (audit grade, about a third of the CPU time of a CSV ingest) or none."`
+	Scope          string `default:"default" help:"Scope of the run, a DNS label set as the records' billing.cloudspace.dev/scope label. A run replaces only the records of its scope in the periods it reads; give each export that feeds the cluster its own scope (one per payer, say) so that no run removes another's records. A space's spend in one period belongs to one scope: a run that would write a spend record another scope holds fails."`
 	Debug          bool   `help:"Log every file read."`
 
 	// Set by tests; nil means the real thing.
@@ -123,11 +124,17 @@ func (o *Options) sources(ctx context.Context, args []string) ([]billing.Source,
 	return out, nil
 }
 
+// errNoCluster is the error of client when no cluster is configured at all.
+var errNoCluster = errors.New("no cluster is configured")
+
 func (o *Options) client() (client.Client, error) {
 	if o.NewClient != nil {
 		return o.NewClient()
 	}
 	cfg, err := o.restConfig()
+	if clientcmd.IsEmptyConfig(err) {
+		return nil, fmt.Errorf("cannot load kubeconfig: %w: %w", errNoCluster, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("cannot load kubeconfig: %w", err)
 	}
@@ -150,9 +157,21 @@ func (o *Options) restConfig() (*rest.Config, error) {
 type IngestCmd struct {
 	Options `embed:""`
 
-	Sources []string `arg:"" name:"source" help:"Export file: a path, an http(s):// URL, an s3://bucket/key URL, or s3://bucket/prefix/ for every CSV, gzip and Parquet object under it. Pass every file of a billing period in one run: each run replaces the records of the periods it reads."`
-	DryRun  bool     `help:"Print the records instead of writing them to the cluster."`
+	Sources []string `arg:"" name:"source" help:"Export file: a path, an http(s):// URL, an s3://bucket/key URL, or s3://bucket/prefix/ for every CSV, gzip and Parquet object under it. Pass every file of a billing period in one run: each run replaces the records of its scope in the periods it reads, writing zero spend for a space it no longer bills there and deleting the unattributed record of an account it no longer sees."`
+	DryRun  bool     `help:"Print the plan instead of writing: each record to create, update, leave unchanged, zero or delete. Reads the cluster when one is configured (--kubeconfig, $KUBECONFIG, ~/.kube/config or in-cluster); with none, every record is a creation."`
 	Output  string   `short:"o" default:"table" enum:"table,json" help:"Output of --dry-run: table or json."`
+}
+
+// Validate checks the flags.
+func (c *IngestCmd) Validate() error {
+	return c.validateScope("ingest")
+}
+
+func (o *Options) validateScope(cmd string) error {
+	if !v1alpha1.IsScopeName(o.Scope) {
+		return fmt.Errorf("cannot run %s: --scope %q is not a DNS label (lower case letters, digits and '-', at most 63 characters)", cmd, o.Scope)
+	}
+	return nil
 }
 
 // Run ingests. It returns an error, and writes nothing, when any file is
@@ -173,14 +192,14 @@ func (c *IngestCmd) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var p *progress
+	var bar *progress
 	if f, ok := c.stderr().(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		p = &progress{w: f}
-		opts.Progress = p.update
+		bar = &progress{w: f}
+		opts.Progress = bar.update
 	}
 	start := time.Now()
 	res, err := billing.Ingest(ctx, srcs, opts)
-	p.done()
+	bar.done()
 	if res != nil {
 		for _, f := range res.Files {
 			log.Info("Read file", "uri", f.URI, "format", f.Format, "bytes", f.Bytes, "rows", f.Rows, "bad-rows", f.BadRows)
@@ -193,46 +212,116 @@ func (c *IngestCmd) run(ctx context.Context) error {
 		return err
 	}
 	log.V(1).Info("Ingested", "files", len(res.Files), "records", len(res.Records), "duration", time.Since(start).String())
+	w := &billing.Writer{Scope: c.Scope}
 	if c.DryRun {
-		return printRecords(c.stdout(), c.Output, res.Records)
+		p, err := c.dryRun(ctx, log, w, res.Records)
+		if err != nil {
+			return err
+		}
+		return printPlan(c.stdout(), c.Output, p)
 	}
-	kc, err := c.client()
+	if w.Client, err = c.client(); err != nil {
+		return err
+	}
+	p, err := w.Plan(ctx, res.Records)
 	if err != nil {
 		return err
 	}
-	st, err := (&billing.Writer{Client: kc}).Write(ctx, res.Records)
+	st, err := w.Apply(ctx, p)
+	if we := (*billing.WriteError)(nil); errors.As(err, &we) {
+		printWritten(c.stdout(), we)
+	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.stdout(), "%d records: %d applied, %d unchanged\n", len(res.Records), st.Applied, st.Unchanged)
+	fmt.Fprintf(c.stdout(), "%d records of %s, scope %s: %s\n", len(res.Records), periods(p), p.Scope, st)
 	return nil
 }
 
-func printRecords(w io.Writer, format string, rs []v1alpha1.SpendRecord) error {
+// dryRun plans against the cluster, or against an empty one when no
+// cluster is configured at all.
+func (c *IngestCmd) dryRun(ctx context.Context, log logr.Logger, w *billing.Writer, rs []v1alpha1.SpendRecord) (*billing.Plan, error) {
+	kc, err := c.client()
+	if errors.Is(err, errNoCluster) {
+		log.Info("No cluster is configured: planning against an empty one, so every record is a creation")
+		return w.PlanOffline(rs)
+	}
+	if err != nil {
+		return nil, err
+	}
+	w.Client = kc
+	return w.Plan(ctx, rs)
+}
+
+func periods(p *billing.Plan) string {
+	if len(p.Periods) == 0 {
+		return "no period"
+	}
+	return strings.Join(p.Periods, ", ")
+}
+
+// printPlan prints a plan as a table, one change a line, or as JSON.
+func printPlan(w io.Writer, format string, p *billing.Plan) error {
 	if format == "json" {
-		if rs == nil {
-			rs = []v1alpha1.SpendRecord{}
-		}
 		e := json.NewEncoder(w)
 		e.SetIndent("", "  ")
-		if err := e.Encode(rs); err != nil {
-			return fmt.Errorf("cannot write records: %w", err)
+		if err := e.Encode(p); err != nil {
+			return fmt.Errorf("cannot write the plan: %w", err)
 		}
 		return nil
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SPACE\tACCOUNT\tPERIOD\tCURRENCY\tBILLED\tEFFECTIVE\tLIST\tROWS\tRESOURCES\tLAST CHARGE END")
-	for _, r := range rs {
-		space := r.Space
-		if space == "" {
-			space = "(unattributed)"
+	fmt.Fprintln(tw, "ACTION\tSPACE\tACCOUNT\tPERIOD\tCURRENCY\tBILLED\tPREVIOUS\tEFFECTIVE\tLIST\tROWS\tRESOURCES\tLAST CHARGE END")
+	for i := range p.Changes {
+		ch := &p.Changes[i]
+		r, prev := ch.Record, "-"
+		if ch.Previous != nil {
+			prev = ch.Previous.BilledCost
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\n", space, dash(r.Account), r.Period, r.Currency, r.BilledCost, r.EffectiveCost, r.ListCost, r.Rows, r.ResourceCount, dash(r.LastChargePeriodEnd))
+		if r == nil {
+			// A deletion: the identity of what goes, no new figures.
+			id := ch.Previous
+			if id == nil {
+				id = &v1alpha1.SpendRecord{}
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t-\t%s\t-\t-\t-\t-\t-\n", ch.Action, spaceOf(id), dash(id.Account), dash(id.Period), dash(id.Currency), prev)
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\n", ch.Action, spaceOf(r), dash(r.Account), r.Period, r.Currency, r.BilledCost, prev, r.EffectiveCost, r.ListCost, r.Rows, r.ResourceCount, dash(r.LastChargePeriodEnd))
 	}
 	if err := tw.Flush(); err != nil {
-		return fmt.Errorf("cannot write records: %w", err)
+		return fmt.Errorf("cannot write the plan: %w", err)
 	}
+	against := "against the cluster"
+	if p.Offline {
+		against = "against an empty cluster (none is configured)"
+	}
+	fmt.Fprintf(w, "Plan of %s, scope %s, %s: %s\n", periods(p), p.Scope, against, p.Stats())
 	return nil
+}
+
+// printWritten prints what a write that failed midway did and did not do.
+func printWritten(w io.Writer, we *billing.WriteError) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "RESULT\tACTION\tNAME")
+	for _, c := range we.Written {
+		fmt.Fprintf(tw, "written\t%s\t%s\n", c.Action, c.Name)
+	}
+	for _, c := range we.Pending {
+		result := "not written"
+		if c == we.Failed {
+			result = "failed"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", result, c.Action, c.Name)
+	}
+	_ = tw.Flush()
+}
+
+func spaceOf(r *v1alpha1.SpendRecord) string {
+	if r.Space == "" {
+		return "(unattributed)"
+	}
+	return r.Space
 }
 
 func dash(s string) string {
