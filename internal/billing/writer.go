@@ -323,7 +323,7 @@ func periodsOf(records []v1alpha1.SpendRecord) []string {
 	for i := range records {
 		set[records[i].Period] = struct{}{}
 	}
-	return slices.Sorted(maps.Keys(set))
+	return append([]string{}, slices.Sorted(maps.Keys(set))...)
 }
 
 // plan is the pure part of Plan: the changes that turn the existing

@@ -192,14 +192,14 @@ func (c *IngestCmd) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var bar *progress
+	var p *progress
 	if f, ok := c.stderr().(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		bar = &progress{w: f}
-		opts.Progress = bar.update
+		p = &progress{w: f}
+		opts.Progress = p.update
 	}
 	start := time.Now()
 	res, err := billing.Ingest(ctx, srcs, opts)
-	bar.done()
+	p.done()
 	if res != nil {
 		for _, f := range res.Files {
 			log.Info("Read file", "uri", f.URI, "format", f.Format, "bytes", f.Bytes, "rows", f.Rows, "bad-rows", f.BadRows)
@@ -214,27 +214,27 @@ func (c *IngestCmd) run(ctx context.Context) error {
 	log.V(1).Info("Ingested", "files", len(res.Files), "records", len(res.Records), "duration", time.Since(start).String())
 	w := &billing.Writer{Scope: c.Scope}
 	if c.DryRun {
-		p, err := c.dryRun(ctx, log, w, res.Records)
+		plan, err := c.dryRun(ctx, log, w, res.Records)
 		if err != nil {
 			return err
 		}
-		return printPlan(c.stdout(), c.Output, p)
+		return printPlan(c.stdout(), c.Output, plan)
 	}
 	if w.Client, err = c.client(); err != nil {
 		return err
 	}
-	p, err := w.Plan(ctx, res.Records)
+	plan, err := w.Plan(ctx, res.Records)
 	if err != nil {
 		return err
 	}
-	st, err := w.Apply(ctx, p)
+	st, err := w.Apply(ctx, plan)
 	if we := (*billing.WriteError)(nil); errors.As(err, &we) {
 		printWritten(c.stdout(), we)
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.stdout(), "%d records of %s, scope %s: %s\n", len(res.Records), periods(p), p.Scope, st)
+	fmt.Fprintf(c.stdout(), "%d records of %s, scope %s: %s\n", len(res.Records), periods(plan), plan.Scope, st)
 	return nil
 }
 
