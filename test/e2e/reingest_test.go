@@ -99,7 +99,9 @@ func (e *env) scenarioReingest(t *testing.T, xr string) {
 	}
 	claimBilling := func(billed, forecast string) {
 		t.Helper()
+		start := time.Now()
 		nudge()
+		defer func() { t.Logf("the claim reported %s billed, %s forecast %s after the ingest", billed, forecast, time.Since(start).Round(time.Second)) }()
 		eventually(t, fmt.Sprintf("the claim to report %s billed and %s forecast", billed, forecast), 3*time.Minute, func() error {
 			obj, err := e.getJSON("-n", claimNamespace, "cloudspace", "checkout")
 			if err != nil {
@@ -178,7 +180,10 @@ func (e *env) scenarioReingest(t *testing.T, xr string) {
 	// second space and the untagged account are gone. The dry run shows
 	// the plan and writes nothing.
 	run2 := export(reingestRows(xr, spaceAccount, 20, "15.00"))
-	out = mustIngest("--dry-run", "-o", "json", run2)
+	out, err = ingest("--dry-run", "-o", "json", run2)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var plan struct {
 		Scope   string
 		Periods []string
@@ -195,6 +200,7 @@ func (e *env) scenarioReingest(t *testing.T, xr string) {
 		got = append(got, c.Action+" "+c.Name)
 	}
 	slices.Sort(got)
+	t.Logf("ingest --dry-run -o json %s: %v", run2, got)
 	want := []string{"delete " + account, "update " + spaceRecord, "zero " + departing}
 	if !slices.Equal(want, got) || plan.Scope != "default" || !slices.Equal(plan.Periods, []string{"2026-11"}) {
 		t.Errorf("ingest --dry-run: want the plan %v of scope default and period 2026-11, got %v of %q and %v", want, got, plan.Scope, plan.Periods)

@@ -234,7 +234,11 @@ func (c *IngestCmd) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.stdout(), "%d records of %s, scope %s: %s\n", len(res.Records), periods(plan), plan.Scope, st)
+	noun := "records"
+	if len(res.Records) == 1 {
+		noun = "record"
+	}
+	fmt.Fprintf(c.stdout(), "%d %s of %s, scope %s: %s\n", len(res.Records), noun, periods(plan), plan.Scope, st)
 	return nil
 }
 
