@@ -2,6 +2,7 @@ package billing
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"time"
 
@@ -49,10 +50,10 @@ func NewMetrics(r prometheus.Registerer) (*Metrics, error) {
 			Name: "cloudspace_billing_bytes_total", Help: "Bytes of billing exports read.",
 		}),
 		Errors: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "cloudspace_billing_errors_total", Help: "Failed ingest runs, by stage (list, ingest, write).",
+			Name: "cloudspace_billing_errors_total", Help: "Failed ingest runs, by stage: list, ingest, plan (nothing written) or write (written in part; the log names what).",
 		}, []string{"stage"}),
 		Records: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "cloudspace_billing_records_total", Help: "Spend records written, by result (applied or unchanged).",
+			Name: "cloudspace_billing_records_total", Help: "Spend records written, by result: created, updated, unchanged, zeroed or deleted.",
 		}, []string{"result"}),
 		LastSuccess: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "cloudspace_billing_last_success_timestamp_seconds", Help: "Unix time of the last successful ingest run.",
@@ -145,11 +146,23 @@ func (s *Scheduler) RunOnce(ctx context.Context) (err error) {
 		s.Metrics.Errors.WithLabelValues("ingest").Inc()
 		return err
 	}
-	st, err := s.Writer.Write(ctx, res.Records)
-	s.Metrics.Records.WithLabelValues("applied").Add(float64(st.Applied))
-	s.Metrics.Records.WithLabelValues("unchanged").Add(float64(st.Unchanged))
+	p, err := s.Writer.Plan(ctx, res.Records)
 	if err != nil {
+		s.Metrics.Errors.WithLabelValues("plan").Inc()
+		return err
+	}
+	st, err := s.Writer.Apply(ctx, p)
+	for result, n := range map[string]int{"created": st.Created, "updated": st.Updated, "unchanged": st.Unchanged, "zeroed": st.Zeroed, "deleted": st.Deleted} {
+		s.Metrics.Records.WithLabelValues(result).Add(float64(n))
+	}
+	if we := (*WriteError)(nil); errors.As(err, &we) {
 		s.Metrics.Errors.WithLabelValues("write").Inc()
+		s.Log.Info("Ingest run wrote part of its records", "scope", p.Scope, "written", changeNames(we.Written), "not-written", changeNames(we.Pending), "error", we.Err)
+		return err
+	}
+	if err != nil {
+		// Refused in the server-side dry run: nothing was written.
+		s.Metrics.Errors.WithLabelValues("plan").Inc()
 		return err
 	}
 	written = res.Records
@@ -158,7 +171,8 @@ func (s *Scheduler) RunOnce(ctx context.Context) (err error) {
 	s.Metrics.LastSuccess.Set(float64(end.Unix()))
 	s.Metrics.setSummary(res.Summary)
 	sum := res.Summary
-	s.Log.V(1).Info("Ingest run succeeded", "files", len(res.Files), "records", len(res.Records), "applied", st.Applied, "unchanged", st.Unchanged,
+	s.Log.V(1).Info("Ingest run succeeded", "files", len(res.Files), "records", len(res.Records), "scope", p.Scope, "periods", p.Periods,
+		"created", st.Created, "updated", st.Updated, "unchanged", st.Unchanged, "zeroed", st.Zeroed, "deleted", st.Deleted,
 		"rows", sum.Rows, "billed", sum.BilledCost, "attributed", sum.AttributedCost, "unattributed", sum.UnattributedCost)
 	if sum.InvalidTag.Rows > 0 {
 		s.Log.Info("Rows with a tag value that cannot name a space are unattributed", "rows", sum.InvalidTag.Rows, "billed", sum.InvalidTag.BilledCost, "values", sum.InvalidTag.Values)
@@ -193,4 +207,13 @@ func (m *Metrics) setSummary(s Summary) {
 			m.RunCost.WithLabelValues(kind, cur).Set(f)
 		}
 	}
+}
+
+// changeNames are "<action> <name>" of each change, for a log line.
+func changeNames(cs []*Change) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = string(c.Action) + " " + c.Name
+	}
+	return out
 }

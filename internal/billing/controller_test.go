@@ -40,6 +40,11 @@ func TestSchedulerRunOnce(t *testing.T) {
 	if err := s.RunOnce(t.Context()); err == nil {
 		t.Fatal("RunOnce(): want an error for a bad file")
 	}
+	srcs = []Source{good}
+	s.Writer.Scope = "Not_A_Label"
+	if err := s.RunOnce(t.Context()); err == nil {
+		t.Fatal("RunOnce(): want an error for an invalid scope")
+	}
 	listErr = errors.New("boom")
 	if err := s.RunOnce(t.Context()); err == nil {
 		t.Fatal("RunOnce(): want the list error")
@@ -51,17 +56,21 @@ func TestSchedulerRunOnce(t *testing.T) {
 		"bytes":         value(t, m.Bytes),
 		"errors-ingest": value(t, m.Errors.WithLabelValues("ingest")),
 		"errors-list":   value(t, m.Errors.WithLabelValues("list")),
-		"applied":       value(t, m.Records.WithLabelValues("applied")),
+		"errors-plan":   value(t, m.Errors.WithLabelValues("plan")),
+		"errors-write":  value(t, m.Errors.WithLabelValues("write")),
+		"created":       value(t, m.Records.WithLabelValues("created")),
 		"unchanged":     value(t, m.Records.WithLabelValues("unchanged")),
 		"last-success":  value(t, m.LastSuccess),
 	}
 	want := map[string]float64{
-		"rows-ok":       6,
+		"rows-ok":       8,
 		"rows-bad":      1,
-		"bytes":         float64(3*len(good.b) + len(bad.b)),
+		"bytes":         float64(4*len(good.b) + len(bad.b)),
 		"errors-ingest": 1,
 		"errors-list":   1,
-		"applied":       1,
+		"errors-plan":   1,
+		"errors-write":  0,
+		"created":       1,
 		"unchanged":     1,
 		"last-success":  1800000000,
 	}

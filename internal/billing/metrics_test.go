@@ -117,7 +117,7 @@ cloudspace_ingest_runs_total{result="success"} ` + strconv.Itoa(success) + `
 		t.Fatal("RunOnce(): want the list error")
 	}
 	errs := `
-# HELP cloudspace_billing_errors_total Failed ingest runs, by stage (list, ingest, write).
+# HELP cloudspace_billing_errors_total Failed ingest runs, by stage: list, ingest, plan (nothing written) or write (written in part; the log names what).
 # TYPE cloudspace_billing_errors_total counter
 cloudspace_billing_errors_total{stage="list"} 1
 `

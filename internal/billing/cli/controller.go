@@ -21,7 +21,8 @@ import (
 const LeaderElectionID = "cloudspace-billing-ingester"
 
 // ControllerCmd re-ingests its sources on a schedule and writes the spend
-// records, on a controller-runtime manager with leader election and
+// records, each run replacing the records of its --scope in the periods it
+// reads, on a controller-runtime manager with leader election and
 // Prometheus metrics (cloudspace_billing_rows_total, _bytes_total,
 // _errors_total, _records_total, _last_success_timestamp_seconds,
 // _ingest_duration_seconds, and the summary of the last successful run,
@@ -48,7 +49,7 @@ func (c *ControllerCmd) Validate() error {
 	if len(c.Sources) == 0 {
 		return errors.New("cannot run controller: no --source")
 	}
-	return nil
+	return c.validateScope("controller")
 }
 
 // Run starts the manager and blocks until SIGTERM or SIGINT.
@@ -86,14 +87,14 @@ func (c *ControllerCmd) run(ctx context.Context) error {
 	if err := mgr.AddReadyzCheck("ping", healthz.Ping); err != nil {
 		return fmt.Errorf("cannot add readiness check: %w", err)
 	}
-	s, err := c.scheduler(opts, &billing.Writer{Client: mgr.GetClient()}, ctrlmetrics.Registry)
+	s, err := c.scheduler(opts, &billing.Writer{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Scope: c.Scope}, ctrlmetrics.Registry)
 	if err != nil {
 		return err
 	}
 	if err := mgr.Add(s); err != nil {
 		return fmt.Errorf("cannot add scheduler: %w", err)
 	}
-	log.Info("Starting billing controller", "sources", len(c.Sources), "interval", c.Interval.String(), "pid", os.Getpid())
+	log.Info("Starting billing controller", "scope", c.Scope, "sources", len(c.Sources), "interval", c.Interval.String(), "pid", os.Getpid())
 	return mgr.Start(ctx)
 }
 

@@ -54,6 +54,7 @@ type Options struct {
 	Kubeconfig       string `type:"path" help:"Kubeconfig file; else $KUBECONFIG, ~/.kube/config or the in-cluster configuration."`
 	Digest           string `default:"xxh64" enum:"xxh64,sha256,none" help:"Digest of each file recorded in the records' sources: xxh64 (fast, not cryptographic), sha256 (audit grade, about a third of the CPU time of a CSV ingest) or none. Whatever it says, files with the same content are read once."`
 	Deliveries       string `default:"error" enum:"error,latest,all" help:"What to do when a period folder holds two deliveries (two CUR assemblyId folders, two Data Exports executions) and no manifest names the current one: error (the default: summing them would count the period twice), latest (read the delivery modified last) or all (sum them)."`
+	Scope            string `default:"default" help:"Scope of the run, a DNS label set as the records' billing.cloudspace.dev/scope label. A run replaces only the records of its scope in the periods it reads; give each export that feeds the cluster its own scope (one per payer, say) so that no run removes another's records. A space's spend in one period belongs to one scope: a run that would write a spend record another scope holds fails."`
 	Debug            bool   `help:"Log every file read, and every manifest honoured or file it ruled out."`
 
 	ConnectTimeout        time.Duration `default:"10s" help:"Timeout of the TCP connect and TLS handshake of HTTP(S) and S3 sources."`
@@ -152,11 +153,17 @@ func (o *Options) sources(ctx context.Context, args []string) ([]billing.Source,
 	return out, nil
 }
 
+// errNoCluster is the error of client when no cluster is configured at all.
+var errNoCluster = errors.New("no cluster is configured")
+
 func (o *Options) client() (client.Client, error) {
 	if o.NewClient != nil {
 		return o.NewClient()
 	}
 	cfg, err := o.restConfig()
+	if clientcmd.IsEmptyConfig(err) {
+		return nil, fmt.Errorf("cannot load kubeconfig: %w: %w", errNoCluster, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("cannot load kubeconfig: %w", err)
 	}
@@ -179,9 +186,21 @@ func (o *Options) restConfig() (*rest.Config, error) {
 type IngestCmd struct {
 	Options `embed:""`
 
-	Sources []string `arg:"" name:"source" help:"Export file: a path, a directory, an http(s):// URL, an s3://bucket/key URL, or s3://bucket/prefix/. A directory or prefix is read recursively: every CSV, gzip, zip and Parquet file under it, except that where AWS delivered a manifest (legacy CUR <report>-Manifest.json, Data Exports metadata/BILLING_PERIOD=.../Manifest.json) only the files of the current delivery it names are read. A source given twice, or files with the same content, are read once. Pass every file of a billing period in one run: each run replaces the records of the periods it reads."`
-	DryRun  bool     `help:"Print the records instead of writing them to the cluster."`
-	Output  string   `short:"o" default:"table" enum:"table,json" help:"Output of --dry-run: table, or json (an object with the records and the run's summary)."`
+	Sources []string `arg:"" name:"source" help:"Export file: a path, a directory, an http(s):// URL, an s3://bucket/key URL, or s3://bucket/prefix/. A directory or prefix is read recursively: every CSV, gzip, zip and Parquet file under it, except that where AWS delivered a manifest (legacy CUR <report>-Manifest.json, Data Exports metadata/BILLING_PERIOD=.../Manifest.json) only the files of the current delivery it names are read. A source given twice, or files with the same content, are read once. Pass every file of a billing period in one run: each run replaces the records of its scope in the periods it reads, writing zero spend for a space it no longer bills there and deleting the unattributed record of an account it no longer sees."`
+	DryRun  bool     `help:"Print the plan instead of writing: each record to create, update, leave unchanged, zero or delete. Reads the cluster when one is configured (--kubeconfig, $KUBECONFIG, ~/.kube/config or in-cluster); with none, every record is a creation."`
+	Output  string   `short:"o" default:"table" enum:"table,json" help:"Output of --dry-run: table, or json (an object with the plan, the records and the run's summary)."`
+}
+
+// Validate checks the flags.
+func (c *IngestCmd) Validate() error {
+	return c.validateScope("ingest")
+}
+
+func (o *Options) validateScope(cmd string) error {
+	if !v1alpha1.IsScopeName(o.Scope) {
+		return fmt.Errorf("cannot run %s: --scope %q is not a DNS label (lower case letters, digits and '-', at most 63 characters)", cmd, o.Scope)
+	}
+	return nil
 }
 
 // Run ingests. It returns an error, and writes nothing, when any file is
@@ -229,24 +248,40 @@ func (c *IngestCmd) run(ctx context.Context) error {
 		return err
 	}
 	log.V(1).Info("Ingested", "files", len(res.Files), "records", len(res.Records), "duration", time.Since(start).String())
+	w := &billing.Writer{Scope: c.Scope}
 	if c.DryRun {
-		if err := printRecords(c.stdout(), c.Output, res.Records, res.Summary); err != nil {
+		plan, err := c.dryRun(ctx, log, w, res.Records)
+		if err != nil {
+			printSummary(c.stderr(), res.Summary, c.TagKey)
+			return err
+		}
+		if err := printPlan(c.stdout(), c.Output, plan, res.Records, res.Summary); err != nil {
 			return err
 		}
 		printSummary(c.stderr(), res.Summary, c.TagKey)
 		return nil
 	}
-	kc, err := c.client()
+	if w.Client, err = c.client(); err != nil {
+		return err
+	}
+	plan, err := w.Plan(ctx, res.Records)
 	if err != nil {
 		printSummary(c.stderr(), res.Summary, c.TagKey)
 		return err
 	}
-	st, err := (&billing.Writer{Client: kc}).Write(ctx, res.Records)
+	st, err := w.Apply(ctx, plan)
+	if we := (*billing.WriteError)(nil); errors.As(err, &we) {
+		printWritten(c.stdout(), we)
+	}
 	if err != nil {
 		printSummary(c.stderr(), res.Summary, c.TagKey)
 		return err
 	}
-	fmt.Fprintf(c.stdout(), "%d records: %d applied, %d unchanged\n", len(res.Records), st.Applied, st.Unchanged)
+	noun := "records"
+	if len(res.Records) == 1 {
+		noun = "record"
+	}
+	fmt.Fprintf(c.stdout(), "%d %s of %s, scope %s: %s\n", len(res.Records), noun, periods(plan), plan.Scope, st)
 	printSummary(c.stderr(), res.Summary, c.TagKey)
 	return nil
 }
@@ -326,37 +361,102 @@ func quoted(vs []string) string {
 	return strings.Join(q, ", ")
 }
 
-// jsonOutput is what --dry-run -o json prints.
+// dryRun plans against the cluster, or against an empty one when no
+// cluster is configured at all.
+func (c *IngestCmd) dryRun(ctx context.Context, log logr.Logger, w *billing.Writer, rs []v1alpha1.SpendRecord) (*billing.Plan, error) {
+	kc, err := c.client()
+	if errors.Is(err, errNoCluster) {
+		log.Info("No cluster is configured: planning against an empty one, so every record is a creation")
+		return w.PlanOffline(rs)
+	}
+	if err != nil {
+		return nil, err
+	}
+	w.Client = kc
+	return w.Plan(ctx, rs)
+}
+
+func periods(p *billing.Plan) string {
+	if len(p.Periods) == 0 {
+		return "no period"
+	}
+	return strings.Join(p.Periods, ", ")
+}
+
+// jsonOutput is what --dry-run -o json prints: the plan, the records of
+// the run (what the report command reads) and its summary.
 type jsonOutput struct {
+	*billing.Plan
 	Records []v1alpha1.SpendRecord `json:"records"`
 	Summary billing.Summary        `json:"summary"`
 }
 
-func printRecords(w io.Writer, format string, rs []v1alpha1.SpendRecord, s billing.Summary) error {
+// printPlan prints a plan as a table, one change a line, or as JSON with
+// the run's records and summary.
+func printPlan(w io.Writer, format string, p *billing.Plan, rs []v1alpha1.SpendRecord, s billing.Summary) error {
 	if format == "json" {
+		e := json.NewEncoder(w)
+		e.SetIndent("", "  ")
 		if rs == nil {
 			rs = []v1alpha1.SpendRecord{}
 		}
-		e := json.NewEncoder(w)
-		e.SetIndent("", "  ")
-		if err := e.Encode(jsonOutput{Records: rs, Summary: s}); err != nil {
-			return fmt.Errorf("cannot write records: %w", err)
+		if err := e.Encode(jsonOutput{Plan: p, Records: rs, Summary: s}); err != nil {
+			return fmt.Errorf("cannot write the plan: %w", err)
 		}
 		return nil
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SPACE\tACCOUNT\tPERIOD\tCURRENCY\tBILLED\tEFFECTIVE\tLIST\tROWS\tRESOURCES\tLAST CHARGE END")
-	for _, r := range rs {
-		space := r.Space
-		if space == "" {
-			space = "(unattributed)"
+	fmt.Fprintln(tw, "ACTION\tSPACE\tACCOUNT\tPERIOD\tCURRENCY\tBILLED\tPREVIOUS\tEFFECTIVE\tLIST\tROWS\tRESOURCES\tLAST CHARGE END")
+	for i := range p.Changes {
+		ch := &p.Changes[i]
+		r, prev := ch.Record, "-"
+		if ch.Previous != nil {
+			prev = ch.Previous.BilledCost
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\n", space, dash(r.Account), r.Period, r.Currency, r.BilledCost, r.EffectiveCost, r.ListCost, r.Rows, r.ResourceCount, dash(r.LastChargePeriodEnd))
+		if r == nil {
+			// A deletion: the identity of what goes, no new figures.
+			id := ch.Previous
+			if id == nil {
+				id = &v1alpha1.SpendRecord{}
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t-\t%s\t-\t-\t-\t-\t-\n", ch.Action, spaceOf(id), dash(id.Account), dash(id.Period), dash(id.Currency), prev)
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\n", ch.Action, spaceOf(r), dash(r.Account), r.Period, r.Currency, r.BilledCost, prev, r.EffectiveCost, r.ListCost, r.Rows, r.ResourceCount, dash(r.LastChargePeriodEnd))
 	}
 	if err := tw.Flush(); err != nil {
-		return fmt.Errorf("cannot write records: %w", err)
+		return fmt.Errorf("cannot write the plan: %w", err)
 	}
+	against := "against the cluster"
+	if p.Offline {
+		against = "against an empty cluster (none is configured)"
+	}
+	fmt.Fprintf(w, "Plan of %s, scope %s, %s: %s\n", periods(p), p.Scope, against, p.Stats())
 	return nil
+}
+
+// printWritten prints what a write that failed midway did and did not do.
+func printWritten(w io.Writer, we *billing.WriteError) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "RESULT\tACTION\tNAME")
+	for _, c := range we.Written {
+		fmt.Fprintf(tw, "written\t%s\t%s\n", c.Action, c.Name)
+	}
+	for _, c := range we.Pending {
+		result := "not written"
+		if c == we.Failed {
+			result = "failed"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", result, c.Action, c.Name)
+	}
+	_ = tw.Flush()
+}
+
+func spaceOf(r *v1alpha1.SpendRecord) string {
+	if r.Space == "" {
+		return "(unattributed)"
+	}
+	return r.Space
 }
 
 func dash(s string) string {
