@@ -22,7 +22,8 @@ type Jira struct {
 	Token   string
 	Project string
 
-	next   int
+	next   int // IDs of issues and comments
+	keys   int // issue keys
 	issues map[string]*JiraIssue
 }
 
@@ -167,8 +168,9 @@ func (j *Jira) create(w http.ResponseWriter, r *http.Request) {
 	}
 	j.mu.Lock()
 	j.next++
+	j.keys++
 	is := &JiraIssue{
-		ID: fmt.Sprint(10000 + j.next), Key: fmt.Sprintf("%s-%d", j.Project, j.next), Summary: f.Summary,
+		ID: fmt.Sprint(10000 + j.next), Key: fmt.Sprintf("%s-%d", j.Project, j.keys), Summary: f.Summary,
 		IssueType: f.IssueType.Name, Description: f.Description, Labels: f.Labels, Status: "To Do",
 	}
 	j.issues[is.Key] = is
