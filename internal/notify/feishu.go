@@ -137,7 +137,7 @@ func (f *Feishu) classify(op string, r *response) (*feishuReply, error) {
 		return nil, e
 	}
 	if err := statusError(op, r, rep.Msg); err != nil {
-		if se, ok := err.(*Error); ok { //nolint:errorlint // statusError returns *Error itself.
+		if se, ok := err.(*Error); ok {
 			se.Code = rep.Code
 		}
 		return nil, err
@@ -247,7 +247,7 @@ func (f *Feishu) Open(ctx context.Context, t *Ticket) (Ref, error) {
 		origin["href"] = map[string]string{"url": t.ClaimURL, "title": t.Who()}
 	}
 	in["origin"] = origin
-	var members []map[string]string
+	members := make([]map[string]string, 0, len(f.Assignees)+len(f.Followers))
 	for _, id := range f.Assignees {
 		members = append(members, map[string]string{"id": id, "type": "user", "role": "assignee"})
 	}

@@ -165,7 +165,7 @@ func (c *caller) request(ctx context.Context, op, method, url string, header htt
 	if err != nil {
 		return nil, &Error{Op: op, Retryable: true, Err: err}
 	}
-	defer rsp.Body.Close() //nolint:errcheck // A read-only body.
+	defer rsp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(rsp.Body, maxBody))
 	if err != nil {
 		return nil, &Error{Op: op, Status: rsp.StatusCode, Retryable: true, Err: fmt.Errorf("cannot read response: %w", err)}

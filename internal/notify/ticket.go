@@ -91,6 +91,7 @@ func What(kind string, l Level) string {
 			return "Budget exceeded"
 		case Warning:
 			return "Budget at risk"
+		case Unknown, Healthy:
 		}
 		return "Budget"
 	case v1alpha1.KindDrift:

@@ -27,6 +27,8 @@ type Feishu struct {
 	byClient map[string]string
 }
 
+const keyTask = "task"
+
 // FeishuTask is a task of the fake platform.
 type FeishuTask struct {
 	GUID        string
@@ -167,7 +169,7 @@ func (f *Feishu) create(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if guid, ok := f.byClient[in.ClientToken]; ok && in.ClientToken != "" {
-		feishuReply(w, http.StatusOK, 0, "success", map[string]any{"task": f.view(f.tasks[guid])})
+		feishuReply(w, http.StatusOK, 0, "success", map[string]any{keyTask: f.view(f.tasks[guid])})
 		return
 	}
 	f.next++
@@ -179,7 +181,7 @@ func (f *Feishu) create(w http.ResponseWriter, r *http.Request) {
 	if in.ClientToken != "" {
 		f.byClient[in.ClientToken] = t.GUID
 	}
-	feishuReply(w, http.StatusOK, 0, "success", map[string]any{"task": f.view(t)})
+	feishuReply(w, http.StatusOK, 0, "success", map[string]any{keyTask: f.view(t)})
 }
 
 func (f *Feishu) task(w http.ResponseWriter, guid string) *FeishuTask {
@@ -194,7 +196,7 @@ func (f *Feishu) get(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if t := f.task(w, r.PathValue("guid")); t != nil {
-		feishuReply(w, http.StatusOK, 0, "success", map[string]any{"task": f.view(t)})
+		feishuReply(w, http.StatusOK, 0, "success", map[string]any{keyTask: f.view(t)})
 	}
 }
 
@@ -228,7 +230,7 @@ func (f *Feishu) patch(w http.ResponseWriter, r *http.Request) {
 	if in.Task.CompletedAt != nil {
 		t.CompletedAt = *in.Task.CompletedAt
 	}
-	feishuReply(w, http.StatusOK, 0, "success", map[string]any{"task": f.view(t)})
+	feishuReply(w, http.StatusOK, 0, "success", map[string]any{keyTask: f.view(t)})
 }
 
 func (f *Feishu) comment(w http.ResponseWriter, r *http.Request) {

@@ -27,6 +27,8 @@ type Jira struct {
 	issues map[string]*JiraIssue
 }
 
+const keyKey = "key"
+
 // JiraIssue is an issue of the fake site.
 type JiraIssue struct {
 	ID          string
@@ -175,7 +177,7 @@ func (j *Jira) create(w http.ResponseWriter, r *http.Request) {
 	}
 	j.issues[is.Key] = is
 	j.mu.Unlock()
-	writeJSON(w, http.StatusCreated, map[string]string{"id": is.ID, "key": is.Key, "self": j.URL + "/rest/api/3/issue/" + is.ID})
+	writeJSON(w, http.StatusCreated, map[string]string{"id": is.ID, keyKey: is.Key, "self": j.URL + "/rest/api/3/issue/" + is.ID})
 }
 
 var reLabelJQL = regexp.MustCompile(`^labels\s*=\s*"([^"]+)"$`)
@@ -209,7 +211,7 @@ func (j *Jira) search(w http.ResponseWriter, r *http.Request) {
 	for _, k := range keys {
 		is := j.issues[k]
 		if slices.Contains(is.Labels, m[1]) && (in.MaxResults == 0 || len(issues) < in.MaxResults) {
-			issues = append(issues, map[string]any{"id": is.ID, "key": is.Key, "fields": j.status(is)})
+			issues = append(issues, map[string]any{"id": is.ID, keyKey: is.Key, "fields": j.status(is)})
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"issues": issues, "isLast": true})
@@ -230,7 +232,7 @@ func (j *Jira) get(w http.ResponseWriter, r *http.Request) {
 	if is := j.issue(w, r); is != nil {
 		j.mu.Lock()
 		defer j.mu.Unlock()
-		writeJSON(w, http.StatusOK, map[string]any{"id": is.ID, "key": is.Key, "fields": j.status(is)})
+		writeJSON(w, http.StatusOK, map[string]any{"id": is.ID, keyKey: is.Key, "fields": j.status(is)})
 	}
 }
 
