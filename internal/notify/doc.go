@@ -65,13 +65,15 @@
 // when the record exists: of two replicas (during a leader handover, or a
 // stale read) only one writes the pending record and calls; the other gets
 // a conflict and comes back. A pending record of another process is left
-// alone for the lease (twice the retry budget of an operation), so a call
-// in flight is never repeated beside itself; after the lease, or after a
+// alone for the lease (DefaultLease: longer than an operation's retries,
+// which are cut off before it ends), so a call in flight is never repeated
+// beside itself; after the lease, or after a
 // restart of the same process, the operation is redone, and the channels
 // make a redo harmless:
 //
 //   - Jira: the issue carries the key's Label and is searched for (JQL)
-//     before every create; comments carry a property with the note's key
+//     before every create (after Policy.SearchLag when the last create may
+//     have taken effect, as the search index lags); comments carry a property with the note's key
 //     and are looked for before being added; a resolution looks at the
 //     issue's status before transitioning it.
 //   - Feishu: the create has a client_token derived from the key; comments

@@ -13,7 +13,7 @@ import (
 )
 
 // testPolicy retries fast, with a short request timeout.
-var testPolicy = Policy{Timeout: 300 * time.Millisecond, MaxElapsed: 3 * time.Second, InitialInterval: time.Millisecond, MaxInterval: 10 * time.Millisecond, MaxRetryAfter: 2 * time.Second}
+var testPolicy = Policy{Timeout: 300 * time.Millisecond, MaxElapsed: 3 * time.Second, InitialInterval: time.Millisecond, MaxInterval: 10 * time.Millisecond, MaxRetryAfter: 2 * time.Second, SearchLag: 20 * time.Millisecond}
 
 func testTicket() *Ticket {
 	return &Ticket{

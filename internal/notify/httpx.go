@@ -29,6 +29,11 @@ type Policy struct {
 	// Retry-After) is honoured for within an operation; a longer one ends
 	// the operation, and the controller comes back after it. Default 1m.
 	MaxRetryAfter time.Duration
+	// SearchLag is how long a channel's search may lag behind its writes
+	// (Jira's JQL search is eventually consistent): a create that may have
+	// taken effect (a timeout, a 5xx) is searched for again only after it.
+	// Default 30s.
+	SearchLag time.Duration
 }
 
 func (p Policy) withDefaults() Policy {
@@ -42,6 +47,7 @@ func (p Policy) withDefaults() Policy {
 	def(&p.InitialInterval, 500*time.Millisecond)
 	def(&p.MaxInterval, 30*time.Second)
 	def(&p.MaxRetryAfter, time.Minute)
+	def(&p.SearchLag, 30*time.Second)
 	return p
 }
 
@@ -98,6 +104,12 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // Is makes a Gone error ErrGone.
 func (e *Error) Is(target error) bool { return target == ErrGone && e.Gone }
+
+// Ambiguous reports whether a failed call may have taken effect: it timed
+// out, the connection broke, or the server failed.
+func (e *Error) Ambiguous() bool {
+	return e.Retryable && (e.Status == 0 || e.Status >= 500 || e.Status == http.StatusRequestTimeout)
+}
 
 // RetryAfterOf returns how long a failed operation asked to wait, zero when
 // it did not.

@@ -149,8 +149,13 @@ func (j *Jira) Open(ctx context.Context, t *Ticket) (Ref, error) {
 		var out jiraIssue
 		if err := j.call(ctx, "create", http.MethodPost, "/rest/api/3/issue", in, &out); err != nil {
 			var e *Error
-			if errors.As(err, &e) && e.Gone {
+			if errors.As(err, &e) {
 				e.Gone = false // A 404 here is a wrong site or project, not a deleted ticket.
+				if e.Ambiguous() {
+					// The issue may exist: search for it once the index
+					// has caught up.
+					e.RetryAfter = max(e.RetryAfter, j.policy.SearchLag)
+				}
 			}
 			return err
 		}

@@ -98,13 +98,30 @@ func NewIdentity() string {
 	return cmp.Or(h, "notify") + "-" + hex.EncodeToString(b)
 }
 
+// DefaultLease is how long a pending record is its holder's: longer than
+// the longest operation (two retried calls: a comment, then a transition),
+// with a minute to spare for the clocks of two replicas.
+func DefaultLease(p Policy) time.Duration {
+	p = p.withDefaults()
+	return 2*(p.MaxElapsed+p.Timeout) + time.Minute
+}
+
+// callTimeout bounds all the calls of one operation so that none is still
+// in flight when its lease passes and another process may take over.
+func (r *Reconciler) callTimeout() time.Duration {
+	if r.Lease > time.Minute {
+		return r.Lease - 30*time.Second
+	}
+	return r.Lease / 2
+}
+
 // Options of Setup.
 type Options struct {
 	Namespace string
 	TeamLabel string
 	ClaimURL  string
 	Policy    Policy
-	// Lease of pending records; default twice the policy's MaxElapsed.
+	// Lease of pending records; default DefaultLease of the policy.
 	Lease    time.Duration
 	HTTP     *http.Client
 	Registry prometheus.Registerer
@@ -122,7 +139,7 @@ func Setup(mgr manager.Manager, o Options) error {
 	p := o.Policy.withDefaults()
 	lease := o.Lease
 	if lease <= 0 {
-		lease = 2 * p.MaxElapsed
+		lease = DefaultLease(p)
 	}
 	r := &Reconciler{
 		Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Events: mgr.GetEventRecorder("cloudspace-notify"),
@@ -464,14 +481,16 @@ func (r *Reconciler) act(ctx context.Context, log logr.Logger, u run, a Action) 
 	ref := Ref{ID: p.ExternalID, URL: p.URL}
 	ch, callErr := r.channel(ctx, u)
 	if callErr == nil {
+		cctx, cancel := context.WithTimeout(ctx, r.callTimeout())
 		switch p.Op {
 		case v1alpha1.OpOpen:
-			ref, callErr = ch.Open(ctx, t)
+			ref, callErr = ch.Open(cctx, t)
 		case v1alpha1.OpComment:
-			callErr = ch.Comment(ctx, ref, t, Worsened(t, t.Level-1))
+			callErr = ch.Comment(cctx, ref, t, Worsened(t, t.Level-1))
 		case v1alpha1.OpResolve:
-			callErr = ch.Resolve(ctx, ref, t, Resolved(t, p.Reason))
+			callErr = ch.Resolve(cctx, ref, t, Resolved(t, p.Reason))
 		}
+		cancel()
 	}
 	outcome := Done
 	switch {

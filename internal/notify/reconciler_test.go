@@ -668,3 +668,13 @@ func TestRecordRoundTrip(t *testing.T) {
 		t.Errorf("RecordFrom(): want an error for a bad record")
 	}
 }
+
+func TestLease(t *testing.T) {
+	if got := DefaultLease(Policy{}); got != 2*(2*time.Minute+10*time.Second)+time.Minute {
+		t.Errorf("DefaultLease(defaults) = %s", got)
+	}
+	r := &Reconciler{Lease: DefaultLease(Policy{})}
+	if got := r.callTimeout(); got >= r.Lease || got < 2*(2*time.Minute+10*time.Second) {
+		t.Errorf("callTimeout() = %s: the calls must end before the lease and outlast their retries", got)
+	}
+}
