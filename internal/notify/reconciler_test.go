@@ -20,6 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/cloudspace-dev/cloudspace/apis/notify/v1alpha1"
@@ -676,5 +677,34 @@ func TestLease(t *testing.T) {
 	r := &Reconciler{Lease: DefaultLease(Policy{})}
 	if got := r.callTimeout(); got >= r.Lease || got < 2*(2*time.Minute+10*time.Second) {
 		t.Errorf("callTimeout() = %s: the calls must end before the lease and outlast their retries", got)
+	}
+}
+
+func TestRelevant(t *testing.T) {
+	xr := func(rv, reason, period string, extra map[string]any) *unstructured.Unstructured {
+		u := &unstructured.Unstructured{Object: map[string]any{"status": map[string]any{
+			"conditions": []any{map[string]any{"type": "Budget", "status": "False", "reason": reason, "lastTransitionTime": rv}},
+			"billing":    map[string]any{"period": period},
+		}}}
+		for k, v := range extra {
+			u.Object["status"].(map[string]any)[k] = v
+		}
+		u.SetResourceVersion(rv)
+		return u
+	}
+	cases := map[string]struct {
+		old, new *unstructured.Unstructured
+		want     bool
+	}{
+		"Resync":             {xr("1", ReasonBudgetAtRisk, "2026-12", nil), xr("1", ReasonBudgetAtRisk, "2026-12", nil), true},
+		"OtherStatus":        {xr("1", ReasonBudgetAtRisk, "2026-12", nil), xr("2", ReasonBudgetAtRisk, "2026-12", map[string]any{"namespace": "x"}), false},
+		"ConditionChanged":   {xr("1", ReasonBudgetAtRisk, "2026-12", nil), xr("2", ReasonBudgetExceeded, "2026-12", nil), true},
+		"PeriodChanged":      {xr("1", ReasonBudgetAtRisk, "2026-12", nil), xr("2", ReasonBudgetAtRisk, "2027-01", nil), true},
+		"TransitionTimeOnly": {xr("1", ReasonBudgetAtRisk, "2026-12", nil), xr("2", ReasonBudgetAtRisk, "2026-12", nil), false},
+	}
+	for name, tc := range cases {
+		if got := Relevant().Update(event.UpdateEvent{ObjectOld: tc.old, ObjectNew: tc.new}); got != tc.want {
+			t.Errorf("%s: Relevant() = %v, want %v", name, got, tc.want)
+		}
 	}
 }
