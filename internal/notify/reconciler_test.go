@@ -283,7 +283,7 @@ func TestReconcileBudgetLifecycle(t *testing.T) {
 		t.Errorf("PAY-1: status %q, %d comments; want Done with the worsening and the resolution", is.Status, len(is.Comments))
 	}
 	if desc := string(e.jira.Calls(http.MethodPost, "/rest/api/3/issue")[0].Body); !contains(desc,
-		"Amazon Elastic Compute Cloud: 1200 USD", "i-0abc: 1200 USD", "Billed to date", "1300.00 USD",
+		"Amazon Elastic Compute Cloud: 1200.00 USD", "i-0abc: 1200.00 USD", "Billed to date", "1300.00 USD",
 		"https://console.example.com/spaces/team-payments/checkout", "kubectl describe cloudspace -n team-payments checkout", "lead@example.com") {
 		t.Errorf("the issue lacks figures, contributors or links: %s", desc)
 	}

@@ -113,7 +113,7 @@ func TestContributors(t *testing.T) {
 		r.CostByService = append(r.CostByService, billingv1alpha1.ServiceCost{Service: s.name, BilledCost: s.cost})
 	}
 	svc, res := Contributors(r)
-	want := []Contributor{{"f", "100.25 EUR"}, {"b", "10 EUR"}, {"d", "10 EUR"}, {"a", "9.5 EUR"}, {"e", "3 EUR"}}
+	want := []Contributor{{"f", "100.25 EUR"}, {"b", "10.00 EUR"}, {"d", "10.00 EUR"}, {"a", "9.50 EUR"}, {"e", "3.00 EUR"}}
 	if diff := cmp.Diff(want, svc); diff != "" {
 		t.Errorf("Contributors(): -want, +got:\n%s", diff)
 	}

@@ -262,12 +262,25 @@ func Contributors(r *billingv1alpha1.SpendRecord) (services, resources []Contrib
 		return nil, nil
 	}
 	for _, s := range r.CostByService {
-		services = append(services, Contributor{Name: s.Service, BilledCost: s.BilledCost + " " + r.Currency})
+		services = append(services, Contributor{Name: s.Service, BilledCost: exact(s.BilledCost) + " " + r.Currency})
 	}
 	for _, c := range r.CostByResource {
-		resources = append(resources, Contributor{Name: c.ResourceID, BilledCost: c.BilledCost + " " + r.Currency})
+		resources = append(resources, Contributor{Name: c.ResourceID, BilledCost: exact(c.BilledCost) + " " + r.Currency})
 	}
 	return top(services), top(resources)
+}
+
+// exact formats an exact amount with at least two fraction digits and no
+// rounding, as status.billing does.
+func exact(s string) string {
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		return s
+	}
+	if d.Exponent() >= -2 {
+		return d.StringFixed(2)
+	}
+	return d.String()
 }
 
 func top(cs []Contributor) []Contributor {
