@@ -231,6 +231,9 @@ func (res *result) at(d time.Duration) {
 	}
 }
 
+// confirmTimeout bounds the write that confirms a call.
+const confirmTimeout = 10 * time.Second
+
 // errConflict is a record another process wrote meanwhile.
 var errConflict = errors.New("the ticket record changed meanwhile")
 
@@ -501,7 +504,11 @@ func (r *Reconciler) act(ctx context.Context, log logr.Logger, u run, a Action) 
 		outcome = Failed
 	}
 	c := Confirm(p, outcome, ref, callErr, r.now())
-	cv, err := r.write(ctx, &record{Record: p, version: pv}, c)
+	// Confirm even when the controller is stopping: the call is done, and
+	// an unconfirmed record would hold the next process for its lease.
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), confirmTimeout)
+	defer cancel()
+	cv, err := r.write(wctx, &record{Record: p, version: pv}, c)
 	if err != nil {
 		// The call is done but not confirmed: the record stays pending,
 		// and the operation is redone, idempotently, next time.

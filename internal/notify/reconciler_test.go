@@ -469,6 +469,45 @@ func (b *blocking) Open(ctx context.Context, t *Ticket) (Ref, error) {
 	return b.Channel.Open(ctx, t)
 }
 
+// stopping cancels the reconcile's context as soon as its call is done, as
+// a SIGTERM would.
+type stopping struct {
+	Channel
+	cancel context.CancelFunc
+}
+
+func (s *stopping) Open(ctx context.Context, t *Ticket) (Ref, error) {
+	ref, err := s.Channel.Open(ctx, t)
+	s.cancel()
+	return ref, err
+}
+
+// TestReconcileStopAfterCall: a controller stopped right after a call
+// still confirms it, so its successor does not wait out the lease.
+func TestReconcileStopAfterCall(t *testing.T) {
+	// The API server client fails a request whose context is done.
+	funcs := &interceptor.Funcs{Update: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.UpdateOption) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return c.Update(ctx, obj, opts...)
+	}}
+	e := newEnv(t, map[string][]string{"hook": {v1alpha1.KindBudget}}, funcs)
+	e.set(TypeBudget, "False", ReasonBudgetAtRisk)
+	r := e.reconciler("a")
+	ctx, cancel := context.WithCancel(t.Context())
+	r.NewChannel = func(c v1alpha1.Channel, s map[string][]byte, d ChannelDeps) (Channel, error) {
+		ch, err := NewChannel(c, s, d)
+		return &stopping{Channel: ch, cancel: cancel}, err
+	}
+	if _, err := r.Reconcile(ctx, reconcile.Request{NamespacedName: client.ObjectKey{Name: testSpace}}); err != nil {
+		t.Fatalf("Reconcile(): %v", err)
+	}
+	if diff := cmp.Diff(map[string]string{"budget/2026-12/hook": "Open Warning"}, e.state()); diff != "" {
+		t.Errorf("records: -want, +got:\n%s", diff)
+	}
+}
+
 // TestReconcileTwoReplicas: two processes at once, on the same record.
 func TestReconcileTwoReplicas(t *testing.T) {
 	t.Run("OneCallsWhileTheOtherWaits", func(t *testing.T) {
