@@ -39,6 +39,9 @@ type ControllerCmd struct {
 	LeaderElectionNamespace string        `env:"POD_NAMESPACE" help:"Namespace of the lease; the pod's own namespace when empty."`
 	MetricsBindAddress      string        `default:":8080" help:"Address of the Prometheus metrics endpoint; 0 disables it."`
 	HealthProbeBindAddress  string        `default:":8081" help:"Address of the health probes."`
+
+	// notify: budget notifications (internal/notify), off unless --notify.
+	NotifyFlags `embed:""`
 }
 
 // Validate checks the flags.
@@ -93,6 +96,10 @@ func (c *ControllerCmd) run(ctx context.Context) error {
 	}
 	if err := mgr.Add(s); err != nil {
 		return fmt.Errorf("cannot add scheduler: %w", err)
+	}
+	// notify: mount the notifier when --notify is set.
+	if err := c.setup(mgr, log); err != nil {
+		return err
 	}
 	log.Info("Starting billing controller", "scope", c.Scope, "sources", len(c.Sources), "interval", c.Interval.String(), "pid", os.Getpid())
 	return mgr.Start(ctx)
