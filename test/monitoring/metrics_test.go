@@ -16,7 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	"github.com/cloudspace-dev/cloudspace/internal/billing"
-	"github.com/cloudspace-dev/cloudspace/internal/notify"
+	"github.com/cloudspace-dev/cloudspace/internal/notify/notifymetrics"
 	"github.com/cloudspace-dev/cloudspace/internal/spend"
 )
 
@@ -45,7 +45,7 @@ func (source) Open(context.Context) (io.ReadCloser, int64, error) {
 
 // exported runs the billing controller's scheduler once successfully and
 // once not, as it runs in the controller, and returns every metric family
-// its registry then gathers, with the notifier's (internal/notify).
+// its registry then gathers, with the notifier's (internal/notify/notifymetrics).
 func exported(t *testing.T) map[string]family {
 	t.Helper()
 	reg := prometheus.NewRegistry()
@@ -84,7 +84,7 @@ func exported(t *testing.T) map[string]family {
 
 	// The notifier's metrics, from its own constructor, each with one
 	// series so that its family is gathered with its labels.
-	nm, err := notify.NewMetrics(reg)
+	nm, err := notifymetrics.New(reg)
 	if err != nil {
 		t.Fatal(err)
 	}
