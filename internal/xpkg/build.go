@@ -74,6 +74,10 @@ type Builder struct {
 
 	// Created is the timestamp of the runtime images; see SourceDateEpoch.
 	Created time.Time
+
+	// Base is what the runtime images hold under the binary; see
+	// DefaultBase.
+	Base Base
 }
 
 // BuildAll builds every package: each function's binaries and runtime images
@@ -112,12 +116,18 @@ func (b Builder) BuildAll(ctx context.Context, specs []Spec) error {
 // already compiled binary: its runtime image tarball, its package root, and
 // the package with the image embedded.
 func (b Builder) BuildFunction(ctx context.Context, s Spec, p Platform, binary string) error {
+	if len(b.Base.CABundle) == 0 || len(b.Base.ZoneInfo) == 0 {
+		// An image without them builds and starts, then fails on its first
+		// HTTPS request or time zone: refuse it here.
+		return fmt.Errorf("cannot build function %q for %s: the base has no CA certificates or time zone data (set Builder.Base, e.g. to DefaultBase)", s.Name, p)
+	}
 	img, err := RuntimeImage(ImageOptions{
 		Binary:   binary,
 		Name:     s.Name,
 		Platform: p,
 		Created:  b.Created,
 		Labels:   withTitle(Labels, s.Name),
+		Base:     b.Base,
 	})
 	if err != nil {
 		return fmt.Errorf("cannot build function %q for %s: %w", s.Name, p, err)

@@ -112,12 +112,17 @@ type ImageOptions struct {
 	// Labels are added to the image config, e.g. OCI annotations such as
 	// org.opencontainers.image.source.
 	Labels map[string]string
+
+	// Base is the file system under the binary: CA certificates, time zone
+	// data, users, /tmp. See DefaultBase.
+	Base Base
 }
 
-// RuntimeImage returns a single-layer OCI image that runs the binary as a
-// non-root user on an empty base, exposing the function port. The image
-// depends only on the options: the same binary and timestamp always give the
-// same digest.
+// RuntimeImage returns a two-layer OCI image that runs the binary as a
+// non-root user, exposing the function port: a base layer (see Base) that
+// every CloudSpace function shares, so a registry or node stores it once,
+// and the binary at the root. The image depends only on the options: the
+// same binary, base and timestamp always give the same digest.
 func RuntimeImage(o ImageOptions) (v1.Image, error) {
 	if o.Name == "" || strings.Contains(o.Name, "/") {
 		return nil, fmt.Errorf("cannot build runtime image: binary name %q must be a plain file name", o.Name)
@@ -128,26 +133,33 @@ func RuntimeImage(o ImageOptions) (v1.Image, error) {
 	}
 	created := o.Created.UTC().Truncate(time.Second)
 
-	layerTar, err := runtimeLayer(o.Name, bin, created)
+	baseFiles, err := o.Base.files()
 	if err != nil {
-		return nil, fmt.Errorf("cannot build runtime layer of %q: %w", o.Name, err)
+		return nil, fmt.Errorf("cannot build base layer of %q: %w", o.Name, err)
 	}
-	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) {
-		return io.NopCloser(bytes.NewReader(layerTar)), nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("cannot build runtime layer of %q: %w", o.Name, err)
+	baseBy := "cloudspace xpkg: base: /etc/passwd, /etc/group, /tmp"
+	if o.Base.Source != "" {
+		baseBy += "; " + o.Base.Source
 	}
-
-	img, err := mutate.Append(empty.Image, mutate.Addendum{
-		Layer: layer,
-		History: v1.History{
-			Created:   v1.Time{Time: created},
-			CreatedBy: "cloudspace xpkg: COPY " + o.Name + " /" + o.Name,
-		},
-	})
-	if err != nil {
-		return nil, fmt.Errorf("cannot append runtime layer of %q: %w", o.Name, err)
+	img := empty.Image
+	for _, l := range []struct {
+		files []file
+		by    string
+	}{
+		{files: baseFiles, by: baseBy},
+		{files: []file{{name: path.Clean(o.Name), mode: 0o755, data: bin}}, by: "cloudspace xpkg: COPY " + o.Name + " /" + o.Name},
+	} {
+		layer, err := tarLayer(l.files, created)
+		if err != nil {
+			return nil, fmt.Errorf("cannot build layer of %q: %w", o.Name, err)
+		}
+		img, err = mutate.Append(img, mutate.Addendum{
+			Layer:   layer,
+			History: v1.History{Created: v1.Time{Time: created}, CreatedBy: l.by},
+		})
+		if err != nil {
+			return nil, fmt.Errorf("cannot append layer of %q: %w", o.Name, err)
+		}
 	}
 
 	cf, err := img.ConfigFile()
@@ -171,24 +183,22 @@ func RuntimeImage(o ImageOptions) (v1.Image, error) {
 	return img, nil
 }
 
-// runtimeLayer returns an uncompressed tar holding the binary at the root,
-// owned by root and not writable by the user it runs as, and a world-writable
-// sticky /tmp, with fixed timestamps.
-func runtimeLayer(name string, bin []byte, created time.Time) ([]byte, error) {
+// tarLayer returns an uncompressed layer of the files, in order, owned by
+// root and not writable by the user the image runs as, with fixed
+// timestamps.
+func tarLayer(files []file, created time.Time) (v1.Layer, error) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
-	hdrs := []*tar.Header{
-		{Typeflag: tar.TypeDir, Name: "tmp/", Mode: 0o1777},
-		{Typeflag: tar.TypeReg, Name: path.Clean(name), Mode: 0o755, Size: int64(len(bin))},
-	}
-	for _, h := range hdrs {
-		h.ModTime = created
-		h.Format = tar.FormatPAX
+	for _, f := range files {
+		h := &tar.Header{Typeflag: tar.TypeReg, Name: f.name, Mode: f.mode, Size: int64(len(f.data)), ModTime: created, Format: tar.FormatPAX}
+		if strings.HasSuffix(f.name, "/") {
+			h.Typeflag, h.Size = tar.TypeDir, 0
+		}
 		if err := tw.WriteHeader(h); err != nil {
 			return nil, err
 		}
 		if h.Typeflag == tar.TypeReg {
-			if _, err := tw.Write(bin); err != nil {
+			if _, err := tw.Write(f.data); err != nil {
 				return nil, err
 			}
 		}
@@ -196,7 +206,10 @@ func runtimeLayer(name string, bin []byte, created time.Time) ([]byte, error) {
 	if err := tw.Close(); err != nil {
 		return nil, err
 	}
-	return buf.Bytes(), nil
+	b := buf.Bytes()
+	return tarball.LayerFromOpener(func() (io.ReadCloser, error) {
+		return io.NopCloser(bytes.NewReader(b)), nil
+	})
 }
 
 // WriteImage writes img to path as an image tarball (the `docker save`

@@ -26,18 +26,7 @@ func main() { fmt.Println("hello") }
 // buildHello compiles hello for p into a temporary directory.
 func buildHello(t *testing.T, p Platform) string {
 	t.Helper()
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/hello\n\ngo 1.26\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(hello), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(dir, "function-hello")
-	if err := GoBuild(t.Context(), dir, ".", p, out); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return buildProgram(t, p, "function-hello", hello)
 }
 
 func TestRuntimeImageReproducible(t *testing.T) {
@@ -133,7 +122,10 @@ func TestRuntimeImage(t *testing.T) {
 			ExposedPorts: map[string]struct{}{"9443/tcp": {}},
 			Labels:       map[string]string{"org.opencontainers.image.title": "function-hello"},
 		},
-		History: []v1.History{{Created: wantCreated, CreatedBy: "cloudspace xpkg: COPY function-hello /function-hello"}},
+		History: []v1.History{
+			{Created: wantCreated, CreatedBy: "cloudspace xpkg: base: /etc/passwd, /etc/group, /tmp"},
+			{Created: wantCreated, CreatedBy: "cloudspace xpkg: COPY function-hello /function-hello"},
+		},
 	}
 	if diff := cmp.Diff(want, cf, cmpopts.IgnoreFields(v1.ConfigFile{}, "RootFS")); diff != "" {
 		t.Errorf("RuntimeImage(...): config: -want +got:\n%s", diff)
@@ -143,38 +135,54 @@ func TestRuntimeImage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(layers) != 1 {
-		t.Fatalf("RuntimeImage(...): %d layers, want 1", len(layers))
+	if len(layers) != 2 {
+		t.Fatalf("RuntimeImage(...): %d layers, want 2 (base, binary)", len(layers))
 	}
-	type entry struct {
-		Name     string
-		Mode     int64
-		UID, GID int
-		ModTime  time.Time
+	// A zero Base still gives the users and /tmp, directories before
+	// what they hold.
+	wantLayers := [][]layerEntry{
+		{
+			{Name: "etc/", Mode: 0o755, ModTime: wantCreated.Time},
+			{Name: "etc/group", Mode: 0o644, ModTime: wantCreated.Time},
+			{Name: "etc/passwd", Mode: 0o644, ModTime: wantCreated.Time},
+			{Name: "tmp/", Mode: 0o1777, ModTime: wantCreated.Time},
+		},
+		{{Name: "function-hello", Mode: 0o755, ModTime: wantCreated.Time}},
 	}
-	rc, err := layers[0].Uncompressed()
+	for i, l := range layers {
+		if diff := cmp.Diff(wantLayers[i], layerEntries(t, l)); diff != "" {
+			t.Errorf("RuntimeImage(...): layer %d files: -want +got:\n%s", i, diff)
+		}
+	}
+}
+
+// layerEntry is what a test checks of a layer's tar entry.
+type layerEntry struct {
+	Name     string
+	Mode     int64
+	UID, GID int
+	ModTime  time.Time
+}
+
+// layerEntries returns the entries of a layer, in order.
+func layerEntries(t *testing.T, l v1.Layer) []layerEntry {
+	t.Helper()
+	rc, err := l.Uncompressed()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer func() { _ = rc.Close() }()
-	var got []entry
+	var got []layerEntry
 	tr := tar.NewReader(rc)
 	for {
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {
-			break
+			return got
 		}
 		if err != nil {
 			t.Fatal(err)
 		}
-		got = append(got, entry{Name: h.Name, Mode: h.Mode, UID: h.Uid, GID: h.Gid, ModTime: h.ModTime.UTC()})
-	}
-	wantEntries := []entry{
-		{Name: "tmp/", Mode: 0o1777, ModTime: wantCreated.Time},
-		{Name: "function-hello", Mode: 0o755, ModTime: wantCreated.Time},
-	}
-	if diff := cmp.Diff(wantEntries, got); diff != "" {
-		t.Errorf("RuntimeImage(...): layer files: -want +got:\n%s", diff)
+		got = append(got, layerEntry{Name: h.Name, Mode: h.Mode, UID: h.Uid, GID: h.Gid, ModTime: h.ModTime.UTC()})
 	}
 }
 

@@ -116,12 +116,17 @@ func build(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	base, err := xpkg.DefaultBase(ctx)
+	if err != nil {
+		return err
+	}
 	b := xpkg.Builder{
 		Root:       *root,
 		Layout:     xpkg.Layout{Out: c.out},
 		Crossplane: xpkg.Crossplane{Path: c.crossplane},
 		Platforms:  ps,
 		Created:    created,
+		Base:       base,
 	}
 	start := time.Now()
 	if err := b.BuildAll(ctx, specs); err != nil {
