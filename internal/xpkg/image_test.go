@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -32,7 +33,11 @@ func buildHello(t *testing.T, p Platform) string {
 func TestRuntimeImageReproducible(t *testing.T) {
 	amd64 := Platform{OS: "linux", Arch: "amd64"}
 	bin := buildHello(t, amd64)
-	o := ImageOptions{Binary: bin, Name: "function-hello", Platform: amd64, Created: time.Unix(0, 0)}
+	base, err := DefaultBase(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := ImageOptions{Binary: bin, Name: "function-hello", Platform: amd64, Created: time.Unix(0, 0), Base: base}
 
 	digest := func(o ImageOptions) v1.Hash {
 		t.Helper()
@@ -66,6 +71,19 @@ func TestRuntimeImageReproducible(t *testing.T) {
 		t.Errorf("RuntimeImage(...): another creation time gives the same digest %s, want a different one", d)
 	}
 
+	// Another base is another image; another binary on the same base
+	// shares the base layer, so a registry stores it once.
+	noZones := o
+	noZones.Base.ZoneInfo = nil
+	if d := digest(noZones); d == first {
+		t.Errorf("RuntimeImage(...): another base gives the same digest %s, want a different one", d)
+	}
+	other := o
+	other.Binary = buildProgram(t, amd64, "function-other", strings.Replace(hello, "hello", "other", 1))
+	if a, b := layerDigest(t, o, 0), layerDigest(t, other, 0); a != b {
+		t.Errorf("RuntimeImage(...): two binaries on one base: base layers %s and %s, want equal", a, b)
+	}
+
 	// The tarball written to disk holds the same image, byte for byte.
 	img, err := RuntimeImage(o)
 	if err != nil {
@@ -89,6 +107,24 @@ func TestRuntimeImageReproducible(t *testing.T) {
 	if d, _ := read.Digest(); d != first {
 		t.Errorf("WriteImage(...): image read back has digest %s, want %s", d, first)
 	}
+}
+
+// layerDigest returns the digest of layer i of the image o describes.
+func layerDigest(t *testing.T, o ImageOptions, i int) v1.Hash {
+	t.Helper()
+	img, err := RuntimeImage(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls, err := img.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := ls[i].Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
 
 func TestRuntimeImage(t *testing.T) {

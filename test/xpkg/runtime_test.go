@@ -1,0 +1,127 @@
+package xpkg_test
+
+import (
+	"bytes"
+	"encoding/pem"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/cloudspace-dev/cloudspace/internal/xpkg"
+)
+
+// TestBillingImageTrustsItsBundle builds the runtime image of
+// function-cloudspace-billing as make xpkg does (the same compiler flags,
+// the default base, the image tarball read back), unpacks it, and runs
+// `ingest --dry-run` from it in a chroot, as the image's non-root user,
+// against an HTTPS server on loopback. With the server's CA appended to the
+// image's bundle the ingest reads the export; with the default bundle, which
+// lacks it, the same binary fails as a TLS client must. So the binary trusts
+// what the image holds, and nothing of the host.
+func TestBillingImageTrustsItsBundle(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to chroot into the unpacked image (run the test as root, as make test does)")
+	}
+	root := repoRoot(t)
+	export, err := os.ReadFile(filepath.Join(root, "internal", "billing", "testdata", "focus-1.2.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/export.csv" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/csv")
+		_, _ = w.Write(export)
+	}))
+	// The failing case's handshake error is expected: keep it out of the log.
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	testCA := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+
+	const name = "function-cloudspace-billing"
+	p := xpkg.Platform{OS: "linux", Arch: runtime.GOARCH}
+	bin := filepath.Join(t.TempDir(), name)
+	if err := xpkg.GoBuild(t.Context(), root, "./functions/cloudspace-billing", p, bin); err != nil {
+		t.Fatal(err)
+	}
+	base, err := xpkg.DefaultBase(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	withCA := base
+	withCA.CABundle = append(bytes.Clone(base.CABundle), testCA...)
+
+	cases := map[string]struct {
+		reason  string
+		base    xpkg.Base
+		wantOK  bool
+		wantOut string
+	}{
+		"BundleHoldsTheCA": {
+			reason:  "The server's CA is in the image's bundle: the export is read and its records planned.",
+			base:    withCA,
+			wantOK:  true,
+			wantOut: "create  team-a",
+		},
+		"BundleLacksTheCA": {
+			reason:  "The default bundle holds public roots only: the handshake with the test server fails.",
+			base:    base,
+			wantOut: "x509: certificate signed by unknown authority",
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			dir := unpackImage(t, bin, p, tc.base)
+			cmd := exec.CommandContext(t.Context(), "/"+filepath.Base(bin),
+				"ingest", "--dry-run", "--retries", "0", "--connect-timeout", "5s", srv.URL+"/export.csv")
+			cmd.SysProcAttr = &syscall.SysProcAttr{Chroot: dir, Credential: &syscall.Credential{Uid: 65532, Gid: 65532}}
+			cmd.Dir = "/"
+			cmd.Env = []string{}
+			out, err := cmd.CombinedOutput()
+			if tc.wantOK != (err == nil) {
+				t.Errorf("%s\ningest from the image: error %v, want success %t; output:\n%s", tc.reason, err, tc.wantOK, out)
+			}
+			if !strings.Contains(string(out), tc.wantOut) {
+				t.Errorf("%s\ningest from the image: output lacks %q:\n%s", tc.reason, tc.wantOut, out)
+			}
+		})
+	}
+}
+
+// unpackImage builds the runtime image of bin on base, writes it as the
+// image tarball a package embeds, reads it back, and unpacks it into a
+// temporary directory, which it returns.
+func unpackImage(t *testing.T, bin string, p xpkg.Platform, base xpkg.Base) string {
+	t.Helper()
+	img, err := xpkg.RuntimeImage(xpkg.ImageOptions{Binary: bin, Name: filepath.Base(bin), Platform: p, Created: time.Unix(0, 0), Labels: xpkg.Labels, Base: base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb := filepath.Join(t.TempDir(), "image.tar")
+	if err := xpkg.WriteImage(tb, img); err != nil {
+		t.Fatal(err)
+	}
+	read, err := tarball.ImageFromPath(tb, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := xpkg.Unpack(read, dir); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
