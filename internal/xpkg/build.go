@@ -78,6 +78,10 @@ type Builder struct {
 	// Base is what the runtime images hold under the binary; see
 	// DefaultBase.
 	Base Base
+
+	// Publish says where the packages are published, which the
+	// configuration's references to the functions name.
+	Publish Publish
 }
 
 // BuildAll builds every package: each function's binaries and runtime images
@@ -151,6 +155,11 @@ func (b Builder) buildPackage(ctx context.Context, s Spec, runtime, out string) 
 	root := b.Layout.Root(s)
 	if err := s.Stage(b.Root, root); err != nil {
 		return err
+	}
+	if !s.IsFunction() {
+		if err := b.Publish.Rewrite(root, FunctionNames()); err != nil {
+			return fmt.Errorf("cannot build package %q: %w", s.Name, err)
+		}
 	}
 	if err := os.MkdirAll(filepath.Dir(out), 0o750); err != nil {
 		return fmt.Errorf("cannot build package %q: %w", s.Name, err)

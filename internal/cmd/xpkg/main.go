@@ -1,7 +1,7 @@
 // Command xpkg builds and publishes CloudSpace's Crossplane packages without a
 // Docker engine. `make xpkg` and `make publish` run it.
 //
-//	go run ./internal/cmd/xpkg build --out _output
+//	go run ./internal/cmd/xpkg build --out _output --registry registry.example.com/platform --version v0.1.0
 //	go run ./internal/cmd/xpkg push --out _output --registry registry.example.com/platform --version v0.1.0
 package main
 
@@ -105,7 +105,13 @@ func build(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var c common
 	c.register(fs)
 	root := fs.String("root", ".", "repository root")
+	registry := fs.String("registry", xpkg.DefaultRegistry, "registry and repository prefix the configuration's function dependencies name, where push will push them")
+	version := fs.String("version", "", "pin the configuration's function dependencies to this version, the one push will push (default: keep the repository's constraints)")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	pub := xpkg.Publish{Registry: *registry, Version: *version}
+	if err := pub.Validate(); err != nil {
 		return err
 	}
 	ps, specs, err := c.resolve()
@@ -127,6 +133,7 @@ func build(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		Platforms:  ps,
 		Created:    created,
 		Base:       base,
+		Publish:    pub,
 	}
 	start := time.Now()
 	if err := b.BuildAll(ctx, specs); err != nil {
