@@ -18,6 +18,9 @@ XPKG_PACKAGES ?=
 # The version packages are pushed as, the OCI tag; a semantic version.
 XPKG_VERSION ?= $(shell git describe --tags --match 'v[0-9]*' --dirty 2>/dev/null || echo v0.1.0-dev.$$(git rev-parse --short=7 HEAD 2>/dev/null || echo 0))
 
+# The commit the binaries report with --version, next to XPKG_VERSION.
+XPKG_COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
+
 # Registry and repository prefix the packages are built for and pushed to:
 # packages go to $(XPKG_REGISTRY)/<package>:$(XPKG_VERSION), and the
 # configuration built by make xpkg depends on the functions there, pinned to
@@ -41,10 +44,11 @@ endif
 
 XPKG_FLAGS = --out $(XPKG_OUT) --crossplane $(CROSSPLANE) --platforms $(XPKG_PLATFORMS) $(if $(XPKG_PACKAGES),--packages $(XPKG_PACKAGES)) \
   --registry $(XPKG_REGISTRY) --version $(XPKG_VERSION)
+XPKG_BUILD_FLAGS = $(XPKG_FLAGS) $(if $(XPKG_COMMIT),--commit $(XPKG_COMMIT))
 
 .PHONY: xpkg
 xpkg: $(CROSSPLANE) ## Build the packages into _output/xpkg for XPKG_REGISTRY at XPKG_VERSION (no Docker).
-	$(GO) run ./internal/cmd/xpkg build $(XPKG_FLAGS)
+	$(GO) run ./internal/cmd/xpkg build $(XPKG_BUILD_FLAGS)
 
 .PHONY: publish
 publish: xpkg ## Build and push the packages: make publish XPKG_REGISTRY=registry.example.com/platform [XPKG_VERSION=v0.1.0].

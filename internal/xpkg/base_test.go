@@ -188,7 +188,7 @@ func buildProgram(t *testing.T, p Platform, name, src string) string {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, name)
-	if err := GoBuild(t.Context(), dir, ".", p, out); err != nil {
+	if err := GoBuild(t.Context(), dir, ".", p, Stamp{}, out); err != nil {
 		t.Fatal(err)
 	}
 	return out

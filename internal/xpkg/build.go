@@ -79,6 +79,9 @@ type Builder struct {
 	// DefaultBase.
 	Base Base
 
+	// Stamp is the version and commit the function binaries report.
+	Stamp Stamp
+
 	// Publish says where the packages are published, which the
 	// configuration's references to the functions name.
 	Publish Publish
@@ -105,7 +108,7 @@ func (b Builder) BuildAll(ctx context.Context, specs []Spec) error {
 			if err := os.MkdirAll(filepath.Dir(bin), 0o750); err != nil {
 				return fmt.Errorf("cannot build function %q: %w", s.Name, err)
 			}
-			if err := GoBuild(ctx, b.Root, s.Main, p, bin); err != nil {
+			if err := GoBuild(ctx, b.Root, s.Main, p, b.Stamp, bin); err != nil {
 				return fmt.Errorf("cannot build function %q: %w", s.Name, err)
 			}
 			if err := b.BuildFunction(ctx, s, p, bin); err != nil {

@@ -17,6 +17,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/cloudspace-dev/cloudspace/internal/version"
 )
 
 // Runtime image settings every CloudSpace function shares.
@@ -71,12 +73,34 @@ func SourceDateEpoch() (time.Time, error) {
 	return time.Unix(s, 0).UTC(), nil
 }
 
+// A Stamp is the build a binary says it is (its --version): see
+// internal/version.
+type Stamp struct {
+	// Version is the release version, e.g. v0.2.0.
+	Version string
+	// Commit is the VCS revision built.
+	Commit string
+}
+
+// ldflags returns the linker flags that set the stamp's non-empty fields.
+func (s Stamp) ldflags() string {
+	f := "-s -w"
+	if s.Version != "" {
+		f += " -X " + version.Package + ".version=" + s.Version
+	}
+	if s.Commit != "" {
+		f += " -X " + version.Package + ".commit=" + s.Commit
+	}
+	return f
+}
+
 // GoBuild compiles the main package pkg, relative to the module directory dir,
-// into a static binary for the platform p at out. The flags make the binary
-// depend only on the source and the Go toolchain: no cgo, no file system paths,
-// no VCS stamp, no symbol table, and a fixed baseline instruction set.
-func GoBuild(ctx context.Context, dir, pkg string, p Platform, out string) error {
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w", "-o", out, pkg)
+// into a static binary for the platform p at out, stamped with s. The flags
+// make the binary depend only on the source, the stamp and the Go toolchain:
+// no cgo, no file system paths, no VCS stamp, no symbol table, and a fixed
+// baseline instruction set.
+func GoBuild(ctx context.Context, dir, pkg string, p Platform, s Stamp, out string) error {
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-buildvcs=false", "-ldflags="+s.ldflags(), "-o", out, pkg)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(),
 		"CGO_ENABLED=0",

@@ -55,7 +55,7 @@ func TestBillingImageTrustsItsBundle(t *testing.T) {
 	const name = "function-cloudspace-billing"
 	p := xpkg.Platform{OS: "linux", Arch: runtime.GOARCH}
 	bin := filepath.Join(t.TempDir(), name)
-	if err := xpkg.GoBuild(t.Context(), root, "./functions/cloudspace-billing", p, bin); err != nil {
+	if err := xpkg.GoBuild(t.Context(), root, "./functions/cloudspace-billing", p, xpkg.Stamp{Version: "v0.1.0-test.1", Commit: "0123456789abcdef"}, bin); err != nil {
 		t.Fatal(err)
 	}
 	base, err := xpkg.DefaultBase(t.Context())
@@ -83,6 +83,18 @@ func TestBillingImageTrustsItsBundle(t *testing.T) {
 			wantOut: "x509: certificate signed by unknown authority",
 		},
 	}
+	t.Run("Version", func(t *testing.T) {
+		dir := unpackImage(t, bin, p, base)
+		cmd := exec.CommandContext(t.Context(), "/"+filepath.Base(bin), "--version")
+		cmd.SysProcAttr = &syscall.SysProcAttr{Chroot: dir, Credential: &syscall.Credential{Uid: 65532, Gid: 65532}}
+		cmd.Dir = "/"
+		cmd.Env = []string{}
+		out, err := cmd.CombinedOutput()
+		want := "function-cloudspace-billing v0.1.0-test.1 (commit 0123456789abcdef, " + runtime.Version() + ", " + p.String() + ")\n"
+		if err != nil || string(out) != want {
+			t.Errorf("--version from the image: error %v, output %q, want %q: the stamp GoBuild sets", err, out, want)
+		}
+	})
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			dir := unpackImage(t, bin, p, tc.base)

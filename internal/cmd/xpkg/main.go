@@ -106,7 +106,8 @@ func build(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	c.register(fs)
 	root := fs.String("root", ".", "repository root")
 	registry := fs.String("registry", xpkg.DefaultRegistry, "registry and repository prefix the configuration's function dependencies name, where push will push them")
-	version := fs.String("version", "", "pin the configuration's function dependencies to this version, the one push will push (default: keep the repository's constraints)")
+	version := fs.String("version", "", "version the functions report (--version) and the configuration's function dependencies are pinned to, the one push will push (default: unknown, and the repository's constraints)")
+	commit := fs.String("commit", "", "commit the functions report (--version)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -134,6 +135,7 @@ func build(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		Created:    created,
 		Base:       base,
 		Publish:    pub,
+		Stamp:      xpkg.Stamp{Version: *version, Commit: *commit},
 	}
 	start := time.Now()
 	if err := b.BuildAll(ctx, specs); err != nil {
