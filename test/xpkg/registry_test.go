@@ -3,9 +3,9 @@ package xpkg_test
 import (
 	"io"
 	"log"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
