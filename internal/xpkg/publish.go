@@ -223,7 +223,7 @@ func rewriteFunctionRefs(o *unstructured.Unstructured, refs map[string]string) (
 // rewriteFile applies fn to every object of the YAML file and writes the file
 // back, re-encoded, when fn changed any of them.
 func rewriteFile(path string, fn func(*unstructured.Unstructured) (bool, error)) error {
-	b, err := os.ReadFile(path) //nolint:gosec // path is a file of the staged package root.
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("cannot read %q: %w", path, err)
 	}
@@ -253,7 +253,7 @@ func rewriteFile(path string, fn func(*unstructured.Unstructured) (bool, error))
 		}
 		out.Write(y)
 	}
-	if err := os.WriteFile(path, out.Bytes(), 0o600); err != nil { //nolint:gosec // path is a file of the staged package root.
+	if err := os.WriteFile(path, out.Bytes(), 0o600); err != nil {
 		return fmt.Errorf("cannot write %q: %w", path, err)
 	}
 	return nil

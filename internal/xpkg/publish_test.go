@@ -42,7 +42,7 @@ func readReferences(t *testing.T, root string) references {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		b, err := os.ReadFile(path) //nolint:gosec // a file of the test's staging directory.
+		b, err := os.ReadFile(path)
 		if err != nil {
 			return err
 		}
@@ -54,7 +54,7 @@ func readReferences(t *testing.T, root string) references {
 			deps, _, _ := unstructured.NestedSlice(o.Object, "spec", "dependsOn")
 			for _, d := range deps {
 				d, _ := d.(map[string]any)
-				r.Dependencies = append(r.Dependencies, strings.Join([]string{d["kind"].(string), d["package"].(string), d["version"].(string)}, " ")) //nolint:forcetypeassert // a panic fails the test.
+				r.Dependencies = append(r.Dependencies, strings.Join([]string{d["kind"].(string), d["package"].(string), d["version"].(string)}, " "))
 			}
 			if o.GetKind() != "Composition" {
 				continue
@@ -153,7 +153,7 @@ func TestPublishRewrite(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			root := staged(t)
 			meta := filepath.Join(root, MetaFile)
-			before, err := os.ReadFile(meta) //nolint:gosec // the test's staging directory.
+			before, err := os.ReadFile(meta)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -171,7 +171,7 @@ func TestPublishRewrite(t *testing.T) {
 			if diff := cmp.Diff(tc.want.refs, readReferences(t, root)); diff != "" {
 				t.Errorf("%s\nRewrite(...): -want +got:\n%s", tc.reason, diff)
 			}
-			after, _ := os.ReadFile(meta) //nolint:gosec // the test's staging directory.
+			after, _ := os.ReadFile(meta)
 			objs, err := Decode(after)
 			if err != nil {
 				t.Fatal(err)
@@ -207,7 +207,7 @@ func TestPublishCheck(t *testing.T) {
 	if err := built.Rewrite(root, FunctionNames()); err != nil {
 		t.Fatal(err)
 	}
-	b, err := os.ReadFile(filepath.Join(root, MetaFile)) //nolint:gosec // the test's staging directory.
+	b, err := os.ReadFile(filepath.Join(root, MetaFile))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -40,7 +40,7 @@ func Unpack(img v1.Image, dir string) error {
 			return fmt.Errorf("cannot unpack image: entry %q leaves the image root", h.Name)
 		}
 		to := filepath.Join(dir, filepath.FromSlash(name))
-		mode := os.FileMode(h.Mode).Perm() //nolint:gosec // tar modes are 12 bits.
+		mode := os.FileMode(h.Mode).Perm()
 		if h.Mode&0o1000 != 0 {
 			mode |= os.ModeSticky
 		}
@@ -53,7 +53,7 @@ func Unpack(img v1.Image, dir string) error {
 			if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil { //nolint:gosec // parents not in the image are plain directories.
 				return fmt.Errorf("cannot unpack image: %w", err)
 			}
-			f, err := os.OpenFile(to, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600) //nolint:gosec // to is inside dir, checked above.
+			f, err := os.OpenFile(to, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 			if err != nil {
 				return fmt.Errorf("cannot unpack image: %w", err)
 			}
