@@ -32,10 +32,14 @@ unit: tools ## Run the unit, fuzz-seed and golden render tests (no control plane
 	$(GO) test -count=1 ./...
 	cd test/monitoring && $(GO) test -count=1 ./...
 
+# What the binaries report with --version (XPKG_VERSION and XPKG_COMMIT are
+# set in package/xpkg.mk).
+VERSION_LDFLAGS = -X github.com/cloudspace-dev/cloudspace/internal/version.version=$(XPKG_VERSION) $(if $(XPKG_COMMIT),-X github.com/cloudspace-dev/cloudspace/internal/version.commit=$(XPKG_COMMIT))
+
 .PHONY: build
 build: ## Build the function binaries into _output/bin.
 	@mkdir -p $(BIN)
-	@for f in $(FUNCTIONS); do echo "go build function-$$f"; $(GO) build -trimpath -o $(BIN)/function-$$f ./functions/$$f || exit 1; done
+	@for f in $(FUNCTIONS); do echo "go build function-$$f"; $(GO) build -trimpath -ldflags "$(VERSION_LDFLAGS)" -o $(BIN)/function-$$f ./functions/$$f || exit 1; done
 
 .PHONY: tools
 tools: $(CROSSPLANE) ## Build the crossplane CLI from the tools module (skipped when present).

@@ -39,6 +39,7 @@ import (
 
 	"github.com/cloudspace-dev/cloudspace/apis/billing/v1alpha1"
 	"github.com/cloudspace-dev/cloudspace/internal/billing"
+	"github.com/cloudspace-dev/cloudspace/internal/version"
 )
 
 // Options are the flags shared by ingest and controller.
@@ -56,6 +57,9 @@ type Options struct {
 	Deliveries       string `default:"error" enum:"error,latest,all" help:"What to do when a period folder holds two deliveries (two CUR assemblyId folders, two Data Exports executions) and no manifest names the current one: error (the default: summing them would count the period twice), latest (read the delivery modified last) or all (sum them)."`
 	Scope            string `default:"default" help:"Scope of the run, a DNS label set as the records' billing.cloudspace.dev/scope label. A run replaces only the records of its scope in the periods it reads; give each export that feeds the cluster its own scope (one per payer, say) so that no run removes another's records. A space's spend in one period belongs to one scope: a run that would write a spend record another scope holds fails."`
 	Debug            bool   `help:"Log every file read, and every manifest honoured or file it ruled out."`
+	LogFormat        string `name:"log-format" default:"text" enum:"text,json" help:"Format of the logs on stderr: text (key=value pairs) or json (one object a line, as log collectors read them). Both carry an RFC 3339 timestamp."`
+
+	Version version.Flag `help:"Print the version, commit and Go version of the build, and exit."`
 
 	ConnectTimeout        time.Duration `default:"10s" help:"Timeout of the TCP connect and TLS handshake of HTTP(S) and S3 sources."`
 	ResponseHeaderTimeout time.Duration `default:"1m" help:"Timeout waiting for the response headers of HTTP(S) and S3 requests."`
@@ -91,9 +95,16 @@ func (o *Options) logger() logr.Logger {
 		v = 1
 	}
 	w := o.stderr()
+	fo := funcr.Options{Verbosity: v, LogTimestamp: true, TimestampFormat: time.RFC3339Nano}
+	if o.LogFormat == "json" {
+		return funcr.NewJSON(func(obj string) { fmt.Fprintln(w, obj) }, fo)
+	}
 	return funcr.New(func(prefix, args string) {
-		fmt.Fprintln(w, prefix, args)
-	}, funcr.Options{Verbosity: v})
+		if prefix != "" {
+			args = prefix + " " + args
+		}
+		fmt.Fprintln(w, args)
+	}, fo)
 }
 
 func (o *Options) ingestOptions(log logr.Logger) (billing.Options, error) {
