@@ -27,6 +27,9 @@ type Inputs struct {
 	Observed Observed
 	// Records are the space's spend records.
 	Records []resource.Required
+	// Unattributed are the unattributed spend records of the space's AWS
+	// account (AccountOf the XR's status.roleArn).
+	Unattributed []resource.Required
 	// Config is the function input.
 	Config *Config
 	// Now is the wall clock. It is read by the staleness judgement and
@@ -83,6 +86,11 @@ func Assess(in Inputs) *Report {
 			{Type: TypeBillingDataMissing, State: True, Reason: sel.Reason, Message: sel.Message, Problem: sel.Reason != ReasonNoSpendRecords},
 			{Type: TypeBillingDataStale, State: Unknown, Reason: ReasonNoBillingData, Message: "No usable billing data to judge the age of"},
 			{Type: TypeCostAttribution, State: Unknown, Reason: ReasonNoBillingData, Message: "No usable billing data to attribute"},
+		}
+		if sel.Reason == ReasonNoSpendRecords {
+			if c, ok := Untagged(in.Observed, in.Unattributed, AccountOf(in.XR.Status.RoleARN), in.Config.BilledKinds, in.Config.UnbilledGracePeriod); ok {
+				r.Conditions[len(r.Conditions)-1] = c
+			}
 		}
 		if st.UnusedCapacityCost != "" {
 			r.Status = st

@@ -83,6 +83,27 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		}
 		records = rs
 	}
+	// The unattributed records of the space's account tell a space that
+	// billing data never names (its tag not activated) from one not yet
+	// exported.
+	var unattributed []resource.Required
+	if account := AccountOf(xr.Status.RoleARN); account != "" {
+		xfn.Require(rsp, RequirementUnattributed, xfn.Selector{
+			APIVersion: billingv1alpha1.RecordAPIVersion,
+			Kind:       billingv1alpha1.RecordKind,
+			Labels:     map[string]string{billingv1alpha1.LabelAccount: account, billingv1alpha1.LabelRecord: billingv1alpha1.RecordUnattributed},
+		})
+		rs, sent, err := xfn.RequiredResources(req, RequirementUnattributed)
+		if err != nil {
+			response.Fatal(rsp, err)
+			return rsp, nil
+		}
+		if !sent {
+			log.Debug("Asked for the account's unattributed records")
+			return rsp, nil
+		}
+		unattributed = rs
+	}
 
 	observed, err := request.GetObservedComposedResources(req)
 	if err != nil {
@@ -100,7 +121,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		est = xr.Status.Estimate
 	}
 
-	r := Assess(Inputs{XR: xr, Estimate: est, Observed: observed, Records: records, Config: cfg, Now: f.clock()})
+	r := Assess(Inputs{XR: xr, Estimate: est, Observed: observed, Records: records, Unattributed: unattributed, Config: cfg, Now: f.clock()})
 	if r.Skipped != nil {
 		log.Debug("Left out the unused capacity cost", "error", r.Skipped)
 	}
