@@ -4,12 +4,11 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/alecthomas/kong"
 
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/crossplane/function-sdk-go/resource/composed"
 
 	"github.com/cloudspace-dev/cloudspace/internal/xfn"
 )
@@ -17,20 +16,14 @@ import (
 // CLI of the function.
 type CLI struct {
 	xfn.ServeFlags
-
-	SpaceCacheSize int `default:"1024" help:"Composite resources to keep decoded and composed, about 32 kB each. Calls for a space that is not cached compose it anew; give at least the number of spaces in the cluster."`
 }
 
 // Run the function server.
 func (c *CLI) Run() error {
-	if err := AddToScheme(); err != nil {
+	if err := AddToScheme(composed.Scheme); err != nil {
 		return err
 	}
-	if c.SpaceCacheSize < 1 {
-		return fmt.Errorf("--space-cache-size must be at least 1, got %d", c.SpaceCacheSize)
-	}
-	spaces.Resize(c.SpaceCacheSize)
-	return c.Serve(func(log logging.Logger) fnv1.FunctionRunnerServiceServer { return &Function{log: log} })
+	return c.Serve(func(log logging.Logger) fnv1.FunctionRunnerServiceServer { return NewFunction(log) })
 }
 
 func main() {
