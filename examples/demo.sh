@@ -24,11 +24,11 @@ start() { # name port
 }
 
 start function-cloudspace 9443
-if [ -x "$BIN/function-cloudspace-billing" ]; then start function-cloudspace-billing 9444; fi
+start function-cloudspace-billing 9444
 
 args=("$XR" compositions/xcloudspace.yaml examples/functions.yaml
-  --xrd xrds/xcloudspaces.platform.cloudspace.dev.yaml --include-function-results)
-[ -f examples/required.yaml ] && args+=(--required-resources examples/required.yaml)
+  --xrd xrds/xcloudspaces.platform.cloudspace.dev.yaml --include-function-results
+  --required-resources examples/required.yaml)
 [ -f "${OBSERVED:-examples/observed.yaml}" ] && args+=(--observed-resources "${OBSERVED:-examples/observed.yaml}")
 echo "# crossplane render ${args[*]}" >&2
 "$CROSSPLANE" render "${args[@]}"
