@@ -88,8 +88,9 @@ func NewPlan(s *Space) (*Plan, field.ErrorList) {
 	// Tag every taggable resource, as its type decides, and check the tags
 	// against AWS's rules before emitting anything.
 	var taggable []Part
+	tags := AWSTags(p.Tags)
 	for _, pt := range p.Parts {
-		if SetTags(pt.Object, p.Tags) {
+		if SetTags(pt.Object, tags) {
 			taggable = append(taggable, pt)
 		}
 	}

@@ -307,9 +307,11 @@ func Taggable(obj runtime.Object) bool {
 	return obj != nil && tagsIndex(reflect.TypeOf(obj)) != nil
 }
 
-// SetTags sets spec.forProvider.tags of a taggable obj to tags and reports
-// whether it did. It leaves other objects alone.
-func SetTags(obj runtime.Object, tags map[string]string) bool {
+// SetTags sets spec.forProvider.tags of a taggable obj to tags, in the
+// form provider-aws types hold them (AWSTags), and reports whether it did.
+// It leaves other objects alone. The resources of a space share one map:
+// nothing changes it once it is set.
+func SetTags(obj runtime.Object, tags map[string]*string) bool {
 	if obj == nil {
 		return false
 	}
@@ -317,12 +319,17 @@ func SetTags(obj runtime.Object, tags map[string]string) bool {
 	if idx == nil {
 		return false
 	}
+	reflect.ValueOf(obj).Elem().FieldByIndex(idx).Set(reflect.ValueOf(tags))
+	return true
+}
+
+// AWSTags is tags in the form provider-aws types hold them.
+func AWSTags(tags map[string]string) map[string]*string {
 	t := make(map[string]*string, len(tags))
 	for k, v := range tags {
 		t[k] = ptr(v)
 	}
-	reflect.ValueOf(obj).Elem().FieldByIndex(idx).Set(reflect.ValueOf(t))
-	return true
+	return t
 }
 
 // Label syntax of Kubernetes.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 
-	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/structpb"
 	kjson "sigs.k8s.io/json"
 
@@ -24,7 +23,7 @@ func DecodeInput(req *fnv1.RunFunctionRequest, into any) error {
 }
 
 func decodeStrict(s *structpb.Struct, into any, what string) error {
-	b, err := protojson.Marshal(s)
+	b, err := jsonOfStruct(s)
 	if err != nil {
 		return fmt.Errorf("cannot marshal %s: %w", what, err)
 	}
@@ -53,7 +52,7 @@ func decodeLenient(s *structpb.Struct, into any, what string) error {
 	if s == nil {
 		return fmt.Errorf("cannot decode %s: the request has none", what)
 	}
-	b, err := protojson.Marshal(s)
+	b, err := jsonOfStruct(s)
 	if err != nil {
 		return fmt.Errorf("cannot marshal %s: %w", what, err)
 	}

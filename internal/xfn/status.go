@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 
-	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
@@ -21,8 +20,8 @@ func SetStatus(rsp *fnv1.RunFunctionResponse, st any) error {
 	if err != nil {
 		return fmt.Errorf("cannot marshal status %T: %w", st, err)
 	}
-	s := &structpb.Struct{}
-	if err := protojson.Unmarshal(b, s); err != nil {
+	s, err := structFromJSON(b)
+	if err != nil {
 		return fmt.Errorf("cannot convert status %T: %w", st, err)
 	}
 	SetCompositeStatus(rsp, s.GetFields())
