@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -9,9 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/structpb"
-	kjson "sigs.k8s.io/json"
 
 	"github.com/cloudspace-dev/cloudspace/apis/v1alpha1"
 	"github.com/cloudspace-dev/cloudspace/internal/quantity"
@@ -99,41 +96,16 @@ func teamQuota(q *QuotaConfig, team string, objs []*structpb.Struct) (*TeamQuota
 	}
 	o := objs[0]
 	source := fmt.Sprintf("%s %s", q.Kind, str(sub(o, "metadata"), "name"))
-	data, err := decodeTeamQuotaData(o.GetFields()["data"])
-	if err != nil {
-		return nil, []Problem{{ReasonTeamQuotaInvalid, fmt.Sprintf("team %s quota data in %s is invalid: cannot decode data: %v", team, source, err)}}
+	// Strictly: a misspelt field is an error rather than a zero quota.
+	var data teamQuotaData
+	if err := xfn.DecodeValue(o.GetFields()["data"], &data, "data"); err != nil {
+		return nil, []Problem{{ReasonTeamQuotaInvalid, fmt.Sprintf("team %s quota data in %s is invalid: %v", team, source, err)}}
 	}
 	tq, errs := ParseTeamQuota(source, data)
 	if len(errs) > 0 {
 		return nil, []Problem{{ReasonTeamQuotaInvalid, fmt.Sprintf("team %s quota data in %s is invalid: %v", team, source, errs.ToAggregate())}}
 	}
 	return tq, nil
-}
-
-// decodeTeamQuotaData decodes the data of a quota object strictly: a
-// misspelt field is an error rather than a zero quota. Absent data is
-// empty.
-func decodeTeamQuotaData(v *structpb.Value) (teamQuotaData, error) {
-	var data teamQuotaData
-	b := []byte("null")
-	if v != nil {
-		var err error
-		if b, err = protojson.Marshal(v); err != nil {
-			return data, err
-		}
-	}
-	strict, err := kjson.UnmarshalStrict(b, &data)
-	if err != nil {
-		return data, err
-	}
-	if len(strict) > 0 {
-		msgs := make([]string, len(strict))
-		for i, e := range strict {
-			msgs[i] = e.Error()
-		}
-		return data, errors.New(strings.Join(msgs, "; "))
-	}
-	return data, nil
 }
 
 // teamSpaces reads the team's other spaces from the required resources

@@ -130,6 +130,16 @@ func jsonOfStruct(s *structpb.Struct) ([]byte, error) {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
+// jsonOfValue is jsonOfStruct for any value.
+func jsonOfValue(v *structpb.Value) ([]byte, error) {
+	var buf bytes.Buffer
+	e := jsontext.NewEncoder(&buf, jsontext.AllowDuplicateNames(true))
+	if err := writeValue(e, v); err != nil {
+		return protojson.Marshal(v)
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
 func writeStruct(e *jsontext.Encoder, s *structpb.Struct) error {
 	if err := e.WriteToken(jsontext.ObjectStart); err != nil {
 		return err
