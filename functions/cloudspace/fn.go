@@ -22,12 +22,27 @@ type Function struct {
 	fnv1.UnimplementedFunctionRunnerServiceServer
 
 	log logging.Logger
+
+	// inputs remembers parsed function inputs; nil remembers none.
+	inputs *InputMemo
+}
+
+// An Option configures the composer.
+type Option func(f *Function)
+
+// WithInputMemo has the composer remember the inputs it parsed in m.
+func WithInputMemo(m *InputMemo) Option {
+	return func(f *Function) { f.inputs = m }
 }
 
 // NewFunction returns the composer. The types it composes must be
 // registered in composed.Scheme (AddToScheme).
-func NewFunction(log logging.Logger) *Function {
-	return &Function{log: log}
+func NewFunction(log logging.Logger, opts ...Option) *Function {
+	f := &Function{log: log}
+	for _, o := range opts {
+		o(f)
+	}
+	return f
 }
 
 // RunFunction composes a CloudSpace. It is the only code of the composer
@@ -37,15 +52,19 @@ func NewFunction(log logging.Logger) *Function {
 func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
 	rsp := response.To(req, response.DefaultTTL)
 
-	in := &fnv1alpha1.Composer{}
-	if err := xfn.DecodeInput(req, in); err != nil {
-		response.Fatal(rsp, err)
-		return rsp, nil
-	}
-	pol, err := ParseInput(in)
-	if err != nil {
-		response.Fatal(rsp, err)
-		return rsp, nil
+	in, pol, ok := f.inputs.Get(req.GetInput())
+	if !ok {
+		in = &fnv1alpha1.Composer{}
+		if err := xfn.DecodeInput(req, in); err != nil {
+			response.Fatal(rsp, err)
+			return rsp, nil
+		}
+		var err error
+		if pol, err = ParseInput(in); err != nil {
+			response.Fatal(rsp, err)
+			return rsp, nil
+		}
+		f.inputs.Add(req.GetInput(), in, pol)
 	}
 
 	xr := &v1alpha1.XCloudSpace{}

@@ -236,13 +236,17 @@ func TestRunFunction(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			f := NewFunction(logging.NewNopLogger())
-			rsp, err := f.RunFunction(tc.args.ctx, tc.args.req)
-			if diff := cmp.Diff(tc.want.rsp, skeleton(rsp), protocmp.Transform()); diff != "" {
-				t.Errorf("%s\nf.RunFunction(...): -want rsp, +got rsp:\n%s", tc.reason, diff)
-			}
-			if diff := cmp.Diff(tc.want.err, err, cmpopts.EquateErrors()); diff != "" {
-				t.Errorf("%s\nf.RunFunction(...): -want err, +got err:\n%s", tc.reason, diff)
+			// Twice with a memo of parsed inputs: a call that parses the
+			// input and one that finds it must answer alike.
+			f := NewFunction(logging.NewNopLogger(), WithInputMemo(NewInputMemo(1, NewInputMemoLookups())))
+			for range 2 {
+				rsp, err := f.RunFunction(tc.args.ctx, proto.CloneOf(tc.args.req))
+				if diff := cmp.Diff(tc.want.rsp, skeleton(rsp), protocmp.Transform()); diff != "" {
+					t.Errorf("%s\nf.RunFunction(...): -want rsp, +got rsp:\n%s", tc.reason, diff)
+				}
+				if diff := cmp.Diff(tc.want.err, err, cmpopts.EquateErrors()); diff != "" {
+					t.Errorf("%s\nf.RunFunction(...): -want err, +got err:\n%s", tc.reason, diff)
+				}
 			}
 		})
 	}
@@ -373,11 +377,12 @@ func skeleton(rsp *fnv1.RunFunctionResponse) *fnv1.RunFunctionResponse {
 }
 
 // TestRunFunctionConcurrent runs the composer from many goroutines, as a
-// server does. Every response must equal the one a lone call gives. Run
-// with -race (make unit does) to check that calls share nothing they
-// change.
+// server does, sharing the inputs it remembers. Every response must equal
+// the one a lone call without a memo gives. Run with -race (make unit
+// does) to check that calls share nothing they change.
 func TestRunFunctionConcurrent(t *testing.T) {
-	f := NewFunction(logging.NewNopLogger())
+	lone := NewFunction(logging.NewNopLogger())
+	f := NewFunction(logging.NewNopLogger(), WithInputMemo(NewInputMemo(4, NewInputMemoLookups())))
 	det := proto.MarshalOptions{Deterministic: true}
 	reqs := []*fnv1.RunFunctionRequest{
 		runRequest(composeXR(), composeInput(), nil),
@@ -396,7 +401,7 @@ func TestRunFunctionConcurrent(t *testing.T) {
 	))
 	want := make([][]byte, len(reqs))
 	for i, req := range reqs {
-		rsp, err := f.RunFunction(t.Context(), proto.CloneOf(req))
+		rsp, err := lone.RunFunction(t.Context(), proto.CloneOf(req))
 		if err != nil {
 			t.Fatal(err)
 		}

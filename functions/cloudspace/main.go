@@ -4,6 +4,8 @@
 package main
 
 import (
+	"fmt"
+
 	"github.com/alecthomas/kong"
 
 	"github.com/crossplane/function-sdk-go/logging"
@@ -16,6 +18,8 @@ import (
 // CLI of the function.
 type CLI struct {
 	xfn.ServeFlags
+
+	InputMemoSize int `default:"8" help:"Function inputs to keep parsed, by content: one for each Composition step that calls the composer. 0 parses every input afresh."`
 }
 
 // Run the function server.
@@ -23,7 +27,15 @@ func (c *CLI) Run() error {
 	if err := AddToScheme(composed.Scheme); err != nil {
 		return err
 	}
-	return c.Serve(func(log logging.Logger) fnv1.FunctionRunnerServiceServer { return NewFunction(log) })
+	if c.InputMemoSize < 0 {
+		return fmt.Errorf("--input-memo-size must not be negative, got %d", c.InputMemoSize)
+	}
+	lookups := NewInputMemoLookups()
+	var opts []Option
+	if c.InputMemoSize > 0 {
+		opts = append(opts, WithInputMemo(NewInputMemo(c.InputMemoSize, lookups)))
+	}
+	return c.Serve(func(log logging.Logger) fnv1.FunctionRunnerServiceServer { return NewFunction(log, opts...) }, lookups)
 }
 
 func main() {
