@@ -103,14 +103,16 @@ func Assess(in Inputs) *Report {
 		st.Forecast = Money(forecast)
 	}
 
-	r.Conditions = append(r.Conditions, budgetCondition(in, st, s, forecast, hasForecast))
-	r.Conditions = append(r.Conditions, driftCondition(in, st, s, currency))
-	r.Conditions = append(r.Conditions, xfn.Condition{
-		Type: TypeBillingDataMissing, Status: xfn.False, Reason: ReasonSpendRecordFound,
-		Message: fmt.Sprintf("Spend record %q reports %s", s.Record, s.Period.Name),
-	})
-	r.Conditions = append(r.Conditions, staleCondition(in, s))
-	r.Conditions = append(r.Conditions, attributionCondition(in, st, s))
+	r.Conditions = append(r.Conditions,
+		budgetCondition(in, st, s, forecast, hasForecast),
+		driftCondition(in, st, s, currency),
+		xfn.Condition{
+			Type: TypeBillingDataMissing, Status: xfn.False, Reason: ReasonSpendRecordFound,
+			Message: fmt.Sprintf("Spend record %q reports %s", s.Record, s.Period.Name),
+		},
+		staleCondition(in, s),
+		attributionCondition(in, st, s),
+	)
 	r.Status = st
 	return r
 }
@@ -218,7 +220,7 @@ func staleCondition(in Inputs, s *Spend) xfn.Condition {
 	return c
 }
 
-// Stale reports whether billing data that runs through through is older
+// Stale reports whether billing data that runs up to through is older
 // than limit at now. It is the only judgement that reads the clock.
 func Stale(through time.Time, limit time.Duration, now time.Time) bool {
 	return now.Sub(through) > limit

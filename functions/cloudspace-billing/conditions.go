@@ -23,22 +23,23 @@ const (
 
 // Reasons of the conditions.
 const (
-	// Budget.
+	// ReasonBudgetHealthy and the three below are the reasons of Budget.
 	ReasonBudgetHealthy  = "BudgetHealthy"
 	ReasonBudgetAtRisk   = "BudgetAtRisk"
 	ReasonBudgetExceeded = "BudgetExceeded"
 	ReasonInvalidBudget  = "InvalidBudget"
 
-	// Shared by every judgement that needs billing data.
+	// ReasonNoBillingData is shared by every judgement that needs billing data.
 	ReasonNoBillingData = "NoBillingData"
 
-	// CostDrift.
+	// ReasonWithinTolerance and the four below are the reasons of CostDrift.
 	ReasonWithinTolerance  = "WithinTolerance"
 	ReasonAboveEstimate    = "AboveEstimate"
 	ReasonBelowEstimate    = "BelowEstimate"
 	ReasonNoEstimate       = "NoEstimate"
 	ReasonInsufficientData = "InsufficientData"
 
+	// ReasonSpendRecordFound and the four below are the reasons of
 	// BillingDataMissing.
 	ReasonSpendRecordFound   = "SpendRecordFound"
 	ReasonNoSpendRecords     = "NoSpendRecords"
@@ -48,13 +49,13 @@ const (
 	// so no spend record can name it.
 	ReasonSpaceNotAttributable = "SpaceNotAttributable"
 
-	// BillingDataStale.
+	// ReasonFresh and the three below are the reasons of BillingDataStale.
 	ReasonFresh           = "Fresh"
 	ReasonStale           = "Stale"
 	ReasonCheckDisabled   = "CheckDisabled"
 	ReasonNoChargePeriods = "NoChargePeriods"
 
-	// CostAttribution.
+	// ReasonNoComposedIDs and those below are the reasons of CostAttribution.
 	ReasonNoComposedIDs     = "NoComposedIDs"
 	ReasonAttributed        = "Attributed"
 	ReasonOrphanSpend       = "OrphanSpend"

@@ -49,7 +49,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	}
 	cfg, errs := NewConfig(in)
 	if len(errs) > 0 {
-		response.Fatal(rsp, fmt.Errorf("invalid function input: %s", errs.ToAggregate()))
+		response.Fatal(rsp, fmt.Errorf("invalid function input: %w", errs.ToAggregate()))
 		return rsp, nil
 	}
 	rsp.Meta.Ttl = durationpb.New(cfg.TTL)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"maps"
 	"testing"
 	"time"
 
@@ -76,9 +77,7 @@ func billingRequest(in map[string]any, xr map[string]any, records ...*billingv1a
 
 func input(fields map[string]any) map[string]any {
 	m := map[string]any{"apiVersion": "fn.cloudspace.dev/v1alpha1", "kind": fnv1alpha1.BillingKind}
-	for k, v := range fields {
-		m[k] = v
-	}
+	maps.Copy(m, fields)
 	return m
 }
 

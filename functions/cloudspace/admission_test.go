@@ -317,7 +317,7 @@ func poolOf(t testing.TB, objs ...any) []*structpb.Struct {
 			q := teamQuotaObject(t)
 			hard := sub(sub(q, "data"), "hard")
 			hard.Fields["memroy"] = hard.GetFields()["memory"]
-			delete(hard.Fields, "memory")
+			delete(hard.GetFields(), "memory")
 			out = append(out, q)
 			continue
 		}
@@ -382,7 +382,7 @@ func TestRunFunctionAdmissionKeepsObservedExactly(t *testing.T) {
 	}
 	for name, o := range observed {
 		want := xfntest.MustStruct(o)
-		delete(want.Fields, "status")
+		delete(want.GetFields(), "status")
 		for _, f := range []string{"uid", "resourceVersion", "generation", "creationTimestamp", "managedFields"} {
 			delete(sub(want, "metadata").GetFields(), f)
 		}
@@ -464,6 +464,7 @@ func BenchmarkRunFunctionTeamOf1000(b *testing.B) {
 }
 
 func benchmarkTeam(b *testing.B, cpu func(i int) string) {
+	b.Helper()
 	quota := teamQuotaObject(b)
 	hard := sub(sub(quota, "data"), "hard")
 	for k, v := range map[string]string{"cpu": "2000", "memory": "20Ti", "storage": "200Ti", "pods": "200k", "loadBalancers": "3000"} {

@@ -180,6 +180,7 @@ func cpuTime() time.Duration {
 // reportCPU reports the CPU time per operation since start, as cpu-ns/op.
 // It includes the garbage collector.
 func reportCPU(b *testing.B, start time.Duration, n int) {
+	b.Helper()
 	if n > 0 {
 		b.ReportMetric(float64(cpuTime()-start)/float64(n), "cpu-ns/op")
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"slices"
 	"strings"
@@ -192,7 +193,7 @@ func TestRunFunctionDeterministic(t *testing.T) {
 			}
 			continue
 		}
-		if string(b) != string(first) {
+		if !bytes.Equal(b, first) {
 			t.Fatalf("RunFunction(...): response %d differs from the first", i)
 		}
 	}

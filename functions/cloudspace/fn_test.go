@@ -365,7 +365,7 @@ func skeleton(rsp *fnv1.RunFunctionResponse) *fnv1.RunFunctionResponse {
 				meta.Fields[k] = v
 			}
 		}
-		if len(meta.Fields) > 0 {
+		if len(meta.GetFields()) > 0 {
 			s.Fields["metadata"] = structpb.NewStructValue(meta)
 		}
 		if m := sub(sub(sub(o, "spec"), "forProvider"), "manifest"); m != nil {
@@ -391,14 +391,14 @@ func TestRunFunctionConcurrent(t *testing.T) {
 			xr.Spec.Network = v1alpha1.NetworkSpec{CIDR: "10.40.0.0/16", AvailabilityZones: 3, Public: true}
 		}), composeInput(), nil),
 	}
-	reqs = append(reqs, secondReconcile(t, reqs[0]), secondReconcile(t, reqs[1]))
-	// A space admitted under its team's quota, next to two others.
-	reqs = append(reqs, runRequest(spaceXR("space-3", 3, "2", ""), quotaInput(), nil,
-		xfntest.WithCapabilities(capabilities...),
-		xfntest.WithRequired(requiredTeamQuota, teamQuotaObject(t)),
-		xfntest.WithRequired(requiredTeamSpaces),
-		xfntest.WithRequired(requiredSpacesInPfx+"team-payments", spaceXR("space-1", 1, "4", "4"), spaceXR("space-2", 2, "4", "4")),
-	))
+	reqs = append(reqs, secondReconcile(t, reqs[0]), secondReconcile(t, reqs[1]),
+		// A space admitted under its team's quota, next to two others.
+		runRequest(spaceXR("space-3", 3, "2", ""), quotaInput(), nil,
+			xfntest.WithCapabilities(capabilities...),
+			xfntest.WithRequired(requiredTeamQuota, teamQuotaObject(t)),
+			xfntest.WithRequired(requiredTeamSpaces),
+			xfntest.WithRequired(requiredSpacesInPfx+"team-payments", spaceXR("space-1", 1, "4", "4"), spaceXR("space-2", 2, "4", "4")),
+		))
 	want := make([][]byte, len(reqs))
 	for i, req := range reqs {
 		rsp, err := lone.RunFunction(t.Context(), proto.CloneOf(req))

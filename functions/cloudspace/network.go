@@ -153,16 +153,16 @@ func Network(s *Space, subnets []Subnet) []Part {
 				ForProvider:  ec2v1beta1.InternetGatewayParameters_2{Region: region, VPCIDSelector: vpc},
 			}}},
 			Part{Name: NameRouteTablePublic, Object: rt(SubnetPublic)},
+			Part{Name: NameDefaultRoute, Object: &ec2v1beta1.Route{Spec: ec2v1beta1.RouteSpec{
+				ResourceSpec: providerSpec(s),
+				ForProvider: ec2v1beta1.RouteParameters_2{
+					Region:               region,
+					DestinationCidrBlock: ptr("0.0.0.0/0"),
+					GatewayIDSelector:    selectController(nil),
+					RouteTableIDSelector: selectController(map[string]string{LabelRouteTable: SubnetPublic}),
+				},
+			}}},
 		)
-		parts = append(parts, Part{Name: NameDefaultRoute, Object: &ec2v1beta1.Route{Spec: ec2v1beta1.RouteSpec{
-			ResourceSpec: providerSpec(s),
-			ForProvider: ec2v1beta1.RouteParameters_2{
-				Region:               region,
-				DestinationCidrBlock: ptr("0.0.0.0/0"),
-				GatewayIDSelector:    selectController(nil),
-				RouteTableIDSelector: selectController(map[string]string{LabelRouteTable: SubnetPublic}),
-			},
-		}}})
 	}
 
 	for _, sn := range subnets {

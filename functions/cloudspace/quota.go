@@ -62,7 +62,7 @@ type QuotaConfig struct {
 func ParseInput(in *fnv1alpha1.Composer) (*Policy, error) {
 	pol, perrs := NewPolicy(in)
 	if errs := append(ValidateInput(in), perrs...); len(errs) > 0 {
-		return nil, fmt.Errorf("invalid function input: %s", errs.ToAggregate())
+		return nil, fmt.Errorf("invalid function input: %w", errs.ToAggregate())
 	}
 	return pol, nil
 }

@@ -72,7 +72,7 @@ func SetConditions(rsp *fnv1.RunFunctionResponse, req *fnv1.RunFunctionRequest, 
 			continue
 		}
 		if c.Problem {
-			response.Warning(rsp, errorString(c.Message)).WithReason(c.Reason).TargetCompositeAndClaim()
+			response.Warning(rsp, messageError(c.Message)).WithReason(c.Reason).TargetCompositeAndClaim()
 			continue
 		}
 		response.Normal(rsp, c.Message).WithReason(c.Reason).TargetCompositeAndClaim()
@@ -86,6 +86,7 @@ func transitioned(xr *structpb.Struct, c Condition) bool {
 	return !ok || status != c.Status.String() || reason != c.Reason
 }
 
-type errorString string
+// messageError is a message as the error response.Warning takes.
+type messageError string
 
-func (e errorString) Error() string { return string(e) }
+func (e messageError) Error() string { return string(e) }

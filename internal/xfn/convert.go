@@ -50,14 +50,14 @@ func ComposedStruct(obj runtime.Object) (*structpb.Struct, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot convert %T to a struct: %w", obj, err)
 	}
-	delete(s.Fields, "status")
-	if m := s.Fields["metadata"].GetStructValue(); m != nil {
+	delete(s.GetFields(), "status")
+	if m := s.GetFields()["metadata"].GetStructValue(); m != nil {
 		// As composed.From: a function never sets the generation, which the
 		// JSON library writes although zero, and an empty metadata would
 		// tell server-side apply to make it empty.
-		delete(m.Fields, "generation")
-		if len(m.Fields) == 0 {
-			delete(s.Fields, "metadata")
+		delete(m.GetFields(), "generation")
+		if len(m.GetFields()) == 0 {
+			delete(s.GetFields(), "metadata")
 		}
 	}
 	return s, nil

@@ -57,7 +57,7 @@ func readObject(d *jsontext.Decoder) (*structpb.Struct, error) {
 			return nil, err
 		}
 		name := t.String() // A token is valid until the next is read.
-		if _, dup := s.Fields[name]; dup {
+		if _, dup := s.GetFields()[name]; dup {
 			return nil, fmt.Errorf("duplicate name %q", name)
 		}
 		v, err := readValue(d)

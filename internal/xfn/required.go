@@ -24,7 +24,7 @@ type Selector struct {
 // RequiredOf or RequiredResources. Required resources are not watched: set
 // a response TTL when the function depends on their changes.
 func Require(rsp *fnv1.RunFunctionResponse, key string, sel Selector) {
-	if rsp.Requirements == nil {
+	if rsp.GetRequirements() == nil {
 		rsp.Requirements = &fnv1.Requirements{}
 	}
 	if rsp.Requirements.Resources == nil {

@@ -38,11 +38,11 @@ func SetStatus(rsp *fnv1.RunFunctionResponse, st any) error {
 func SetCompositeStatus(rsp *fnv1.RunFunctionResponse, fields map[string]*structpb.Value) {
 	old := rsp.GetDesired().GetComposite()
 	xr := &structpb.Struct{Fields: make(map[string]*structpb.Value, len(old.GetResource().GetFields())+1)}
-	maps.Copy(xr.Fields, old.GetResource().GetFields())
-	prev := xr.Fields["status"].GetStructValue().GetFields()
+	maps.Copy(xr.GetFields(), old.GetResource().GetFields())
+	prev := xr.GetFields()["status"].GetStructValue().GetFields()
 	st := &structpb.Struct{Fields: make(map[string]*structpb.Value, len(prev)+len(fields))}
-	maps.Copy(st.Fields, prev)
-	maps.Copy(st.Fields, fields)
+	maps.Copy(st.GetFields(), prev)
+	maps.Copy(st.GetFields(), fields)
 	xr.Fields["status"] = structpb.NewStructValue(st)
 	c := &fnv1.Resource{Resource: xr, ConnectionDetails: old.GetConnectionDetails(), Ready: old.GetReady()}
 	rsp.Desired = &fnv1.State{Composite: c, Resources: rsp.GetDesired().GetResources()}

@@ -57,7 +57,7 @@ func MustStruct(v any) *structpb.Struct {
 // content and a response echoes.
 func WithTag(tag string) Option {
 	return func(req *fnv1.RunFunctionRequest) error {
-		if req.Meta == nil {
+		if req.GetMeta() == nil {
 			req.Meta = &fnv1.RequestMeta{}
 		}
 		req.Meta.Tag = tag
@@ -68,7 +68,7 @@ func WithTag(tag string) Option {
 // WithCapabilities sets the capabilities Crossplane advertises.
 func WithCapabilities(cs ...fnv1.Capability) Option {
 	return func(req *fnv1.RunFunctionRequest) error {
-		if req.Meta == nil {
+		if req.GetMeta() == nil {
 			req.Meta = &fnv1.RequestMeta{}
 		}
 		req.Meta.Capabilities = cs
