@@ -14,10 +14,10 @@ import (
 // Every call of the composer carries the function input of its
 // Composition step, and a cluster's spaces share one Composition: the
 // same input, call after call, space after space. Decoding it strictly
-// and parsing its policy is a sixth of a call's CPU time (test/FIGURES.md),
-// so the composer keeps the last few inputs it parsed, by content. This is
-// the composer's only memory between calls. Everything else is a function
-// of the space's own request.
+// and parsing its policy is a sixth to a quarter of a call's CPU time
+// (test/FIGURES.md), so the composer keeps the last few inputs it parsed,
+// by content. This is the composer's only memory between calls.
+// Everything else is a function of the space's own request.
 
 // InputMemo remembers the inputs the composer parsed most recently and
 // what it parsed from them. The parsed input and policy it returns are
