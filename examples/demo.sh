@@ -55,7 +55,7 @@ used=()
 composer_port=${COMPOSER_PORT:-$(free_port)}
 billing_port=${BILLING_PORT:-$(free_port)}
 start function-cloudspace "$composer_port"
-if [ -x "$BIN/function-cloudspace-billing" ]; then start function-cloudspace-billing "$billing_port"; fi
+start function-cloudspace-billing "$billing_port"
 echo "# function-cloudspace on 127.0.0.1:$composer_port, function-cloudspace-billing on 127.0.0.1:$billing_port" >&2
 
 # The functions file with the ports the functions listen on.
@@ -63,8 +63,8 @@ sed -e "s/127\.0\.0\.1:9443/127.0.0.1:$composer_port/" -e "s/127\.0\.0\.1:9444/1
   examples/functions.yaml >"$tmp/functions.yaml"
 
 args=("$XR" compositions/xcloudspace.yaml "$tmp/functions.yaml"
-  --xrd xrds/xcloudspaces.platform.cloudspace.dev.yaml --include-function-results)
-[ -f examples/required.yaml ] && args+=(--required-resources examples/required.yaml)
+  --xrd xrds/xcloudspaces.platform.cloudspace.dev.yaml --include-function-results
+  --required-resources examples/required.yaml)
 [ -f "${OBSERVED:-examples/observed.yaml}" ] && args+=(--observed-resources "${OBSERVED:-examples/observed.yaml}")
 echo "# crossplane render ${args[*]}" >&2
 "$CROSSPLANE" render "${args[@]}"

@@ -11,6 +11,7 @@ import (
 
 	billingv1alpha1 "github.com/cloudspace-dev/cloudspace/apis/billing/v1alpha1"
 	fnv1alpha1 "github.com/cloudspace-dev/cloudspace/apis/fn/v1alpha1"
+	"github.com/cloudspace-dev/cloudspace/internal/xfn"
 )
 
 // RequirementUnattributed names the required resources holding the
@@ -44,7 +45,7 @@ func AccountOf(arn string) string {
 // the space existed and none of them carried the space's tag. It returns
 // the CostAttribution condition to report and true, or false when nothing
 // can be said (no such records, or none late enough).
-func Untagged(observed Observed, unattributed []resource.Required, account string, kinds []fnv1alpha1.BilledKind, grace time.Duration) (Condition, bool) {
+func Untagged(observed Observed, unattributed []resource.Required, account string, kinds []fnv1alpha1.BilledKind, grace time.Duration) (xfn.Condition, bool) {
 	var first time.Time
 	for _, name := range slices.Sorted(maps.Keys(observed)) {
 		o := observed[name]
@@ -56,7 +57,7 @@ func Untagged(observed Observed, unattributed []resource.Required, account strin
 		}
 	}
 	if first.IsZero() {
-		return Condition{}, false
+		return xfn.Condition{}, false
 	}
 	var through time.Time
 	var periods []string
@@ -79,12 +80,12 @@ func Untagged(observed Observed, unattributed []resource.Required, account strin
 		periods = append(periods, rec.Period)
 	}
 	if through.IsZero() || !first.Add(grace).Before(through) {
-		return Condition{}, false
+		return xfn.Condition{}, false
 	}
 	slices.Sort(periods)
 	periods = slices.Compact(periods)
-	return Condition{
-		Type: TypeCostAttribution, State: False, Reason: ReasonTagNotInBillingData, Problem: true,
+	return xfn.Condition{
+		Type: TypeCostAttribution, Status: xfn.False, Reason: ReasonTagNotInBillingData, Problem: true,
 		Message: fmt.Sprintf("Billing data of account %s (%s) runs to %s, %s after the space's first billed resource was created, and names the space nowhere: activate %q as a cost allocation tag (AWS Billing console, Cost allocation tags)",
 			account, strings.Join(periods, ", "), through.UTC().Format(time.DateOnly), days(through.Sub(first)), "user:"+billingv1alpha1.DefaultTagKey),
 	}, true

@@ -12,6 +12,7 @@ import (
 
 	billingv1alpha1 "github.com/cloudspace-dev/cloudspace/apis/billing/v1alpha1"
 	fnv1alpha1 "github.com/cloudspace-dev/cloudspace/apis/fn/v1alpha1"
+	"github.com/cloudspace-dev/cloudspace/internal/xfn"
 )
 
 func TestAccountOf(t *testing.T) {
@@ -94,7 +95,7 @@ func TestUntagged(t *testing.T) {
 			if !ok {
 				return
 			}
-			if diff := cmp.Diff([]any{TypeCostAttribution, False, ReasonTagNotInBillingData, true}, []any{c.Type, c.State, c.Reason, c.Problem}); diff != "" {
+			if diff := cmp.Diff([]any{TypeCostAttribution, xfn.False, ReasonTagNotInBillingData, true}, []any{c.Type, c.Status, c.Reason, c.Problem}); diff != "" {
 				t.Errorf("\n%s\nUntagged(): -want condition, +got:\n%s", tc.reason, diff)
 			}
 			for _, m := range tc.want.message {

@@ -54,8 +54,6 @@ type Space struct {
 
 	// Input is the function input.
 	Input *fnv1alpha1.Composer
-
-	memo *spaceMemo
 }
 
 var (
@@ -77,9 +75,9 @@ var rfc1918 = []netip.Prefix{
 // NewSpace validates xr against the input's policy and applies defaults.
 // It returns every problem at once, each naming its field, value and rule.
 func NewSpace(xr *v1alpha1.XCloudSpace, in *fnv1alpha1.Composer) (*Space, field.ErrorList) {
-	spec := xr.Spec // Decoded afresh for every request; defaults may be applied in place.
+	spec := xr.Spec
 	Default(&spec)
-	s := &Space{Name: xr.GetName(), Spec: spec, Input: in, memo: &spaceMemo{}}
+	s := &Space{Name: xr.GetName(), Spec: spec, Input: in}
 
 	p := field.NewPath("spec")
 	var errs field.ErrorList
@@ -128,11 +126,6 @@ func NewSpace(xr *v1alpha1.XCloudSpace, in *fnv1alpha1.Composer) (*Space, field.
 		errs = append(errs, qerrs...)
 	}
 	s.CPU, s.Memory, s.Storage, s.GPU = q[0], q[1], q[2], q[3]
-	for _, q := range []*resource.Quantity{&s.CPU, &s.Memory, &s.Storage, &s.GPU} {
-		// String caches the canonical form in the quantity on first use;
-		// do it now, because a space is shared by concurrent calls.
-		_ = q.String()
-	}
 	if s.GPU.Value()*1000 != s.GPU.MilliValue() {
 		errs = append(errs, field.Invalid(rp.Child("gpu"), spec.Resources.GPU, "must be a whole number of GPUs"))
 	}

@@ -5,6 +5,9 @@ import (
 	"os"
 	"runtime/debug"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
 	"github.com/crossplane/function-sdk-go"
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
@@ -27,8 +30,9 @@ type ServeFlags struct {
 }
 
 // Serve serves the function built by newFn with the flags' options until
-// the server fails.
-func (f *ServeFlags) Serve(newFn func(log logging.Logger) fnv1.FunctionRunnerServiceServer) error {
+// the server fails. The metrics endpoint serves the gRPC server's metrics,
+// the Go runtime's and the process's, and the function's own collectors.
+func (f *ServeFlags) Serve(newFn func(log logging.Logger) fnv1.FunctionRunnerServiceServer, cs ...prometheus.Collector) error {
 	log, err := function.NewLogger(f.Debug)
 	if err != nil {
 		return fmt.Errorf("cannot create logger: %w", err)
@@ -36,11 +40,19 @@ func (f *ServeFlags) Serve(newFn func(log logging.Logger) fnv1.FunctionRunnerSer
 	if _, set := os.LookupEnv("GOGC"); !set {
 		debug.SetGCPercent(f.GCPercent)
 	}
+	reg := prometheus.NewRegistry()
+	cs = append(cs, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	for _, c := range cs {
+		if err := reg.Register(c); err != nil {
+			return fmt.Errorf("cannot register metrics: %w", err)
+		}
+	}
 	return function.Serve(newFn(log),
 		function.Listen(f.Network, f.Address),
 		function.MTLSCertificates(f.TLSCertsDir),
 		function.Insecure(f.Insecure),
 		function.MaxRecvMessageSize(f.MaxRecvMessageSize*1024*1024),
 		function.WithMetricsServer(f.MetricsAddress),
+		function.WithMetricsRegistry(reg),
 	)
 }

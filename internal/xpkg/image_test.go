@@ -2,6 +2,7 @@ package xpkg
 
 import (
 	"archive/tar"
+	"bytes"
 	"errors"
 	"io"
 	"os"
@@ -97,7 +98,7 @@ func TestRuntimeImageReproducible(t *testing.T) {
 	}
 	a, _ := os.ReadFile(files[0])
 	b, _ := os.ReadFile(files[1])
-	if string(a) != string(b) {
+	if !bytes.Equal(a, b) {
 		t.Errorf("WriteImage(...): two writes of one image differ")
 	}
 	read, err := tarball.ImageFromPath(files[0], nil)

@@ -1,6 +1,7 @@
 package xpkg_test
 
 import (
+	"bytes"
 	"io"
 	"log"
 	"net/http/httptest"
@@ -136,7 +137,7 @@ func checkPulled(t *testing.T, file string, pulled v1.Image) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if string(got.Stream) != string(local.Stream) {
+	if !bytes.Equal(got.Stream, local.Stream) {
 		t.Errorf("%s: pulled %s differs from the built package's", file, xpkg.StreamFile)
 	}
 }

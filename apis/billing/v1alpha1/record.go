@@ -347,7 +347,7 @@ func IsLabelValue(s string) bool {
 	if !alnum(s[0]) || !alnum(s[len(s)-1]) {
 		return false
 	}
-	for i := 0; i < len(s); i++ {
+	for i := range len(s) {
 		c := s[i]
 		if !alnum(c) && c != '-' && c != '_' && c != '.' {
 			return false

@@ -20,6 +20,7 @@ import (
 	"github.com/cloudspace-dev/cloudspace/internal/xpkg"
 )
 
+//nolint:dupword // Each command is named, then described: "build   build the ...".
 const usage = `usage: xpkg <command> [flags]
 
 commands:
