@@ -90,4 +90,3 @@ func Untagged(observed Observed, unattributed []resource.Required, account strin
 			account, strings.Join(periods, ", "), through.UTC().Format(time.DateOnly), days(through.Sub(first)), "user:"+billingv1alpha1.DefaultTagKey),
 	}, true
 }
-

@@ -100,7 +100,7 @@ func DefaultBase(ctx context.Context) (Base, error) {
 
 // The users of a runtime image: root owns its files, nonroot runs them.
 const (
-	passwdFile = "root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/nonexistent:/sbin/nologin\n" //nolint:gosec // an /etc/passwd without passwords (x), not a credential.
+	passwdFile = "root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/nonexistent:/sbin/nologin\n"
 	groupFile  = "root:x:0:\nnonroot:x:65532:\n"
 )
 

@@ -1,6 +1,7 @@
 package xpkg
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -179,7 +180,7 @@ func TestPublishRewrite(t *testing.T) {
 			if err := tc.p.Check(objs[0], FunctionNames()); err != nil {
 				t.Errorf("%s\nCheck(...) after Rewrite(...): %v", tc.reason, err)
 			}
-			if tc.p == (Publish{}) && string(after) != string(before) {
+			if tc.p == (Publish{}) && !bytes.Equal(after, before) {
 				t.Errorf("%s\nRewrite(...): the zero Publish changed %s", tc.reason, MetaFile)
 			}
 		})

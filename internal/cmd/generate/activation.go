@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -35,7 +36,7 @@ func Activation(root string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", providerModule).Output()
+	out, err := exec.CommandContext(context.Background(), "go", "list", "-m", "-f", "{{.Dir}}", providerModule).Output()
 	if err != nil {
 		return nil, fmt.Errorf("cannot find the %s module: %w", providerModule, err)
 	}
@@ -94,14 +95,14 @@ func composedKinds(dir string) (map[string]bool, error) {
 	}
 	kinds := map[string]bool{}
 	for _, f := range files {
-		b, err := os.ReadFile(f) //nolint:gosec // A file of the repository.
+		b, err := os.ReadFile(f)
 		if err != nil {
 			return nil, err
 		}
 		if strings.HasPrefix(string(b), renderFailed) {
 			continue // A case whose render fails composes nothing.
 		}
-		for _, doc := range strings.Split(string(b), "\n---\n") {
+		for doc := range strings.SplitSeq(string(b), "\n---\n") {
 			var o struct {
 				APIVersion string `json:"apiVersion"`
 				Kind       string `json:"kind"`
@@ -120,7 +121,7 @@ func composedKinds(dir string) (map[string]bool, error) {
 // crdNames returns the group, kind and plural of a CRD file, read from its
 // head without decoding the schema.
 func crdNames(file string) (group, kind, plural string, err error) {
-	f, err := os.Open(file) //nolint:gosec // A file of the provider module.
+	f, err := os.Open(file)
 	if err != nil {
 		return "", "", "", err
 	}
