@@ -95,17 +95,6 @@ func TestComposeRejects(t *testing.T) {
 			}),
 			want: []string{`tags[owner]`, `vpc (VPC) and 11 other taggable resources`, `the value may hold only letters`},
 		},
-		"TooManyTags": {
-			reason: "Tags that with the provider's three exceed fifty are rejected.",
-			xr: withXR(func(xr *v1alpha1.XCloudSpace) {
-				xr.Spec.Tags = map[string]string{}
-				for _, c := range "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRST" {
-					xr.Spec.Tags["k"+string(c)+"x"] = "v"
-				}
-			}),
-			in:   composeInput(),
-			want: []string{"at most 50 tags", "50 user tags plus the 3"},
-		},
 		"EveryProblem": {
 			reason: "Problems of the tags, limits, identity and budget are reported at once.",
 			xr: withXR(func(xr *v1alpha1.XCloudSpace) {
