@@ -15,13 +15,13 @@ import (
 // The CSV reader streams: one goroutine reads blocks of blockSize bytes,
 // cuts each at the last record boundary (a newline outside quotes, found
 // with SIMD byte counts rather than a byte loop) and hands it to a worker
-// per core, which splits records into cells and aggregates them into its
-// own aggregate. At most maxBlocks blocks exist at once, so memory is
-// bounded whatever the size of the file.
+// per core, which splits records into cells and aggregates them into the
+// aggregate the workers share. At most maxBlocks blocks of 1 MiB exist at
+// once, so memory is bounded whatever the size of the file.
 const maxRecordBytes = 8 << 20
 
 // blockSize is a variable so that tests can exercise record boundaries.
-var blockSize = 4 << 20
+var blockSize = 1 << 20
 
 var (
 	errUnterminated = errors.New("quoted cell is not terminated")
@@ -67,8 +67,8 @@ func (f *csvFile) fail(line int64, column, msg string) {
 	}
 }
 
-// readCSV reads a CSV stream with workers goroutines, each aggregating into
-// its own aggregate from newAgg, and returns those aggregates. The mapping of
+// readCSV reads a CSV stream with workers goroutines, aggregating into one
+// aggregate from newAgg, and returns it (as a slice of one). The mapping of
 // the header is left in f.m, bad rows in f.errs.
 func readCSV(ctx context.Context, r io.Reader, f *csvFile, format Format, tagKey string, workers int, newAgg func() *aggregate) ([]*aggregate, error) {
 	if workers < 1 {
@@ -107,7 +107,7 @@ func readCSV(ctx context.Context, r io.Reader, f *csvFile, format Format, tagKey
 	data := buf[:n]
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	var hdr []span
-	next, lines, herr := nextRecord(data, 0, &hdr, eof)
+	next, herr := nextRecord(data, 0, &hdr, eof)
 	for (errors.Is(herr, errUnterminated) || errors.Is(herr, errIncomplete)) && !eof && len(buf) < maxRecordBytes {
 		buf = append(buf[:n], make([]byte, len(buf))...)
 		n, eof, err = fill(r, buf, n)
@@ -115,7 +115,7 @@ func readCSV(ctx context.Context, r io.Reader, f *csvFile, format Format, tagKey
 			return nil, err
 		}
 		data = bytes.TrimPrefix(buf[:n], []byte("\ufeff"))
-		next, lines, herr = nextRecord(data, 0, &hdr, eof)
+		next, herr = nextRecord(data, 0, &hdr, eof)
 	}
 	if herr != nil {
 		return nil, fmt.Errorf("cannot read header: %w", herr)
@@ -133,11 +133,11 @@ func readCSV(ctx context.Context, r io.Reader, f *csvFile, format Format, tagKey
 	}
 	f.m = m
 
-	aggs := make([]*aggregate, workers)
+	// The workers share one aggregate.
+	aggs := []*aggregate{newAgg()}
 	var wg sync.WaitGroup
-	for i := range workers {
-		aggs[i] = newAgg()
-		w := &csvWorker{f: f, proc: newRowProc(m, aggs[i], tagKey)}
+	for range workers {
+		w := newCSVWorker(f, m, newRowProc(m, aggs[0], tagKey))
 		wg.Go(func() {
 			for c := range work {
 				if ctx.Err() == nil {
@@ -153,7 +153,7 @@ func readCSV(ctx context.Context, r io.Reader, f *csvFile, format Format, tagKey
 
 	readErr := func() error {
 		defer close(work)
-		line := int64(1 + lines)
+		line := int64(1 + bytes.Count(data[:next], []byte{'\n'}))
 		// The rest of the header block is the first chunk.
 		var carry []byte
 		rest := data[next:]
@@ -270,24 +270,38 @@ func boundary(data []byte) int {
 }
 
 // nextRecord splits the record at data[i:] into cells. It returns the index
-// after the record and how many newlines it spans. At the end of data, a
-// record without newline is complete only when eof is true.
-func nextRecord(data []byte, i int, cells *[]span, eof bool) (int, int, error) {
+// after the record. At the end of data, a record without newline is
+// complete only when eof is true. Lines are not counted here, so that a
+// quoted cell costs one search per quote: a caller that needs the line of
+// a record counts the newlines before it.
+func nextRecord(data []byte, i int, cells *[]span, eof bool) (int, error) {
 	fs := (*cells)[:0]
-	lines := 0
 	for {
 		if i < len(data) && data[i] == '"' {
 			i++
 			start := i
 			esc := false
 			for {
-				j := bytes.IndexByte(data[i:], '"')
-				if j < 0 {
-					*cells = fs
-					return len(data), lines, errUnterminated
+				// The next quote, eight bytes at a time, inline: most
+				// quoted cells are short, and a Tags cell has a doubled
+				// quote every few bytes.
+				for i+8 <= len(data) {
+					x := binary.LittleEndian.Uint64(data[i:]) ^ quotes
+					if m := (x - lows) &^ x & highs; m != 0 {
+						i += bits.TrailingZeros64(m) / 8
+						goto quote
+					}
+					i += 8
 				}
-				lines += bytes.Count(data[i:i+j], []byte{'\n'})
-				i += j + 1
+				for i < len(data) && data[i] != '"' {
+					i++
+				}
+				if i >= len(data) {
+					*cells = fs
+					return len(data), errUnterminated
+				}
+			quote:
+				i++
 				if i < len(data) && data[i] == '"' {
 					esc = true
 					i++
@@ -302,9 +316,9 @@ func nextRecord(data []byte, i int, cells *[]span, eof bool) (int, int, error) {
 			if i >= len(data) {
 				*cells = fs
 				if !eof {
-					return i, lines, errIncomplete
+					return i, errIncomplete
 				}
-				return i, lines, nil
+				return i, nil
 			}
 			switch data[i] {
 			case ',':
@@ -312,7 +326,7 @@ func nextRecord(data []byte, i int, cells *[]span, eof bool) (int, int, error) {
 				continue
 			case '\n':
 				*cells = fs
-				return i + 1, lines + 1, nil
+				return i + 1, nil
 			default:
 				// Skip the rest of the record.
 				for i < len(data) && data[i] != '\n' {
@@ -320,9 +334,9 @@ func nextRecord(data []byte, i int, cells *[]span, eof bool) (int, int, error) {
 				}
 				*cells = fs
 				if i < len(data) {
-					return i + 1, lines + 1, errAfterQuote
+					return i + 1, errAfterQuote
 				}
-				return i, lines, errAfterQuote
+				return i, errAfterQuote
 			}
 		}
 		start := i
@@ -349,13 +363,13 @@ func nextRecord(data []byte, i int, cells *[]span, eof bool) (int, int, error) {
 		if i >= len(data) {
 			*cells = fs
 			if !eof {
-				return i, lines, errIncomplete
+				return i, errIncomplete
 			}
-			return i, lines, nil
+			return i, nil
 		}
 		if data[i] == '\n' {
 			*cells = fs
-			return i + 1, lines + 1, nil
+			return i + 1, nil
 		}
 		i++ // ','
 	}
@@ -373,10 +387,16 @@ func cellBytes(data []byte, s span, scratch *[]byte) []byte {
 		dst = *scratch
 	}
 	from := len(dst)
-	for i := 0; i < len(v); i++ {
-		dst = append(dst, v[i])
-		if v[i] == '"' && i+1 < len(v) && v[i+1] == '"' {
-			i++
+	for {
+		j := bytes.IndexByte(v, '"')
+		if j < 0 {
+			dst = append(dst, v...)
+			break
+		}
+		dst = append(dst, v[:j+1]...)
+		v = v[j+1:]
+		if len(v) > 0 && v[0] == '"' {
+			v = v[1:]
 		}
 	}
 	if scratch != nil {
@@ -390,28 +410,56 @@ type csvWorker struct {
 	proc    *rowProc
 	cells   []span
 	scratch []byte
+	// used are the file columns the row processor reads, and the tags
+	// column, whose escaped content the tag matcher reads as it is.
+	used    []usedCol
+	tagsCol int
+}
+
+type usedCol struct {
+	file int
+	col  col
+}
+
+func newCSVWorker(f *csvFile, m *mapping, proc *rowProc) *csvWorker {
+	w := &csvWorker{f: f, proc: proc, tagsCol: -1}
+	for fi, c := range m.colOf {
+		switch {
+		case c == cTags:
+			w.tagsCol = fi
+		case c >= 0:
+			w.used = append(w.used, usedCol{file: fi, col: c})
+		}
+	}
+	return w
 }
 
 func (w *csvWorker) parse(data []byte, line int64) {
 	m := w.f.m
 	ncols := len(m.names)
 	var rows int64
+	// Lines are counted only for the records that fail: line is the line
+	// of data[counted].
+	counted := 0
+	lineOf := func(pos int) int64 {
+		line += int64(bytes.Count(data[counted:pos], []byte{'\n'}))
+		counted = pos
+		return line
+	}
 	i := 0
 	for i < len(data) {
 		start := i
-		next, lines, err := nextRecord(data, i, &w.cells, true)
-		recLine := line
-		line += int64(lines)
+		next, err := nextRecord(data, i, &w.cells, true)
 		i = next
 		if err != nil {
-			w.f.fail(recLine, "", err.Error())
+			w.f.fail(lineOf(start), "", err.Error())
 			continue
 		}
 		if len(w.cells) == 1 && w.cells[0].end == w.cells[0].start {
 			continue // an empty line
 		}
 		if len(w.cells) != ncols {
-			w.f.fail(recLine, "", fmt.Sprintf("has %d columns, want %d", len(w.cells), ncols))
+			w.f.fail(lineOf(start), "", fmt.Sprintf("has %d columns, want %d", len(w.cells), ncols))
 			continue
 		}
 		if n := next - start; cap(w.scratch) < n {
@@ -419,17 +467,20 @@ func (w *csvWorker) parse(data []byte, line int64) {
 		}
 		w.scratch = w.scratch[:0]
 		p := w.proc
-		for fi, c := range m.colOf {
-			if c >= 0 {
-				if sp := w.cells[fi]; !sp.esc {
-					p.vals[c] = data[sp.start:sp.end]
-				} else {
-					p.vals[c] = cellBytes(data, sp, &w.scratch)
-				}
+		for _, u := range w.used {
+			if sp := w.cells[u.file]; !sp.esc {
+				p.vals[u.col] = data[sp.start:sp.end]
+			} else {
+				p.vals[u.col] = cellBytes(data, sp, &w.scratch)
 			}
 		}
+		if w.tagsCol >= 0 {
+			sp := w.cells[w.tagsCol]
+			p.vals[cTags] = data[sp.start:sp.end]
+			p.tagsDQ = sp.esc
+		}
 		if ce := p.process(); ce != nil {
-			w.f.fail(recLine, m.name(ce.col), ce.describe(m))
+			w.f.fail(lineOf(start), m.name(ce.col), ce.describe(m))
 			continue
 		}
 		rows++

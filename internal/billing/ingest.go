@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"hash"
-	"hash/maphash"
 	"io"
 	"os"
 	"runtime"
@@ -84,13 +83,12 @@ type Result struct {
 // one space and period reject it too.
 func Ingest(ctx context.Context, srcs []Source, o Options) (*Result, error) {
 	o = o.defaults()
-	seed := maphash.MakeSeed()
-	total := newAggregate(seed, o.MaxResourceIDs)
+	total := newAggregate(o.MaxResourceIDs)
 	res := &Result{}
 	var errs []error
 	sources := make([]v1alpha1.Source, len(srcs))
 	for i, s := range srcs {
-		agg, st, err := ingestOne(ctx, s, o, seed)
+		agg, st, err := ingestOne(ctx, s, o)
 		res.Files = append(res.Files, st)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -162,7 +160,7 @@ func (c *countingReader) Read(p []byte) (int, error) {
 
 var gzipMagic = []byte{0x1f, 0x8b}
 
-func ingestOne(ctx context.Context, s Source, o Options, seed maphash.Seed) (*aggregate, FileStats, error) {
+func ingestOne(ctx context.Context, s Source, o Options) (*aggregate, FileStats, error) {
 	st := FileStats{URI: s.URI()}
 	fail := func(err error) (*aggregate, FileStats, error) {
 		var fe *FileError
@@ -200,7 +198,7 @@ func ingestOne(ctx context.Context, s Source, o Options, seed maphash.Seed) (*ag
 	}
 
 	if string(magic) == "PAR1" {
-		agg, err := ingestParquetStream(ctx, s, br, size, o, seed, &st)
+		agg, err := ingestParquetStream(ctx, s, br, size, o, &st)
 		finish()
 		if err != nil {
 			return fail(err)
@@ -218,7 +216,7 @@ func ingestOne(ctx context.Context, s Source, o Options, seed maphash.Seed) (*ag
 		r = zr
 	}
 	f := &csvFile{uri: st.URI, maxErrors: o.MaxErrors}
-	newAgg := func() *aggregate { return newAggregate(seed, o.MaxResourceIDs) }
+	newAgg := func() *aggregate { return newAggregate(o.MaxResourceIDs) }
 	aggs, err := readCSV(ctx, r, f, o.Format, o.TagKey, o.Workers, newAgg)
 	if f.m != nil {
 		st.Format = f.m.format

@@ -31,6 +31,9 @@ type rowProc struct {
 	tag *tagMatcher
 
 	vals [nCols][]byte
+	// tagsDQ says vals[cTags] is the content of a quoted CSV cell as in
+	// the file, quotes doubled.
+	tagsDQ bool
 
 	// Caches of the last timestamps parsed: exports repeat them row after row.
 	tsRaw [3][]byte
@@ -38,17 +41,25 @@ type rowProc struct {
 	bpRaw []byte
 	bpVal period
 	// The last space tag seen and whether it names a space.
-	lastSpace  []byte
-	lastValid  bool
-	valid      map[string]bool   // whether tag values name a space
-	tagsCache  map[string][]byte // the space a Tags cell names, nil for none
+	lastSpace []byte
+	lastValid bool
+	valid     map[string]*spaceCache // whether tag values name a space
+	lastSC    *spaceCache
+	// Services seen, and their numbers in the aggregate, so that a row
+	// finds its service's costs in its group by index rather than by a map
+	// lookup: exports have a few dozen.
+	svcNames   [][]byte
+	svcIDs     []int
+	lastSvc    int
+	groups     map[string]*group // by groupKey, a cache of the aggregate's
+	keyBuf     []byte
 	lastGroup  *group
 	lastKeyRaw []byte // space or account of lastGroup
 	lastIsAcct bool
 }
 
 func newRowProc(m *mapping, agg *aggregate, tagKey string) *rowProc {
-	return &rowProc{m: m, agg: agg, tag: newTagMatcher(tagKey), valid: map[string]bool{}, tagsCache: map[string][]byte{}}
+	return &rowProc{m: m, agg: agg, tag: newTagMatcher(tagKey), valid: map[string]*spaceCache{}, groups: map[string]*group{}}
 }
 
 // isNull reports whether a cell is null: empty or the literal NULL.
@@ -156,7 +167,22 @@ func (p *rowProc) process() *cellError {
 	if ce != nil {
 		return ce
 	}
+	svc := p.vals[cService]
+	if isNull(svc) {
+		svc = nil
+	}
+	svcID := p.serviceID(svc)
+	var res uint64
+	r := p.vals[cResource]
+	if !isNull(r) {
+		res = hashID(r)
+	}
+	// The workers reading a file share its aggregate, so that its memory
+	// does not grow with the number of cores: a row updates its group
+	// under the group's lock.
 	g := p.group(space, per)
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	g.setCurrency(cur)
 	g.billed.Add(billed)
 	g.effective.Add(effective)
@@ -166,15 +192,11 @@ func (p *rowProc) process() *cellError {
 		g.hasContracted = true
 	}
 	g.rows++
-	svc := p.vals[cService]
-	if isNull(svc) {
-		svc = nil
-	}
-	g.addService(svc, billed, effective)
+	g.addServiceID(svcID, svc, billed, effective)
 	g.addDay(int32(floorDiv(start, 86400)), billed, effective)
 	g.addTime(start, end)
-	if r := p.vals[cResource]; !isNull(r) {
-		g.addResource(p.agg.seed, p.agg.maxIDs, r, billed, effective)
+	if res != 0 {
+		g.addResource(p.agg.maxIDs, res, r, billed, effective)
 	}
 	return nil
 }
@@ -186,24 +208,28 @@ func (p *rowProc) space() ([]byte, *cellError) {
 		v = p.vals[cTagCol]
 	}
 	if isNull(v) && p.m.idx[cTags] >= 0 && !isNull(p.vals[cTags]) {
-		// Rows of one resource repeat their tags: remember what a Tags
-		// cell resolved to.
+		// Most rows of a real export name a resource of their own, so a
+		// cache of Tags cells would miss: the cell is scanned as it is in
+		// the file, quotes doubled, without unescaping it first.
 		raw := p.vals[cTags]
-		if sp, ok := p.tagsCache[string(raw)]; ok {
-			return sp, nil
+		var t []byte
+		var ok bool
+		var err error
+		if p.tagsDQ {
+			t, ok, err = p.tag.findEscaped(raw)
+		} else {
+			t, ok, err = p.tag.find(raw)
 		}
-		t, ok, err := p.tag.find(raw)
 		if err != nil {
+			if p.tagsDQ {
+				raw = cellBytes(raw, span{end: len(raw), esc: true}, nil)
+			}
 			return nil, &cellError{col: cTags, val: raw, err: err}
 		}
-		var sp []byte
 		if ok && !isNull(t) && p.validSpace(t) {
-			sp = bytes.Clone(t)
+			return t, nil
 		}
-		if len(p.tagsCache) < maxValidCache {
-			p.tagsCache[string(raw)] = sp
-		}
-		return sp, nil
+		return nil, nil
 	}
 	if isNull(v) {
 		return nil, nil
@@ -222,16 +248,50 @@ func (p *rowProc) space() ([]byte, *cellError) {
 	return nil, nil
 }
 
-// validSpace reports whether a tag value names a space, with a cache.
-func (p *rowProc) validSpace(v []byte) bool {
-	valid, ok := p.valid[string(v)]
-	if !ok {
-		valid = v1alpha1.IsSpaceName(string(v))
-		if len(p.valid) < maxValidCache {
-			p.valid[string(v)] = valid
+// maxServiceIDs bounds the services a row processor numbers; rows of any
+// other service find their costs by name.
+const maxServiceIDs = 64
+
+// serviceID returns the aggregate's number of a service name, or -1.
+func (p *rowProc) serviceID(svc []byte) int {
+	if i := p.lastSvc; i < len(p.svcNames) && bytes.Equal(p.svcNames[i], svc) {
+		return p.svcIDs[i]
+	}
+	for i, n := range p.svcNames {
+		if bytes.Equal(n, svc) {
+			p.lastSvc = i
+			return p.svcIDs[i]
 		}
 	}
-	return valid
+	if len(p.svcNames) == maxServiceIDs {
+		return -1
+	}
+	p.svcNames = append(p.svcNames, bytes.Clone(svc))
+	p.svcIDs = append(p.svcIDs, p.agg.serviceID(svc))
+	p.lastSvc = len(p.svcNames) - 1
+	return p.svcIDs[p.lastSvc]
+}
+
+// spaceCache is what a row processor knows of a tag value: whether it
+// names a space, and the space's groups, so that a row finds its group with
+// the lookup that checked its tag.
+type spaceCache struct {
+	name   string
+	valid  bool
+	groups []*group
+}
+
+// validSpace reports whether a tag value names a space, with a cache.
+func (p *rowProc) validSpace(v []byte) bool {
+	sc := p.valid[string(v)]
+	if sc == nil {
+		sc = &spaceCache{name: string(v), valid: v1alpha1.IsSpaceName(string(v))}
+		if len(p.valid) < maxValidCache {
+			p.valid[string(v)] = sc
+		}
+	}
+	p.lastSC = sc
+	return sc.valid
 }
 
 func (p *rowProc) group(space []byte, per period) *group {
@@ -249,11 +309,36 @@ func (p *rowProc) group(space []byte, per period) *group {
 	if g := p.lastGroup; g != nil && g.period == per && p.lastIsAcct == isAcct && bytes.Equal(key, p.lastKeyRaw) {
 		return g
 	}
-	var g *group
+	if sc := p.lastSC; !isAcct && sc != nil && sc.name == string(space) {
+		for _, g := range sc.groups {
+			if g.period == per {
+				p.lastGroup, p.lastIsAcct = g, false
+				p.lastKeyRaw = append(p.lastKeyRaw[:0], key...)
+				return g
+			}
+		}
+		g := p.agg.get(space, nil, per)
+		sc.groups = append(sc.groups, g)
+		p.lastGroup, p.lastIsAcct = g, false
+		p.lastKeyRaw = append(p.lastKeyRaw[:0], key...)
+		return g
+	}
+	// The groups this processor has seen, by kind, period and key, so that
+	// it takes the aggregate's lock only for a group new to it.
+	k := append(p.keyBuf[:0], 's', byte(per>>24), byte(per>>16), byte(per>>8), byte(per))
 	if isAcct {
-		g = p.agg.get(nil, key, per)
-	} else {
-		g = p.agg.get(space, nil, per)
+		k[0] = 'a'
+	}
+	k = append(k, key...)
+	p.keyBuf = k
+	g := p.groups[string(k)]
+	if g == nil {
+		if isAcct {
+			g = p.agg.get(nil, key, per)
+		} else {
+			g = p.agg.get(space, nil, per)
+		}
+		p.groups[string(k)] = g
 	}
 	p.lastGroup, p.lastIsAcct = g, isAcct
 	p.lastKeyRaw = append(p.lastKeyRaw[:0], key...)
