@@ -606,6 +606,10 @@ type pqCursor struct {
 	offs       []uint32
 	flen       int
 	generic    []parquet.Value // the values of a page of another kind
+
+	lastTs     int64 // the last timestamp appendCell wrote, and its text
+	lastTsText []byte
+	hasTs      bool
 }
 
 func (c *pqCursor) releaseRetired() {
@@ -835,6 +839,11 @@ func (c *pqCursor) appendCell(dst []byte, x pqVal, r *leafRole) []byte {
 	case *format.TimestampType:
 		if c.kind == parquet.Int64 {
 			t := c.i64[x.j]
+			// Billing periods, and charge periods of consecutive rows,
+			// repeat: the last text is kept.
+			if c.hasTs && t == c.lastTs {
+				return append(dst, c.lastTsText...)
+			}
 			var sec int64
 			switch lt.Unit.Value.(type) {
 			case *format.MilliSeconds:
@@ -845,6 +854,8 @@ func (c *pqCursor) appendCell(dst []byte, x pqVal, r *leafRole) []byte {
 				sec = floorDiv(t, 1e6)
 			}
 			if b, ok := appendRFC3339(dst, sec); ok {
+				c.lastTs, c.hasTs = t, true
+				c.lastTsText = append(c.lastTsText[:0], b[len(dst):]...)
 				return b
 			}
 		}
