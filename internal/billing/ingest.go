@@ -35,6 +35,9 @@ type Options struct {
 	MaxResourceIDs int
 	// Workers is how many goroutines parse a CSV file. Default GOMAXPROCS.
 	Workers int
+	// ParquetWorkers is how many row groups of a Parquet file are read at
+	// once, each holding a page of every column in use. Default Workers.
+	ParquetWorkers int
 	// Progress, when set, is called with the number of bytes read so far
 	// (compressed bytes for a compressed file) of the file being read.
 	Progress func(uri string, read, size int64)
@@ -127,6 +130,9 @@ func (o Options) defaults() Options {
 	}
 	if o.Workers <= 0 {
 		o.Workers = runtime.GOMAXPROCS(0)
+	}
+	if o.ParquetWorkers <= 0 {
+		o.ParquetWorkers = o.Workers
 	}
 	if o.Log.GetSink() == nil {
 		o.Log = logr.Discard()

@@ -145,7 +145,7 @@ func readParquet(ctx context.Context, ra io.ReaderAt, size int64, o Options, st 
 	close(next)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	workers := make([]*pqWorker, min(o.Workers, max(len(groups), 1)))
+	workers := make([]*pqWorker, min(o.ParquetWorkers, max(len(groups), 1)))
 	shared := newAggregate(o.MaxResourceIDs) // the workers share one aggregate
 	errc := make(chan error, len(workers))
 	var wg sync.WaitGroup
