@@ -99,6 +99,7 @@ $(BENCH_DIR)/duckdb/.installed-$(DUCKDB_NODE_API):
 
 .PHONY: bench-duckdb
 bench-duckdb: build $(BENCH_DIR)/duckdb/.installed-$(DUCKDB_NODE_API) ## Time the billing ingester and DuckDB on the same generated export, CSV and Parquet; fail when their totals differ.
+	@test -x /usr/bin/time || { echo "bench-duckdb needs GNU time for the peak RSS (apt-get install time)"; exit 1; }
 	$(GO) run ./internal/cmd/billingbench -bytes $(BENCH_BYTES) -runs $(BENCH_RUNS) -dir $(BENCH_DIR) \
 	  -bin $(BIN)/function-cloudspace-billing -modules $(BENCH_DIR)/duckdb/node_modules -script test/bench/duckdb.mjs
 

@@ -7,8 +7,9 @@
 // most rows. It is generated once into -dir. Each command runs -runs times,
 // the two alternating (ours, DuckDB, ours, ...) after one warm-up run each,
 // so that both see the same page cache and the same machine load; medians
-// are printed. Peak RSS is the kernel's figure for the finished child
-// (getrusage ru_maxrss), wall time is a monotonic clock around it.
+// are printed. Peak RSS is the kernel's figure for the finished child, as
+// GNU time (/usr/bin/time) reads it; CPU time is the child's rusage; wall
+// time is a monotonic clock around it.
 //
 // It fails (exit 1) when the two disagree on any total, money compared
 // exactly as decimals, or when a command fails. The goal of issue 12 (wall
@@ -30,6 +31,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -73,6 +75,7 @@ func run() error {
 	flag.StringVar(&c.threads, "duckdb-threads", "2", "DuckDB's threads (SET threads).")
 	flag.Int64Var(&c.rssLimit, "rss-goal-mb", 100, "Peak RSS goal of the ingester, in MB (printed, not enforced).")
 	flag.BoolVar(&c.genOnly, "generate-only", false, "Generate the exports and stop.")
+	flag.StringVar(&timeBin, "time", timeBin, "GNU time, which measures each run's peak RSS (apt-get install time).")
 	flag.Parse()
 	if c.runs < 1 {
 		return errors.New("cannot benchmark: -runs must be at least 1")
@@ -227,22 +230,44 @@ func alternate(ctx context.Context, runs int, a, b []string) (measured, measured
 	return ma, mb, nil
 }
 
+// timeBin is GNU time, which reports the peak RSS of its child alone: the
+// rusage of a child that os/exec started counts the parent's pages too,
+// for Linux keeps the high-water mark of the address space a vforked child
+// shares with its parent until exec.
+var timeBin = "/usr/bin/time"
+
 func measure(ctx context.Context, args []string) (time.Duration, time.Duration, int64, []byte, error) {
-	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
+	rssFile, err := os.CreateTemp("", "billingbench-rss-*")
+	if err != nil {
+		return 0, 0, 0, nil, fmt.Errorf("cannot create a temporary file: %w", err)
+	}
+	_ = rssFile.Close()
+	defer os.Remove(rssFile.Name())
+	timed := append([]string{timeBin, "-f", "%M", "-o", rssFile.Name()}, args...)
+	cmd := exec.CommandContext(ctx, timed[0], timed[1:]...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	start := time.Now()
-	err := cmd.Run()
+	err = cmd.Run()
 	wall := time.Since(start)
 	if err != nil {
 		return 0, 0, 0, nil, fmt.Errorf("cannot run %s: %w\n%s", strings.Join(args, " "), err, errb.Bytes())
 	}
+	// The rusage of time itself holds its child's CPU time.
 	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	if !ok {
 		return 0, 0, 0, nil, errors.New("cannot read the child's resource usage")
 	}
 	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	return wall, cpu, ru.Maxrss * 1024, out.Bytes(), nil // ru_maxrss is in KiB on Linux
+	b, err := os.ReadFile(rssFile.Name())
+	if err != nil {
+		return 0, 0, 0, nil, fmt.Errorf("cannot read the peak RSS of %s: %w", args[0], err)
+	}
+	kib, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+	if err != nil {
+		return 0, 0, 0, nil, fmt.Errorf("cannot read the peak RSS of %s from %q: %w", args[0], b, err)
+	}
+	return wall, cpu, kib * 1024, out.Bytes(), nil // %M is in KiB
 }
 
 type key struct{ space, period string }
