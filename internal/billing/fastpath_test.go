@@ -163,7 +163,7 @@ func FuzzDoubleUnits(f *testing.F) {
 	for _, s := range []struct {
 		bits  uint64
 		units int64
-	}{{0, 12345}, {0, 960000000}, {0, -33333333}, {0, 1<<18*1e10 - 1}, {math.Float64bits(0.1 + 0.2), 0}, {math.Float64bits(math.NaN()), 0}, {math.Float64bits(-0.0), 0}, {math.Float64bits(262143.9999999999), 0}} {
+	}{{0, 12345}, {0, 960000000}, {0, -33333333}, {0, 1<<18*1e10 - 1}, {math.Float64bits(0.1 + 0.2), 0}, {math.Float64bits(math.NaN()), 0}, {math.Float64bits(math.Copysign(0, -1)), 0}, {math.Float64bits(262143.9999999999), 0}} {
 		f.Add(s.bits, s.units)
 	}
 	f.Fuzz(func(t *testing.T, fbits uint64, units int64) {

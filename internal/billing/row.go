@@ -325,12 +325,12 @@ func (p *rowProc) group(space []byte, per period) *group {
 	}
 	// The groups this processor has seen, by kind, period and key, so that
 	// it takes the aggregate's lock only for a group new to it.
-	k := append(p.keyBuf[:0], 's', byte(per>>24), byte(per>>16), byte(per>>8), byte(per))
+	p.keyBuf = append(p.keyBuf[:0], 's', byte(per>>24), byte(per>>16), byte(per>>8), byte(per))
 	if isAcct {
-		k[0] = 'a'
+		p.keyBuf[0] = 'a'
 	}
-	k = append(k, key...)
-	p.keyBuf = k
+	p.keyBuf = append(p.keyBuf, key...)
+	k := p.keyBuf
 	g := p.groups[string(k)]
 	if g == nil {
 		if isAcct {

@@ -184,14 +184,14 @@ func (s *jscan) str() ([]byte, bool, bool) {
 		if s.i >= len(s.b) {
 			return nil, false, false
 		}
-		switch c := s.b[s.i]; {
-		case c == '"':
+		switch s.b[s.i] {
+		case '"':
 			v := s.b[start:s.i]
 			if !s.quote() {
 				return nil, false, false
 			}
 			return v, esc, true
-		case c == '\\':
+		case '\\':
 			esc = true
 			if s.i+1 >= len(s.b) {
 				return nil, false, false

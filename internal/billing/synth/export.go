@@ -118,16 +118,16 @@ type exportService struct {
 }
 
 var exportServices = []exportService{
-	{"Amazon Elastic Compute Cloud", "AmazonEC2", "Compute", "Virtual Machines", "Instance", "Compute", "Hrs", "BoxUsage:m6i.large", "RunInstances", "$0.096 per On Demand Linux m6i.large Instance Hour", "arn:aws:ec2:%[1]s:%[2]s:instance/i-%[3]s", true, 960000000, 10000},
-	{"Amazon Elastic Block Store", "AmazonEC2", "Storage", "Block Storage", "Volume", "Storage", "GB-Mo", "EBS:VolumeUsage.gp3", "CreateVolume-Gp3", "$0.08 per GB-month of gp3 storage", "arn:aws:ec2:%[1]s:%[2]s:volume/vol-%[3]s", true, 800000000, 1370},
-	{"Amazon Simple Storage Service", "AmazonS3", "Storage", "Object Storage", "Bucket", "Storage", "GB-Mo", "TimedStorage-ByteHrs", "StandardStorage", "$0.023 per GB - first 50 TB / month", "arn:aws:s3:::bucket-%[3]s", false, 230000000, 95000},
-	{"AWS Lambda", "AWSLambda", "Compute", "Serverless Compute", "Function", "Compute", "Lambda-GB-Second", "Lambda-GB-Second", "Invoke", "AWS Lambda - Total Compute - EU (Ireland)", "arn:aws:lambda:%[1]s:%[2]s:function:fn-%[3]s", false, 166667, 25000000},
+	{"Amazon Elastic Compute Cloud", "AmazonEC2", catCompute, "Virtual Machines", "Instance", catCompute, "Hrs", "BoxUsage:m6i.large", "RunInstances", "$0.096 per On Demand Linux m6i.large Instance Hour", "arn:aws:ec2:%[1]s:%[2]s:instance/i-%[3]s", true, 960000000, 10000},
+	{"Amazon Elastic Block Store", "AmazonEC2", catStorage, "Block Storage", "Volume", catStorage, "GB-Mo", "EBS:VolumeUsage.gp3", "CreateVolume-Gp3", "$0.08 per GB-month of gp3 storage", "arn:aws:ec2:%[1]s:%[2]s:volume/vol-%[3]s", true, 800000000, 1370},
+	{"Amazon Simple Storage Service", "AmazonS3", catStorage, "Object Storage", "Bucket", catStorage, "GB-Mo", "TimedStorage-ByteHrs", "StandardStorage", "$0.023 per GB - first 50 TB / month", "arn:aws:s3:::bucket-%[3]s", false, 230000000, 95000},
+	{"AWS Lambda", "AWSLambda", catCompute, "Serverless Compute", "Function", catCompute, "Lambda-GB-Second", "Lambda-GB-Second", "Invoke", "AWS Lambda - Total Compute - EU (Ireland)", "arn:aws:lambda:%[1]s:%[2]s:function:fn-%[3]s", false, 166667, 25000000},
 	{"Amazon Relational Database Service", "AmazonRDS", "Databases", "Relational Databases", "DBInstance", "Database", "Hrs", "InstanceUsage:db.r6g.large", "CreateDBInstance:0016", "$0.258 per RDS db.r6g.large hour running PostgreSQL", "arn:aws:rds:%[1]s:%[2]s:db:db-%[3]s", true, 2580000000, 10000},
 	{"Amazon DynamoDB", "AmazonDynamoDB", "Databases", "NoSQL Databases", "Table", "Database", "ReadRequestUnits", "ReadRequestUnits", "PayPerRequestThroughput", "$0.283 per million read request units", "arn:aws:dynamodb:%[1]s:%[2]s:table/tbl-%[3]s", false, 2830, 1234567},
-	{"Amazon Virtual Private Cloud", "AmazonVPC", "Networking", "Network Infrastructure", "NatGateway", "Networking", "Hrs", "NatGateway-Hours", "NatGateway", "$0.048 per NAT Gateway Hour", "arn:aws:ec2:%[1]s:%[2]s:natgateway/nat-%[3]s", true, 480000000, 10000},
-	{"Elastic Load Balancing", "AWSELB", "Networking", "Load Balancing", "LoadBalancer", "Networking", "LCU-Hrs", "LCUUsage", "LoadBalancing:Application", "$0.008 per used ALB capacity unit-hour", "arn:aws:elasticloadbalancing:%[1]s:%[2]s:loadbalancer/app/alb-%[3]s", false, 80000000, 35000},
+	{"Amazon Virtual Private Cloud", "AmazonVPC", catNetworking, "Network Infrastructure", "NatGateway", catNetworking, "Hrs", "NatGateway-Hours", "NatGateway", "$0.048 per NAT Gateway Hour", "arn:aws:ec2:%[1]s:%[2]s:natgateway/nat-%[3]s", true, 480000000, 10000},
+	{"Elastic Load Balancing", "AWSELB", catNetworking, "Load Balancing", "LoadBalancer", catNetworking, "LCU-Hrs", "LCUUsage", "LoadBalancing:Application", "$0.008 per used ALB capacity unit-hour", "arn:aws:elasticloadbalancing:%[1]s:%[2]s:loadbalancer/app/alb-%[3]s", false, 80000000, 35000},
 	{"Amazon CloudWatch", "AmazonCloudWatch", "Management and Governance", "Observability", "LogGroup", "Logs", "GB", "DataProcessing-Bytes", "PutLogEvents", "$0.57 per GB custom log data ingested", "arn:aws:logs:%[1]s:%[2]s:log-group:/aws/app/lg-%[3]s", false, 5700000000, 1234},
-	{"Amazon Elastic Container Service for Kubernetes", "AmazonEKS", "Compute", "Containers", "Cluster", "Compute", "Hours", "AmazonEKS-Hours:perCluster", "CreateOperation", "Amazon EKS cluster usage", "arn:aws:eks:%[1]s:%[2]s:cluster/eks-%[3]s", false, 1000000000, 10000},
+	{"Amazon Elastic Container Service for Kubernetes", "AmazonEKS", catCompute, "Containers", "Cluster", catCompute, "Hours", "AmazonEKS-Hours:perCluster", "CreateOperation", "Amazon EKS cluster usage", "arn:aws:eks:%[1]s:%[2]s:cluster/eks-%[3]s", false, 1000000000, 10000},
 }
 
 var exportRegions = []struct{ id, name string }{
@@ -235,7 +235,6 @@ type exportGen struct {
 	r        *rand.Rand
 	spaces   []string
 	accounts []string
-	hours    int
 	row      int64
 	// Per billing month: the period bounds and the hours' timestamps.
 	months []exportMonth
@@ -337,7 +336,7 @@ func (g *exportGen) next(d *rowData) {
 	d.effective = d.billed
 	y := g.r.IntN(100)
 	switch {
-	case y < 15 && d.svc.category == "Compute":
+	case y < 15 && d.svc.category == catCompute:
 		d.kind = kindCovered
 		d.effective = d.list * 72 / 100
 		d.billed = 0
