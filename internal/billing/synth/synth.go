@@ -71,6 +71,7 @@ const (
 	catCompute    = "Compute"
 	catStorage    = "Storage"
 	catNetworking = "Networking"
+	unitHours     = "Hrs" // the pricing unit of hourly usage
 )
 
 type service struct {
@@ -78,10 +79,10 @@ type service struct {
 }
 
 var services = []service{
-	{"Amazon Elastic Compute Cloud", "AmazonEC2", catCompute, "Virtual Machines", "Hrs", "BoxUsage:m5.large", "RunInstances", "Instance"},
+	{"Amazon Elastic Compute Cloud", "AmazonEC2", catCompute, "Virtual Machines", unitHours, "BoxUsage:m5.large", "RunInstances", "Instance"},
 	{"Amazon Simple Storage Service", "AmazonS3", catStorage, "Object Storage", "GB-Mo", "TimedStorage-ByteHrs", "StandardStorage", "Bucket"},
-	{"Amazon Relational Database Service", "AmazonRDS", "Databases", "Relational Databases", "Hrs", "InstanceUsage:db.r5.large", "CreateDBInstance", "DBInstance"},
-	{"Amazon Virtual Private Cloud", "AmazonVPC", catNetworking, "Network Infrastructure", "Hrs", "NatGateway-Hours", "NatGateway", "NatGateway"},
+	{"Amazon Relational Database Service", "AmazonRDS", "Databases", "Relational Databases", unitHours, "InstanceUsage:db.r5.large", "CreateDBInstance", "DBInstance"},
+	{"Amazon Virtual Private Cloud", "AmazonVPC", catNetworking, "Network Infrastructure", unitHours, "NatGateway-Hours", "NatGateway", "NatGateway"},
 	{"AWS Lambda", "AWSLambda", catCompute, "Serverless Compute", "Lambda-GB-Second", "Lambda-GB-Second", "Invoke", "Function"},
 	{"Amazon CloudWatch", "AmazonCloudWatch", "Management and Governance", "Observability", "Metrics", "CW:MetricMonitorUsage", "MetricStorage", "Metric"},
 }
