@@ -220,6 +220,8 @@ type pqWorker struct {
 
 	scratch          []byte
 	tagKeys, tagVals [][]byte
+	vals             [nCols][]byte // the cells of the row being read
+	batches          [2]*pqBatch
 }
 
 // safeRowGroup reads a row group; parquet-go may panic on corrupt input,
@@ -233,13 +235,27 @@ func (w *pqWorker) safeRowGroup(ctx context.Context, gi int, rg parquet.RowGroup
 	return w.rowGroup(ctx, gi, rg)
 }
 
-func (w *pqWorker) rowGroup(ctx context.Context, gi int, rg parquet.RowGroup) error {
-	m, roles, keys, tagMap, withTag := w.m, w.roles, w.keys, w.tagMap, w.withTag
+func (w *pqWorker) rowGroup(ctx context.Context, gi int, rg parquet.RowGroup) (err error) {
+	roles, keys, tagMap := w.roles, w.keys, w.tagMap
 	// Only the column chunks of the columns in use are read, page by page:
 	// an export has dozens of columns and the ingester needs a dozen, and
 	// memory stays at a page per column whatever the row group's size.
 	rr := newProjectedRows(rg, roles)
 	defer rr.close()
+	// The rows are processed by a goroutine of their own, in batches of
+	// copied cells, while this one reads the pages: two cores at work on
+	// one row group, whose pages are held once.
+	p := w.startProcessing(gi)
+	defer func() {
+		// An error of the rows processed comes from an earlier row.
+		if perr := p.stop(); perr != nil {
+			err = perr
+		}
+	}()
+	b, err := p.next()
+	if err != nil {
+		return err
+	}
 	n := rg.NumRows()
 	for rowIdx := int64(0); rowIdx < n; {
 		if rowIdx%4096 == 0 {
@@ -250,7 +266,7 @@ func (w *pqWorker) rowGroup(ctx context.Context, gi int, rg parquet.RowGroup) er
 		for _, c := range rr.cursors {
 			c.releaseRetired()
 		}
-		w.proc.reset()
+		clear(w.vals[:])
 		w.scratch = w.scratch[:0]
 		w.tagKeys = w.tagKeys[:0]
 		w.tagVals = w.tagVals[:0]
@@ -320,30 +336,28 @@ func (w *pqWorker) rowGroup(ctx context.Context, gi int, rg parquet.RowGroup) er
 		for c := range nCols {
 			switch {
 			case direct[c]:
-				w.proc.vals[c] = strs[c]
+				w.vals[c] = strs[c]
 			case set[c]:
-				w.proc.vals[c] = w.scratch[offs[c][0]:offs[c][1]]
+				w.vals[c] = w.scratch[offs[c][0]:offs[c][1]]
 			}
 		}
+		useWithTag := false
 		if tagMap {
 			// Resolve the tag here; the row processor reads it as a column.
-			w.proc.vals[cTags] = nil
-			if tagVal != nil && w.proc.vals[cTagCol] == nil {
-				w.proc.vals[cTagCol] = tagVal
-				w.proc.m = withTag
+			w.vals[cTags] = nil
+			if tagVal != nil && w.vals[cTagCol] == nil {
+				w.vals[cTagCol] = tagVal
+				useWithTag = true
 			}
 		}
-		if ce := w.proc.process(); ce != nil {
-			if w.f.fail(&RowError{File: w.f.uri, RowGroup: gi, Row: rowIdx, Column: m.name(ce.col), Message: ce.describe(m)}) {
-				return errTooManyErrors
+		if b.add(&w.vals, useWithTag, rowIdx) {
+			if b, err = p.send(b); err != nil {
+				return err
 			}
-		} else {
-			w.n++
 		}
-		w.proc.m = m
 		rowIdx++
 	}
-	return nil
+	return p.flush(b)
 }
 
 func hasNested(leaves [][]string, name string) bool {
