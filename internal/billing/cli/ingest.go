@@ -108,7 +108,8 @@ func (o *Options) ingestOptions(log logr.Logger) (billing.Options, error) {
 // 128 MiB leave the garbage collector no room, and it runs without pause
 // (on the 1 GiB export of issue 12, 11 s of CPU instead of 3.5 s). Under
 // such a limit, and unless --workers says otherwise, row groups are read
-// one at a time.
+// one at a time (each on two cores: one goroutine reads the pages, another
+// processes the rows).
 func parquetWorkers(workers int, memLimit int64) int {
 	if workers <= 0 && memLimit < 128<<20 {
 		return 1
