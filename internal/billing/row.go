@@ -67,12 +67,6 @@ func isNull(b []byte) bool {
 	return len(b) == 0 || (len(b) == 4 && string(b) == "NULL")
 }
 
-func (p *rowProc) reset() {
-	for i := range p.vals {
-		p.vals[i] = nil
-	}
-}
-
 func (p *rowProc) amount(c col, required bool) (Amount, *cellError) {
 	b := p.vals[c]
 	if isNull(b) {
