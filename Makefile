@@ -27,9 +27,10 @@ render: demo ## Same as demo.
 test: tools verify lint unit e2e ## Run every test: generated files, lint, unit and fuzz seeds, golden render cases, end to end.
 
 .PHONY: unit
-unit: tools ## Run the unit, fuzz-seed and golden render tests (no control plane).
+unit: tools ## Run the unit, fuzz-seed and golden render tests (no control plane), and the monitoring examples' tests.
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
+	cd test/monitoring && $(GO) test -count=1 ./...
 
 .PHONY: build
 build: ## Build the function binaries into _output/bin.
@@ -55,6 +56,7 @@ generate: ## Regenerate the XRD and input CRDs from the Go types in apis/.
 verify: ## Fail when generated files drift from apis/, go.mod is untidy or Go files are unformatted.
 	$(GO) run ./internal/cmd/generate -check
 	$(GO) mod tidy -diff
+	cd test/monitoring && $(GO) mod tidy -diff
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	@gofmt -l $$(git ls-files '*.go') | tee /dev/stderr | (! read -r)
 
@@ -102,6 +104,10 @@ bench-duckdb: build $(BENCH_DIR)/duckdb/.installed-$(DUCKDB_NODE_API) ## Time th
 	@test -x /usr/bin/time || { echo "bench-duckdb needs GNU time for the peak RSS (apt-get install time)"; exit 1; }
 	$(GO) run ./internal/cmd/billingbench -bytes $(BENCH_BYTES) -runs $(BENCH_RUNS) -dir $(BENCH_DIR) \
 	  -bin $(BIN)/function-cloudspace-billing -modules $(BENCH_DIR)/duckdb/node_modules -script test/bench/duckdb.mjs
+
+.PHONY: report-example
+report-example: ## Redraw examples/report/space-checkout.png from the report test's example export (review the picture).
+	$(GO) test -count=1 ./internal/billing/cli/ -run '^TestReportExample$$' -update
 
 .PHONY: load
 load: ## Drive function-cloudspace over gRPC at concurrency 1, 4 and 64 and print latency and throughput.

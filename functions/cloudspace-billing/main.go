@@ -64,6 +64,7 @@ type CLI struct {
 	Serve      ServeCmd          `cmd:"" default:"withargs" help:"Serve the composition function (the default command)."`
 	Ingest     cli.IngestCmd     `cmd:"" help:"Ingest billing exports into per-space spend records, once."`
 	Controller cli.ControllerCmd `cmd:"" help:"Ingest billing exports on a schedule, with leader election and metrics."`
+	Report     cli.ReportCmd     `cmd:"" help:"Draw spend by day against budget and forecast, and the top services, per space or team: as text, SVG and PNG."`
 }
 
 // ServeCmd serves the composition function.

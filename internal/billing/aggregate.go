@@ -30,12 +30,18 @@ type group struct {
 	space, account string
 	period         period
 
-	currency  string
-	currency2 string // a second currency seen, which is an error
+	// curs are the currencies seen, each with its first row; more than
+	// one is an error.
+	curs []currencySeen
 
 	billed, effective, list, contracted Sum
 	hasContracted                       bool
 	rows                                int64
+
+	// Rows whose tag value cannot name a space, and rows whose tag key
+	// matched only ignoring case, with their billed cost.
+	invalidRows, foldRows     int64
+	invalidBilled, foldBilled Sum
 
 	services map[string]*costPair
 	lastSvc  []byte
@@ -68,6 +74,43 @@ type group struct {
 	sources map[int]struct{}
 }
 
+// currencySeen is a currency and the first row that has it.
+type currencySeen struct {
+	code string
+	at   rowAt
+}
+
+// before reports whether a is earlier in the ingest than b.
+func (a rowAt) before(b rowAt) bool {
+	switch {
+	case a.file != b.file:
+		return a.file < b.file
+	case a.rowGroup != b.rowGroup:
+		return a.rowGroup < b.rowGroup
+	case a.off != b.off:
+		return a.off < b.off
+	case a.line != b.line:
+		return a.line < b.line
+	}
+	return a.row < b.row
+}
+
+// where says where the row is, as RowError.Where does, and the column
+// when cols (per file, as uris) names it.
+func (a rowAt) where(uris, cols []string) string {
+	uri, col := "", ""
+	if a.file >= 0 && a.file < len(uris) {
+		uri = uris[a.file]
+	}
+	if a.file >= 0 && a.file < len(cols) && cols[a.file] != "" {
+		col = fmt.Sprintf(" column %q", cols[a.file])
+	}
+	if a.rowGroup >= 0 {
+		return fmt.Sprintf("%q row group %d row %d%s", uri, a.rowGroup, a.row, col)
+	}
+	return fmt.Sprintf("%q line %d%s", uri, a.line, col)
+}
+
 // dayWindow is how many days around a billing period dayArr covers.
 const dayWindow = 128
 
@@ -94,6 +137,11 @@ type aggregate struct {
 	spaces     map[string][]*group
 	unassigned map[string][]*group
 	services   []string // the numbers of services, for group.svcByID
+
+	// The first few tag values that cannot name a space, and tag keys that
+	// matched only ignoring case; under mu while workers share the
+	// aggregate.
+	invalidValues, foldKeys fewValues
 }
 
 // serviceID returns the number of a service name.
@@ -111,6 +159,46 @@ func (a *aggregate) serviceID(svc []byte) int {
 
 func newAggregate(maxIDs int) *aggregate {
 	return &aggregate{maxIDs: maxIDs, spaces: map[string][]*group{}, unassigned: map[string][]*group{}}
+}
+
+// maxFewValues is how many distinct values a fewValues keeps.
+const maxFewValues = 5
+
+// fewValues keeps the lexically smallest distinct values added, at most
+// maxFewValues of them, so that what is kept does not depend on how rows
+// were split between workers.
+type fewValues struct {
+	v []string
+}
+
+func (f *fewValues) add(b []byte) {
+	if len(f.v) == maxFewValues && string(b) >= f.v[len(f.v)-1] {
+		return
+	}
+	i, found := slices.BinarySearch(f.v, string(b))
+	if found {
+		return
+	}
+	f.v = slices.Insert(f.v, i, string(b))
+	if len(f.v) > maxFewValues {
+		f.v = f.v[:maxFewValues]
+	}
+}
+
+func (f *fewValues) merge(o *fewValues) {
+	for _, v := range o.v {
+		f.add([]byte(v))
+	}
+}
+
+// setFile says which source of the ingest the aggregate was read from.
+func (a *aggregate) setFile(i int) {
+	for _, g := range a.groups() {
+		g.sources[i] = struct{}{}
+		for j := range g.curs {
+			g.curs[j].at.file = i
+		}
+	}
 }
 
 // get returns the group of a space (or, with space nil, of an account's
@@ -271,13 +359,45 @@ func (g *group) addTime(start, end int64) {
 	g.last = max(g.last, end)
 }
 
-func (g *group) setCurrency(c []byte) {
-	switch {
-	case g.currency == "":
-		g.currency = string(c)
-	case g.currency != string(c) && g.currency2 == "":
-		g.currency2 = string(c)
+// seenCurrency reports whether the group has seen currency c at or before
+// at. The workers reading a file share its groups and take its blocks in
+// any order, so a row of a currency already seen is noted when it is the
+// earliest yet; readers feed each worker rows in file order, so that is
+// rare.
+func (g *group) seenCurrency(c []byte, at rowAt) bool {
+	for i := range g.curs {
+		if g.curs[i].code == string(c) {
+			return !at.before(g.curs[i].at)
+		}
 	}
+	return false
+}
+
+func (g *group) addCurrency(c currencySeen) {
+	for i := range g.curs {
+		if g.curs[i].code == c.code {
+			if c.at.before(g.curs[i].at) {
+				g.curs[i].at = c.at
+			}
+			return
+		}
+	}
+	g.curs = append(g.curs, c)
+}
+
+// currency returns the currency of the group: its only one, or, when it
+// mixes currencies (an error check reports), the first seen.
+func (g *group) currency() string {
+	if len(g.curs) == 0 {
+		return ""
+	}
+	first := g.curs[0]
+	for _, c := range g.curs[1:] {
+		if c.at.before(first.at) {
+			first = c
+		}
+	}
+	return first.code
 }
 
 // flushDays moves the days of dayArr into days.
@@ -314,12 +434,13 @@ func mergeCosts[K comparable](dst, src map[K]*costPair) {
 func (g *group) merge(o *group, maxIDs int) {
 	g.flushDays()
 	o.flushDays()
-	if o.currency != "" {
-		g.setCurrency([]byte(o.currency))
+	for _, c := range o.curs {
+		g.addCurrency(c)
 	}
-	if o.currency2 != "" {
-		g.setCurrency([]byte(o.currency2))
-	}
+	g.invalidRows += o.invalidRows
+	g.foldRows += o.foldRows
+	g.invalidBilled.Merge(&o.invalidBilled)
+	g.foldBilled.Merge(&o.foldBilled)
 	g.billed.Merge(&o.billed)
 	g.effective.Merge(&o.effective)
 	g.list.Merge(&o.list)
@@ -344,6 +465,8 @@ func (g *group) merge(o *group, maxIDs int) {
 func (a *aggregate) merge(o *aggregate) {
 	mergeTable(a.spaces, o.spaces, a.maxIDs)
 	mergeTable(a.unassigned, o.unassigned, a.maxIDs)
+	a.invalidValues.merge(&o.invalidValues)
+	a.foldKeys.merge(&o.foldKeys)
 }
 
 func mergeTable(dst, src map[string][]*group, maxIDs int) {
@@ -375,22 +498,26 @@ func (a *aggregate) groups() []*group {
 	return out
 }
 
-// check returns an error for every group that mixes currencies.
-func (a *aggregate) check() error {
+// check returns an error for every group that mixes currencies, naming the
+// first row of each currency. uris are the sources of the ingest, cols the
+// names of their currency columns.
+func (a *aggregate) check(uris, cols []string) error {
 	var msgs []string
 	for _, g := range a.groups() {
-		if g.currency2 == "" {
+		if len(g.curs) < 2 {
 			continue
 		}
 		who := fmt.Sprintf("space %q", g.space)
 		if g.space == "" {
 			who = fmt.Sprintf("unattributed account %q", g.account)
 		}
-		a, b := g.currency, g.currency2
-		if b < a {
-			a, b = b, a
+		curs := slices.Clone(g.curs)
+		slices.SortFunc(curs, func(x, y currencySeen) int { return strings.Compare(x.code, y.code) })
+		var each []string
+		for _, c := range curs {
+			each = append(each, fmt.Sprintf("%q (first at %s)", c.code, c.at.where(uris, cols)))
 		}
-		msgs = append(msgs, fmt.Sprintf("%s period %s mixes currencies %q and %q", who, g.period, a, b))
+		msgs = append(msgs, fmt.Sprintf("%s period %s mixes currencies %s", who, g.period, strings.Join(each, " and ")))
 	}
 	if len(msgs) == 0 {
 		return nil
@@ -408,7 +535,7 @@ func (a *aggregate) records(sources []v1alpha1.Source) []v1alpha1.SpendRecord {
 			Space:         g.space,
 			Account:       g.account,
 			Period:        g.period.String(),
-			Currency:      g.currency,
+			Currency:      g.currency(),
 			BilledCost:    g.billed.String(),
 			EffectiveCost: g.effective.String(),
 			ListCost:      g.list.String(),

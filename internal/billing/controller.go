@@ -2,10 +2,14 @@ package billing
 
 import (
 	"context"
+	"errors"
+	"strconv"
 	"time"
 
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/cloudspace-dev/cloudspace/apis/billing/v1alpha1"
 )
 
 // Metrics of the scheduled ingester.
@@ -16,7 +20,25 @@ type Metrics struct {
 	Records     *prometheus.CounterVec
 	LastSuccess prometheus.Gauge
 	Duration    prometheus.Histogram
+	// RunRows and RunCost are the summary of the last successful run (see
+	// Summary): rows by kind, and their billed cost by kind and currency.
+	RunRows *prometheus.GaugeVec
+	RunCost *prometheus.GaugeVec
 }
+
+// Kinds of RunRows and RunCost.
+const (
+	KindSummed       = "summed"       // rows summed into records (RunRows)
+	KindBilled       = "billed"       // the billed cost of those rows (RunCost)
+	KindAttributed   = "attributed"   // attributed to a space (RunCost)
+	KindUnattributed = "unattributed" // in unattributed records (RunCost)
+	KindInvalidTag   = "invalid_tag"  // tag value cannot name a space
+	KindTagKeyCase   = "tag_key_case" // tag key matches only ignoring case
+	KindSkipped      = "skipped"      // skipped under --max-errors
+	// KindSkippedUnknownCost are skipped rows whose cost could not be read
+	// (RunRows).
+	KindSkippedUnknownCost = "skipped_unknown_cost"
+)
 
 // NewMetrics returns the ingester's metrics, registered with r.
 func NewMetrics(r prometheus.Registerer) (*Metrics, error) {
@@ -28,10 +50,10 @@ func NewMetrics(r prometheus.Registerer) (*Metrics, error) {
 			Name: "cloudspace_billing_bytes_total", Help: "Bytes of billing exports read.",
 		}),
 		Errors: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "cloudspace_billing_errors_total", Help: "Failed ingest runs, by stage (list, ingest, write).",
+			Name: "cloudspace_billing_errors_total", Help: "Failed ingest runs, by stage: list, ingest, plan (nothing written) or write (written in part; the log names what).",
 		}, []string{"stage"}),
 		Records: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "cloudspace_billing_records_total", Help: "Spend records written, by result (applied or unchanged).",
+			Name: "cloudspace_billing_records_total", Help: "Spend records written, by result: created, updated, unchanged, zeroed or deleted.",
 		}, []string{"result"}),
 		LastSuccess: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "cloudspace_billing_last_success_timestamp_seconds", Help: "Unix time of the last successful ingest run.",
@@ -40,8 +62,16 @@ func NewMetrics(r prometheus.Registerer) (*Metrics, error) {
 			Name: "cloudspace_billing_ingest_duration_seconds", Help: "Duration of ingest runs.",
 			Buckets: prometheus.ExponentialBuckets(0.1, 2, 14),
 		}),
+		RunRows: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "cloudspace_billing_last_run_rows",
+			Help: "Rows of the last successful ingest run, by kind: summed, invalid_tag (tag value cannot name a space), tag_key_case (tag key matches only ignoring case), skipped (under --max-errors), skipped_unknown_cost.",
+		}, []string{"kind"}),
+		RunCost: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "cloudspace_billing_last_run_cost",
+			Help: "Billed cost of the last successful ingest run, by kind (billed, attributed, unattributed, invalid_tag, tag_key_case, skipped) and currency. Exact sums are in the records; this is their float64 image.",
+		}, []string{"kind", "currency"}),
 	}
-	for _, c := range []prometheus.Collector{m.Rows, m.Bytes, m.Errors, m.Records, m.LastSuccess, m.Duration} {
+	for _, c := range []prometheus.Collector{m.Rows, m.Bytes, m.Errors, m.Records, m.LastSuccess, m.Duration, m.RunRows, m.RunCost} {
 		if err := r.Register(c); err != nil {
 			return nil, err
 		}
@@ -63,6 +93,9 @@ type Scheduler struct {
 	Log      logr.Logger
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// Spend are the per-space gauges and the run counters (metrics.go);
+	// nil exports none.
+	Spend *SpendMetrics
 }
 
 // NeedLeaderElection reports that only the leader runs the scheduler.
@@ -85,7 +118,9 @@ func (s *Scheduler) Start(ctx context.Context) error {
 }
 
 // RunOnce lists, ingests and writes once, updating the metrics.
-func (s *Scheduler) RunOnce(ctx context.Context) error {
+func (s *Scheduler) RunOnce(ctx context.Context) (err error) {
+	var written []v1alpha1.SpendRecord
+	defer func() { s.observeRun(ctx, written, err) }() // metrics.go
 	now := time.Now
 	if s.Now != nil {
 		now = s.Now
@@ -98,6 +133,9 @@ func (s *Scheduler) RunOnce(ctx context.Context) error {
 	}
 	res, err := Ingest(ctx, srcs, s.Options)
 	if res != nil {
+		for _, w := range res.Warnings {
+			s.Log.Info("WARNING", "warning", w)
+		}
 		for _, f := range res.Files {
 			s.Metrics.Rows.WithLabelValues("ok").Add(float64(f.Rows))
 			s.Metrics.Rows.WithLabelValues("bad").Add(float64(f.BadRows))
@@ -108,16 +146,74 @@ func (s *Scheduler) RunOnce(ctx context.Context) error {
 		s.Metrics.Errors.WithLabelValues("ingest").Inc()
 		return err
 	}
-	st, err := s.Writer.Write(ctx, res.Records)
-	s.Metrics.Records.WithLabelValues("applied").Add(float64(st.Applied))
-	s.Metrics.Records.WithLabelValues("unchanged").Add(float64(st.Unchanged))
+	p, err := s.Writer.Plan(ctx, res.Records)
 	if err != nil {
-		s.Metrics.Errors.WithLabelValues("write").Inc()
+		s.Metrics.Errors.WithLabelValues("plan").Inc()
 		return err
 	}
+	st, err := s.Writer.Apply(ctx, p)
+	for result, n := range map[string]int{"created": st.Created, "updated": st.Updated, "unchanged": st.Unchanged, "zeroed": st.Zeroed, "deleted": st.Deleted} {
+		s.Metrics.Records.WithLabelValues(result).Add(float64(n))
+	}
+	if we := (*WriteError)(nil); errors.As(err, &we) {
+		s.Metrics.Errors.WithLabelValues("write").Inc()
+		s.Log.Info("Ingest run wrote part of its records", "scope", p.Scope, "written", changeNames(we.Written), "not-written", changeNames(we.Pending), "error", we.Err)
+		return err
+	}
+	if err != nil {
+		// Refused in the server-side dry run: nothing was written.
+		s.Metrics.Errors.WithLabelValues("plan").Inc()
+		return err
+	}
+	written = res.Records
 	end := now()
 	s.Metrics.Duration.Observe(end.Sub(start).Seconds())
 	s.Metrics.LastSuccess.Set(float64(end.Unix()))
-	s.Log.V(1).Info("Ingest run succeeded", "files", len(res.Files), "records", len(res.Records), "applied", st.Applied, "unchanged", st.Unchanged)
+	s.Metrics.setSummary(res.Summary)
+	sum := res.Summary
+	s.Log.V(1).Info("Ingest run succeeded", "files", len(res.Files), "records", len(res.Records), "scope", p.Scope, "periods", p.Periods,
+		"created", st.Created, "updated", st.Updated, "unchanged", st.Unchanged, "zeroed", st.Zeroed, "deleted", st.Deleted,
+		"rows", sum.Rows, "billed", sum.BilledCost, "attributed", sum.AttributedCost, "unattributed", sum.UnattributedCost)
+	if sum.InvalidTag.Rows > 0 {
+		s.Log.Info("Rows with a tag value that cannot name a space are unattributed", "rows", sum.InvalidTag.Rows, "billed", sum.InvalidTag.BilledCost, "values", sum.InvalidTag.Values)
+	}
+	if sum.TagKeyCase.Rows > 0 {
+		s.Log.Info("Rows with a tag key that matches only ignoring case", "rows", sum.TagKeyCase.Rows, "billed", sum.TagKeyCase.BilledCost, "keys", sum.TagKeyCase.Values, "attributed", sum.TagKeyIgnoreCase)
+	}
+	if sum.Skipped.Rows > 0 {
+		s.Log.Info("Rows skipped under --max-errors", "rows", sum.Skipped.Rows, "billed", sum.Skipped.BilledCost, "unknown-cost-rows", sum.Skipped.UnknownCostRows)
+	}
 	return nil
+}
+
+// setSummary sets RunRows and RunCost to the figures of a run.
+func (m *Metrics) setSummary(s Summary) {
+	m.RunRows.Reset()
+	m.RunCost.Reset()
+	m.RunRows.WithLabelValues(KindSummed).Set(float64(s.Rows))
+	m.RunRows.WithLabelValues(KindInvalidTag).Set(float64(s.InvalidTag.Rows))
+	m.RunRows.WithLabelValues(KindTagKeyCase).Set(float64(s.TagKeyCase.Rows))
+	m.RunRows.WithLabelValues(KindSkipped).Set(float64(s.Skipped.Rows))
+	m.RunRows.WithLabelValues(KindSkippedUnknownCost).Set(float64(s.Skipped.UnknownCostRows))
+	for kind, money := range map[string]Money{
+		KindBilled: s.BilledCost, KindAttributed: s.AttributedCost, KindUnattributed: s.UnattributedCost,
+		KindInvalidTag: s.InvalidTag.BilledCost, KindTagKeyCase: s.TagKeyCase.BilledCost, KindSkipped: s.Skipped.BilledCost,
+	} {
+		for cur, v := range money {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				continue
+			}
+			m.RunCost.WithLabelValues(kind, cur).Set(f)
+		}
+	}
+}
+
+// changeNames are "<action> <name>" of each change, for a log line.
+func changeNames(cs []*Change) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = string(c.Action) + " " + c.Name
+	}
+	return out
 }

@@ -40,6 +40,11 @@ func TestSchedulerRunOnce(t *testing.T) {
 	if err := s.RunOnce(t.Context()); err == nil {
 		t.Fatal("RunOnce(): want an error for a bad file")
 	}
+	srcs = []Source{good}
+	s.Writer.Scope = "Not_A_Label"
+	if err := s.RunOnce(t.Context()); err == nil {
+		t.Fatal("RunOnce(): want an error for an invalid scope")
+	}
 	listErr = errors.New("boom")
 	if err := s.RunOnce(t.Context()); err == nil {
 		t.Fatal("RunOnce(): want the list error")
@@ -51,22 +56,63 @@ func TestSchedulerRunOnce(t *testing.T) {
 		"bytes":         value(t, m.Bytes),
 		"errors-ingest": value(t, m.Errors.WithLabelValues("ingest")),
 		"errors-list":   value(t, m.Errors.WithLabelValues("list")),
-		"applied":       value(t, m.Records.WithLabelValues("applied")),
+		"errors-plan":   value(t, m.Errors.WithLabelValues("plan")),
+		"errors-write":  value(t, m.Errors.WithLabelValues("write")),
+		"created":       value(t, m.Records.WithLabelValues("created")),
 		"unchanged":     value(t, m.Records.WithLabelValues("unchanged")),
 		"last-success":  value(t, m.LastSuccess),
 	}
 	want := map[string]float64{
-		"rows-ok":       6,
+		"rows-ok":       8,
 		"rows-bad":      1,
-		"bytes":         float64(3*len(good.b) + len(bad.b)),
+		"bytes":         float64(4*len(good.b) + len(bad.b)),
 		"errors-ingest": 1,
 		"errors-list":   1,
-		"applied":       1,
+		"errors-plan":   1,
+		"errors-write":  0,
+		"created":       1,
 		"unchanged":     1,
 		"last-success":  1800000000,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("RunOnce(): -want metrics, +got:\n%s", diff)
+	}
+}
+
+func TestSchedulerSummaryMetrics(t *testing.T) {
+	data := focusHeader + focusRow(nil) +
+		focusRow(map[int]string{15: `"{""cloudspace"":""Team A""}"`, 0: "2"}) + // invalid tag value
+		focusRow(map[int]string{15: `"{""CloudSpace"":""team-b""}"`, 0: "4"}) + // tag key case
+		focusRow(map[int]string{7: "bad", 0: "8"}) + // skipped, cost known
+		"1,2\n" // skipped, cost unknown
+	m, err := NewMetrics(prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Scheduler{
+		Sources: func(context.Context) ([]Source, error) {
+			return []Source{bytesSource{name: "f.csv", b: []byte(data)}}, nil
+		},
+		Writer:  &Writer{Client: newFakeClient(t)},
+		Metrics: m,
+		Options: Options{MaxErrors: 2},
+	}
+	if err := s.RunOnce(t.Context()); err != nil {
+		t.Fatalf("RunOnce(): %v", err)
+	}
+	got := map[string]float64{}
+	for _, k := range []string{KindSummed, KindInvalidTag, KindTagKeyCase, KindSkipped, KindSkippedUnknownCost} {
+		got["rows "+k] = value(t, m.RunRows.WithLabelValues(k))
+	}
+	for _, k := range []string{KindBilled, KindAttributed, KindUnattributed, KindInvalidTag, KindTagKeyCase, KindSkipped} {
+		got["cost "+k] = value(t, m.RunCost.WithLabelValues(k, "USD"))
+	}
+	want := map[string]float64{
+		"rows summed": 3, "rows invalid_tag": 1, "rows tag_key_case": 1, "rows skipped": 2, "rows skipped_unknown_cost": 1,
+		"cost billed": 7.5, "cost attributed": 1.5, "cost unattributed": 6, "cost invalid_tag": 2, "cost tag_key_case": 4, "cost skipped": 8,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("RunOnce(): -want summary metrics, +got:\n%s", diff)
 	}
 }
 

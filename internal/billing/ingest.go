@@ -3,7 +3,6 @@ package billing
 import (
 	"bufio"
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -14,7 +13,6 @@ import (
 	"slices"
 	"sync/atomic"
 
-	"github.com/cespare/xxhash/v2"
 	"github.com/go-logr/logr"
 	"github.com/klauspost/compress/gzip"
 
@@ -28,6 +26,10 @@ type Options struct {
 	// TagKey is the tag whose value names the space. Default
 	// v1alpha1.DefaultTagKey.
 	TagKey string
+	// TagKeyIgnoreCase makes a tag key that matches TagKey only ignoring
+	// case ("CloudSpace") attribute. Such rows are counted in the summary
+	// either way.
+	TagKeyIgnoreCase bool
 	// MaxErrors is how many bad rows a file may have; one more rejects it.
 	MaxErrors int64
 	// MaxResourceIDs bounds the resource IDs listed per record. Default
@@ -53,6 +55,9 @@ type Options struct {
 	// another, and far cheaper (SHA-256 is about a third of the CPU time of
 	// a CSV ingest).
 	DigestXXH64 bool
+	// Deliveries says what to do with two deliveries of one period folder
+	// that no manifest chose between. Default DeliveriesError.
+	Deliveries Deliveries
 }
 
 // FileStats are the figures of one file.
@@ -65,9 +70,26 @@ type FileStats struct {
 	Rows    int64
 	BadRows int64
 	Custom  []string // FOCUS x_ columns seen
+	// Digest is "sha256:<hex>" or "xxh64:<hex>" of the bytes read, computed
+	// whatever the digest options, to read the same content only once.
+	Digest string
+	// LengthUnverified is a body that nothing announced the length of (see
+	// HTTPSource.Open).
+	LengthUnverified bool
+	// OptionalColumns are the optional columns the file has, as it names
+	// them; MissingOptionalColumns those it lacks. Only the cost, the
+	// currency, the charge and billing periods and the tags are mandatory.
+	OptionalColumns        []string
+	MissingOptionalColumns []string
 	// Warnings are the bad rows tolerated by MaxErrors, skipped from the
 	// sums.
 	Warnings []*RowError
+	// Skipped are the rows skipped and their cost, as far as it could be
+	// read.
+	Skipped Skipped
+	skipped skippedRows
+	// currencyColumn is the file's name of the currency column.
+	currencyColumn string
 }
 
 // Result is what an ingest produced.
@@ -75,8 +97,16 @@ type Result struct {
 	// Records are the spend records, sorted by space, then unattributed
 	// account, then period.
 	Records []v1alpha1.SpendRecord
-	// Files are the figures of every file, in input order.
+	// Files are the figures of every file, in input order, duplicates
+	// left out.
 	Files []FileStats
+	// Warnings are what the run found suspect but did not reject: sources
+	// given twice or with the same content (read once), deliveries chosen
+	// by --deliveries, bodies whose length could not be verified.
+	Warnings []string
+	// Summary says where every row went. It is filled in whether or not
+	// the ingest succeeds, from the files that could be read.
+	Summary Summary
 }
 
 // Ingest reads every source and aggregates them into spend records. A source
@@ -88,10 +118,30 @@ func Ingest(ctx context.Context, srcs []Source, o Options) (*Result, error) {
 	o = o.defaults()
 	total := newAggregate(o.MaxResourceIDs)
 	res := &Result{}
+	srcs, warns, err := prepareSources(srcs, o.Deliveries)
+	res.Warnings = warns
+	if err != nil {
+		return res, err
+	}
 	var errs []error
 	sources := make([]v1alpha1.Source, len(srcs))
+	seen := duplicates{}
+	uris, curCols := make([]string, len(srcs)), make([]string, len(srcs))
+	defer func() { res.Summary = summarize(total, res.Files, o.TagKeyIgnoreCase) }()
 	for i, s := range srcs {
+		uris[i] = s.URI()
 		agg, st, err := ingestOne(ctx, s, o)
+		st.Skipped = st.skipped.public()
+		curCols[i] = st.currencyColumn
+		if err == nil {
+			if first, dup := seen.add(st); dup {
+				res.Warnings = append(res.Warnings, duplicateWarning(st.URI, first))
+				continue
+			}
+			if st.LengthUnverified {
+				res.Warnings = append(res.Warnings, fmt.Sprintf("%q: the server sent neither a Content-Length nor chunked encoding, so a cut at a line end would go unnoticed", st.URI))
+			}
+		}
 		res.Files = append(res.Files, st)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -103,15 +153,13 @@ func Ingest(ctx context.Context, srcs []Source, o Options) (*Result, error) {
 		}
 		o.Log.V(1).Info("Read file", "uri", s.URI(), "format", st.Format, "bytes", st.Bytes, "rows", st.Rows, "bad-rows", st.BadRows, "sha256", st.SHA256, "custom-columns", st.Custom)
 		sources[i] = v1alpha1.Source{URI: st.URI, Format: string(st.Format), SHA256: st.SHA256, XXH64: st.XXH64}
-		for _, g := range agg.groups() {
-			g.sources[i] = struct{}{}
-		}
+		agg.setFile(i)
 		total.merge(agg)
 	}
 	if len(errs) > 0 {
 		return res, errors.Join(errs...)
 	}
-	if err := total.check(); err != nil {
+	if err := total.check(uris, curCols); err != nil {
 		return res, err
 	}
 	res.Records = total.records(sources)
@@ -137,7 +185,14 @@ func (o Options) defaults() Options {
 	if o.Log.GetSink() == nil {
 		o.Log = logr.Discard()
 	}
+	if o.Deliveries == "" {
+		o.Deliveries = DeliveriesError
+	}
 	return o
+}
+
+func (o Options) tag() tagSpec {
+	return tagSpec{key: o.TagKey, ignoreCase: o.TagKeyIgnoreCase}
 }
 
 // countingReader hashes and counts what it reads.
@@ -175,37 +230,40 @@ func ingestOne(ctx context.Context, s Source, o Options) (*aggregate, FileStats,
 		}
 		return nil, st, err
 	}
-	rc, size, err := s.Open(ctx)
+	rc, err := openBody(ctx, s)
 	if err != nil {
 		return fail(err)
 	}
 	defer rc.Close()
+	size := rc.want
+	st.LengthUnverified = rc.unverified
 	cr := &countingReader{r: rc, uri: st.URI, size: size, progress: o.Progress}
-	switch {
-	case o.NoDigest:
-	case o.DigestXXH64:
-		cr.h = xxhash.New()
-	default:
-		cr.h = sha256.New()
-	}
+	h, kind := newDigest(o)
+	cr.h = h
 	br := bufio.NewReaderSize(cr, 64<<10)
 	magic, _ := br.Peek(4)
-	finish := func() {
-		// Hash whatever the parser did not read, so the digest covers the file.
-		_, _ = io.Copy(io.Discard, br)
+	finish := func() error {
+		// Hash whatever the parser did not read, so the digest covers the
+		// file, and the body is checked to its end.
+		_, err := io.Copy(io.Discard, br)
 		st.Bytes = cr.n.Load()
+		sum := hex.EncodeToString(cr.h.Sum(nil))
+		st.Digest = kind + ":" + sum
 		switch {
-		case cr.h == nil:
+		case o.NoDigest:
 		case o.DigestXXH64:
-			st.XXH64 = hex.EncodeToString(cr.h.Sum(nil))
+			st.XXH64 = sum
 		default:
-			st.SHA256 = hex.EncodeToString(cr.h.Sum(nil))
+			st.SHA256 = sum
 		}
+		return err
 	}
 
 	if string(magic) == "PAR1" {
 		agg, err := ingestParquetStream(ctx, s, br, size, o, &st)
-		finish()
+		if ferr := finish(); err == nil {
+			err = ferr
+		}
 		if err != nil {
 			return fail(err)
 		}
@@ -213,25 +271,45 @@ func ingestOne(ctx context.Context, s Source, o Options) (*aggregate, FileStats,
 	}
 
 	var r io.Reader = br
-	if len(magic) >= 2 && magic[0] == gzipMagic[0] && magic[1] == gzipMagic[1] {
+	plain := false
+	switch {
+	case isZip(magic):
+		zr, release, err := openZip(ctx, s, br, o)
+		if err != nil {
+			return fail(err)
+		}
+		defer release()
+		r = zr
+	case len(magic) >= 2 && magic[0] == gzipMagic[0] && magic[1] == gzipMagic[1]:
 		zr, err := gzip.NewReader(br)
 		if err != nil {
 			return fail(fmt.Errorf("cannot read gzip header: %w", err))
 		}
 		defer zr.Close()
 		r = zr
+	default:
+		plain = true
 	}
 	f := &csvFile{uri: st.URI, maxErrors: o.MaxErrors}
 	newAgg := func() *aggregate { return newAggregate(o.MaxResourceIDs) }
-	aggs, err := readCSV(ctx, r, f, o.Format, o.TagKey, o.Workers, newAgg)
+	aggs, err := readCSV(ctx, r, f, o.Format, o.tag(), o.Workers, newAgg)
 	if f.m != nil {
 		st.Format = f.m.format
 		st.Custom = f.m.Custom()
+		st.OptionalColumns, st.MissingOptionalColumns = f.m.optional()
+		st.currencyColumn = f.m.name(cCurrency)
 	}
+	st.skipped = f.skipped
 	st.Rows = f.rows.Load()
 	st.BadRows = f.bad.Load()
 	if err == nil && ctx.Err() != nil {
 		err = ctx.Err()
+	}
+	if err == nil {
+		err = finish()
+	}
+	if err == nil && plain {
+		err = rc.checkEnd()
 	}
 	if err != nil {
 		if errors.Is(err, io.ErrUnexpectedEOF) {
@@ -240,7 +318,6 @@ func ingestOne(ctx context.Context, s Source, o Options) (*aggregate, FileStats,
 		st.Bytes = cr.n.Load()
 		return fail(err)
 	}
-	finish()
 	if st.BadRows > o.MaxErrors {
 		return nil, st, &FileError{File: st.URI, Rows: sortedErrors(f.errs, o.MaxErrors), BadRows: st.BadRows, MaxErrors: o.MaxErrors}
 	}

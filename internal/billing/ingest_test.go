@@ -260,12 +260,22 @@ func TestIngestBadInput(t *testing.T) {
 		"UnterminatedQuote": {
 			reason: "An unterminated quoted cell at the end of the file is reported.",
 			args:   args{data: []byte(focusHeader + good + `1,"abc`)},
-			want:   want{rows: []*RowError{{File: "f.csv", Line: 3, RowGroup: -1, Message: "quoted cell is not terminated"}}},
+			want:   want{rows: []*RowError{{File: "f.csv", Line: 3, RowGroup: -1, Column: "BillingAccountId", Message: `column "BillingAccountId": quoted cell is not terminated`}}},
 		},
 		"MissingMandatoryColumns": {
 			reason: "A header without mandatory columns rejects the file naming every missing one.",
 			args:   args{data: []byte("BilledCost,BillingCurrency,Tags\n1,USD,{}\n")},
-			want:   want{err: `cannot ingest "f.csv": cannot map columns: missing mandatory focus column(s) "EffectiveCost", "ListCost", "ContractedCost", "ChargePeriodStart", "ChargePeriodEnd", "BillingPeriodStart", "BillingPeriodEnd", "ChargeCategory", "ServiceName", "ProviderName", "BillingAccountId"`},
+			want:   want{err: `cannot ingest "f.csv": cannot map columns: missing mandatory focus column(s) "EffectiveCost", "ChargePeriodStart", "ChargePeriodEnd", "BillingPeriodStart"`},
+		},
+		"MissingTags": {
+			reason: "Tags are mandatory: without them nothing can be attributed.",
+			args:   args{data: []byte("BilledCost,EffectiveCost,BillingCurrency,ChargePeriodStart,ChargePeriodEnd,BillingPeriodStart\n1,1,USD,2026-11-01,2026-11-02,2026-11-01\n")},
+			want:   want{err: `cannot ingest "f.csv": cannot map columns: missing mandatory focus column(s) "Tags"`},
+		},
+		"MissingCURTags": {
+			reason: "A CUR needs resource_tags or the tag's own column.",
+			args:   args{data: []byte("line_item_unblended_cost,line_item_currency_code,line_item_usage_start_date,line_item_usage_end_date,bill_billing_period_start_date\n1,USD,2026-11-01,2026-11-02,2026-11-01\n")},
+			want:   want{err: `cannot ingest "f.csv": cannot map columns: missing mandatory cur column(s) "resource_tags" or "resourceTags/user:cloudspace"`},
 		},
 		"UnknownFormat": {
 			reason: "A CSV that is neither FOCUS nor CUR is rejected.",
@@ -319,11 +329,61 @@ func TestIngestBadInput(t *testing.T) {
 }
 
 func TestIngestMixedCurrency(t *testing.T) {
-	data := focusHeader + focusRow(nil) + focusRow(map[int]string{2: "EUR"})
-	_, err := Ingest(t.Context(), []Source{bytesSource{name: "f.csv", b: []byte(data)}}, Options{})
-	want := `cannot aggregate spend: space "team-a" period 2026-11 mixes currencies "EUR" and "USD"`
-	if diff := cmp.Diff(want, errString(err)); diff != "" {
-		t.Errorf("Ingest(...): mixed currencies must be an error: -want, +got:\n%s", diff)
+	usd := focusHeader + focusRow(nil)
+	eur := focusRow(map[int]string{2: "EUR"})
+	cases := map[string]struct {
+		reason string
+		srcs   []Source
+		want   string
+	}{
+		"OneFile": {
+			reason: "The error names the first row of each currency.",
+			srcs:   []Source{bytesSource{name: "f.csv", b: []byte(usd + focusRow(nil) + eur + eur)}},
+			want:   `cannot aggregate spend: space "team-a" period 2026-11 mixes currencies "EUR" (first at "f.csv" line 4 column "BillingCurrency") and "USD" (first at "f.csv" line 2 column "BillingCurrency")`,
+		},
+		"TwoFiles": {
+			reason: "Across files, the error names the file of each currency.",
+			srcs:   []Source{bytesSource{name: "a.csv", b: []byte(usd)}, bytesSource{name: "b.csv", b: []byte(focusHeader + focusRow(nil) + eur)}},
+			want:   `cannot aggregate spend: space "team-a" period 2026-11 mixes currencies "EUR" (first at "b.csv" line 3 column "BillingCurrency") and "USD" (first at "a.csv" line 2 column "BillingCurrency")`,
+		},
+		"Parquet": {
+			reason: "In Parquet, the error names the row group and row.",
+			srcs:   []Source{bytesSource{name: "f.parquet", b: focusFixtureAsParquet(t)}, bytesSource{name: "f.csv", b: []byte(focusHeader + focusRow(map[int]string{2: "EUR", 4: "2026-10-01T00:00:00Z", 7: "2026-10-05T00:00:00Z", 6: "2026-10-05T01:00:00Z"}))}},
+			want:   `cannot aggregate spend: space "team-a" period 2026-10 mixes currencies "EUR" (first at "f.csv" line 2 column "BillingCurrency") and "USD" (first at "f.parquet" row group 1 row 3 column "BillingCurrency")`,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := Ingest(t.Context(), tc.srcs, Options{Workers: 2})
+			if diff := cmp.Diff(tc.want, errString(err)); diff != "" {
+				t.Errorf("\n%s\nIngest(...): mixed currencies must be an error: -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+func TestIngestMixedCurrencyBlocks(t *testing.T) {
+	// The workers share the file's groups and take its blocks in any
+	// order: the first row of each currency is still the first in the file.
+	var b strings.Builder
+	b.WriteString(focusHeader)
+	for i := range 600 {
+		cur := "USD"
+		if i >= 250 && i%2 == 0 {
+			cur = "EUR"
+		}
+		b.WriteString(focusRow(map[int]string{2: cur}))
+	}
+	src := bytesSource{name: "f.csv", b: []byte(b.String())}
+	old := blockSize
+	t.Cleanup(func() { blockSize = old })
+	blockSize = 512
+	want := `cannot aggregate spend: space "team-a" period 2026-11 mixes currencies "EUR" (first at "f.csv" line 252 column "BillingCurrency") and "USD" (first at "f.csv" line 2 column "BillingCurrency")`
+	for range 10 {
+		_, err := Ingest(t.Context(), []Source{src}, Options{Workers: 3})
+		if diff := cmp.Diff(want, errString(err)); diff != "" {
+			t.Fatalf("Ingest(...): the first row of each currency, whatever block a worker read first: -want, +got:\n%s", diff)
+		}
 	}
 }
 
@@ -414,8 +474,9 @@ func TestIngestCUR(t *testing.T) {
 					Sources: []v1alpha1.Source{{URI: "testdata/cur-2.0.csv", Format: "cur", SHA256: digest(t, cur2)}},
 				},
 				{
+					// Tax has no public cost: its list cost is its billed cost.
 					Account: "333333333333", Period: "2026-11", Currency: "USD",
-					BilledCost: "0.08", EffectiveCost: "0.08", ListCost: "0", Rows: 1,
+					BilledCost: "0.08", EffectiveCost: "0.08", ListCost: "0.08", Rows: 1,
 					CostByService:          []v1alpha1.ServiceCost{{Service: "AmazonRDS", BilledCost: "0.08", EffectiveCost: "0.08"}},
 					CostByDay:              []v1alpha1.DayCost{{Day: "2026-11-01", BilledCost: "0.08", EffectiveCost: "0.08"}},
 					FirstChargePeriodStart: "2026-11-01T00:00:00Z", LastChargePeriodEnd: "2026-12-01T00:00:00Z",
@@ -472,11 +533,13 @@ func TestIngestCUR(t *testing.T) {
 func TestIngestMultipleFilesSameResult(t *testing.T) {
 	// Re-ingesting must give identical records, and two files of one period
 	// are summed into one record listing both sources.
+	// The files differ (by a resource ID): the same content twice is one
+	// source (TestIngestDuplicateSources).
 	dir := t.TempDir()
 	a := filepath.Join(dir, "a.csv")
 	b := filepath.Join(dir, "b.csv")
-	data := []byte(focusHeader + focusRow(nil))
 	for _, p := range []string{a, b} {
+		data := []byte(focusHeader + focusRow(map[int]string{12: filepath.Base(p)})) // 12 is ResourceId.
 		if err := os.WriteFile(p, data, 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -536,8 +599,11 @@ func TestIngestDaysFarFromPeriod(t *testing.T) {
 	// A late credit for June billed in November keeps its own day, and
 	// days are merged across workers and files.
 	late := focusRow(map[int]string{6: "2026-06-02T00:00:00Z", 7: "2026-06-01T00:00:00Z"})
-	data := []byte(focusHeader + late + focusRow(nil) + late)
-	res, err := Ingest(t.Context(), []Source{bytesSource{name: "a.csv", b: data}, bytesSource{name: "b.csv", b: data}}, Options{Workers: 2})
+	// b.csv has the rows of a.csv in another order: the same content twice
+	// would be read once.
+	a := []byte(focusHeader + late + focusRow(nil) + late)
+	b := []byte(focusHeader + late + late + focusRow(nil))
+	res, err := Ingest(t.Context(), []Source{bytesSource{name: "a.csv", b: a}, bytesSource{name: "b.csv", b: b}}, Options{Workers: 2})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,6 +46,8 @@ type leafRole struct {
 	col     col  // normalised column, or -1
 	tagKey  bool // key of a tags map
 	tagVal  bool // value of a tags map
+	prodKey bool // key of a CUR 2.0 product map
+	prodVal bool // value of a CUR 2.0 product map
 	logical format.LogicalTypeValue
 	kind    parquet.Kind
 	scale   int32
@@ -100,12 +102,14 @@ func readParquet(ctx context.Context, ra io.ReaderAt, size int64, o Options, st 
 			names = append(names, p[0])
 		}
 	}
-	m, err := newMapping(o.Format, names, o.TagKey)
+	m, err := newMapping(o.Format, names, o.tag())
 	if err != nil {
 		return nil, err
 	}
 	st.Format = m.format
 	st.Custom = m.Custom()
+	st.OptionalColumns, st.MissingOptionalColumns = m.optional()
+	st.currencyColumn = m.name(cCurrency)
 
 	roles := make([]leafRole, len(leaves))
 	for i, p := range leaves {
@@ -128,6 +132,9 @@ func readParquet(ctx context.Context, ra io.ReaderAt, size int64, o Options, st 
 		case c == cTags && len(p) > 1:
 			roles[i].tagKey = p[len(p)-1] == "key"
 			roles[i].tagVal = p[len(p)-1] == "value"
+		case c == cProductMap && len(p) > 1:
+			roles[i].prodKey = p[len(p)-1] == "key"
+			roles[i].prodVal = p[len(p)-1] == "value"
 		case len(p) == 1:
 			roles[i].col = c
 		}
@@ -155,7 +162,7 @@ func readParquet(ctx context.Context, ra io.ReaderAt, size int64, o Options, st 
 			tagMap: m.withTag != nil, withTag: m.withTag,
 			agg: shared,
 		}
-		w.proc = newRowProc(m, w.agg, o.TagKey)
+		w.proc = newRowProc(m, w.agg, o.tag())
 		workers[i] = w
 		wg.Go(func() {
 			for gi := range next {
@@ -173,6 +180,7 @@ func readParquet(ctx context.Context, ra io.ReaderAt, size int64, o Options, st 
 		st.Rows += w.n
 	}
 	st.BadRows = pf.bad.Load()
+	st.skipped = pf.skipped
 	slices.SortFunc(pf.errs, compareRowErrors)
 	if st.BadRows > o.MaxErrors {
 		return nil, &FileError{File: st.URI, Rows: sortedErrors(pf.errs, o.MaxErrors), BadRows: st.BadRows, MaxErrors: o.MaxErrors}
@@ -193,12 +201,15 @@ type pqFile struct {
 	bad       atomic.Int64
 	mu        sync.Mutex
 	errs      []*RowError
+	skipped   skippedRows
 }
 
-// fail records a bad row and reports whether there are now too many.
-func (f *pqFile) fail(e *RowError) bool {
+// fail records a bad row, whose cells are in p, and reports whether there
+// are now too many.
+func (f *pqFile) fail(e *RowError, p *rowProc) bool {
 	n := f.bad.Add(1)
 	f.mu.Lock()
+	p.skipped(&f.skipped)
 	if int64(len(f.errs)) <= f.maxErrors {
 		f.errs = append(f.errs, e)
 	}
@@ -218,10 +229,11 @@ type pqWorker struct {
 	proc    *rowProc
 	n       int64
 
-	scratch          []byte
-	tagKeys, tagVals [][]byte
-	vals             [nCols][]byte // the cells of the row being read
-	batches          [2]*pqBatch
+	scratch            []byte
+	tagKeys, tagVals   [][]byte
+	prodKeys, prodVals [][]byte
+	vals               [nCols][]byte // the cells of the row being read
+	batches            [2]*pqBatch
 }
 
 // safeRowGroup reads a row group; parquet-go may panic on corrupt input,
@@ -270,6 +282,8 @@ func (w *pqWorker) rowGroup(ctx context.Context, gi int, rg parquet.RowGroup) (e
 		w.scratch = w.scratch[:0]
 		w.tagKeys = w.tagKeys[:0]
 		w.tagVals = w.tagVals[:0]
+		w.prodKeys = w.prodKeys[:0]
+		w.prodVals = w.prodVals[:0]
 		// Cells are appended to w.scratch; record offsets, then slice.
 		// Strings are the page's bytes, valid until the next row is read.
 		var offs [nCols][2]int
@@ -314,6 +328,14 @@ func (w *pqWorker) rowGroup(ctx context.Context, gi int, rg parquet.RowGroup) (e
 					} else {
 						w.tagVals = append(w.tagVals, c.cellBytes(x))
 					}
+				case r.prodKey:
+					w.prodKeys = append(w.prodKeys, c.cellBytes(x))
+				case r.prodVal:
+					if x.null {
+						w.prodVals = append(w.prodVals, nil)
+					} else {
+						w.prodVals = append(w.prodVals, c.cellBytes(x))
+					}
 				}
 				if !c.repeated {
 					break
@@ -341,16 +363,49 @@ func (w *pqWorker) rowGroup(ctx context.Context, gi int, rg parquet.RowGroup) (e
 				w.vals[c] = w.scratch[offs[c][0]:offs[c][1]]
 			}
 		}
+		var foldKey, foldVal []byte
+		if tagVal == nil {
+			// A key that matches only ignoring case ("CloudSpace").
+			bestFold := len(keys)
+			for i, k := range w.tagKeys {
+				if i >= len(w.tagVals) || w.tagVals[i] == nil {
+					continue
+				}
+				for j, want := range keys[:bestFold] {
+					if bytes.EqualFold(k, want) {
+						bestFold, foldKey, foldVal = j, k, w.tagVals[i]
+						break
+					}
+				}
+			}
+		}
 		useWithTag := false
+		var rowFold []byte
 		if tagMap {
 			// Resolve the tag here; the row processor reads it as a column.
 			w.vals[cTags] = nil
-			if tagVal != nil && w.vals[cTagCol] == nil {
+			switch {
+			case w.vals[cTagCol] != nil:
+			case tagVal != nil:
 				w.vals[cTagCol] = tagVal
+				useWithTag = true
+			case foldVal != nil:
+				w.vals[cTagFold] = foldVal
+				rowFold = foldKey
 				useWithTag = true
 			}
 		}
-		if b.add(&w.vals, useWithTag, rowIdx) {
+		if len(w.prodKeys) > 0 {
+			// The product name of a CUR 2.0 product map.
+			w.vals[cProductMap] = nil
+			for i, k := range w.prodKeys {
+				if i < len(w.prodVals) && w.prodVals[i] != nil && string(k) == "product_name" {
+					w.vals[cService] = w.prodVals[i]
+					break
+				}
+			}
+		}
+		if b.add(&w.vals, useWithTag, rowFold, rowIdx) {
 			if b, err = p.send(b); err != nil {
 				return err
 			}
@@ -376,6 +431,9 @@ func mapWithTagCol(m *mapping) *mapping {
 		c := *m
 		c.idx[cTagCol] = 0
 		c.idx[cTags] = -1
+		if c.idx[cTagFold] < 0 {
+			c.idx[cTagFold] = 0
+		}
 		m.withTag = &c
 	}
 	return m.withTag
@@ -557,7 +615,7 @@ func newProjectedRows(rg parquet.RowGroup, roles []leafRole) *projectedRows {
 			continue
 		}
 		ro := &roles[ci]
-		if ro.col < 0 && !ro.tagKey && !ro.tagVal {
+		if ro.col < 0 && !ro.tagKey && !ro.tagVal && !ro.prodKey && !ro.prodVal {
 			continue
 		}
 		leaf, ok := schema.Lookup(paths[ci]...)

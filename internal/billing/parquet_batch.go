@@ -21,8 +21,11 @@ const (
 type pqRow struct {
 	offs    [nCols][2]int
 	set     [nCols]bool // false: the cell is nil
-	withTag bool        // the tag was resolved into cTagCol
+	withTag bool        // the tag was resolved into cTagCol or cTagFold
 	idx     int64       // the row in its row group
+	// fold is the tags map key that matched only ignoring case, when set.
+	fold    [2]int
+	hasFold bool
 }
 
 // pqBatch holds rows read, for the row processor.
@@ -40,9 +43,15 @@ func (b *pqBatch) reset() {
 }
 
 // add copies the cells of a row into b. It reports whether b is full.
-func (b *pqBatch) add(vals *[nCols][]byte, withTag bool, idx int64) bool {
+func (b *pqBatch) add(vals *[nCols][]byte, withTag bool, foldKey []byte, idx int64) bool {
 	r := &b.rows[b.n]
 	r.withTag, r.idx = withTag, idx
+	r.hasFold = foldKey != nil
+	if foldKey != nil {
+		start := len(b.buf)
+		b.buf = append(b.buf, foldKey...)
+		r.fold = [2]int{start, len(b.buf)}
+	}
 	for c, v := range vals {
 		r.set[c] = v != nil
 		if v != nil {
@@ -166,12 +175,17 @@ func (w *pqWorker) processBatch(gi int, b *pqBatch) error {
 				w.proc.vals[c] = b.buf[o[0]:o[1]:o[1]]
 			}
 		}
+		w.proc.foldKey = nil
+		if r.hasFold {
+			w.proc.foldKey = b.buf[r.fold[0]:r.fold[1]:r.fold[1]]
+		}
 		w.proc.m = w.m
 		if r.withTag {
 			w.proc.m = w.withTag
 		}
+		w.proc.at = rowAt{rowGroup: gi, row: r.idx}
 		if ce := w.proc.process(); ce != nil {
-			if w.f.fail(&RowError{File: w.f.uri, RowGroup: gi, Row: r.idx, Column: w.m.name(ce.col), Message: ce.describe(w.m)}) {
+			if w.f.fail(&RowError{File: w.f.uri, RowGroup: gi, Row: r.idx, Column: w.m.name(ce.col), Message: ce.describe(w.m)}, w.proc) {
 				return errTooManyErrors
 			}
 		} else {

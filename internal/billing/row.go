@@ -24,6 +24,35 @@ type cellError struct {
 	err error
 }
 
+// rowAt locates a row in its file: a CSV line, or a Parquet row group and
+// row. file is the index of the source in the ingest, filled in when the
+// aggregate of the file is merged.
+type rowAt struct {
+	file     int
+	line     int64
+	rowGroup int
+	row      int64
+	// off is the offset of a CSV row in its file, which orders rows as
+	// line does.
+	off int64
+}
+
+// tagState says what became of a row's attribution tag.
+type tagState uint8
+
+const (
+	// tagFold is set when the tag key matched only ignoring case.
+	tagFold tagState = 1 << iota
+	// tagInvalid is set when a tag value was used but cannot name a space.
+	tagInvalid
+)
+
+// tagHit is what a Tags cell resolved to.
+type tagHit struct {
+	space []byte // nil for none
+	st    tagState
+}
+
 // rowProc turns normalised cells into aggregate updates. One per worker.
 type rowProc struct {
 	m   *mapping
@@ -34,32 +63,49 @@ type rowProc struct {
 	// tagsDQ says vals[cTags] is the content of a quoted CSV cell as in
 	// the file, quotes doubled.
 	tagsDQ bool
+	// at is the location of the row in vals; the reader sets it. A CSV
+	// reader sets its offset, and rowLine, which counts the lines before
+	// the row only when a row's line is needed.
+	at      rowAt
+	rowLine func() int64
+	// foldKey is the tag key of a Parquet tags map that matched only
+	// ignoring case; the reader sets it with cTagFold.
+	foldKey []byte
 
 	// Caches of the last timestamps parsed: exports repeat them row after row.
 	tsRaw [3][]byte
 	tsVal [3]int64
 	bpRaw []byte
 	bpVal period
-	// The last space tag seen and whether it names a space.
+	// The last space tag seen and what it resolved to.
 	lastSpace []byte
-	lastValid bool
+	lastHit   tagHit
 	valid     map[string]*spaceCache // whether tag values name a space
 	lastSC    *spaceCache
+	// The last fold key noted in the aggregate.
+	lastFold    []byte
+	hasLastFold bool
 	// Services seen, and their numbers in the aggregate, so that a row
 	// finds its service's costs in its group by index rather than by a map
 	// lookup: exports have a few dozen.
-	svcNames   [][]byte
-	svcIDs     []int
-	lastSvc    int
-	groups     map[string]*group // by groupKey, a cache of the aggregate's
-	keyBuf     []byte
-	lastGroup  *group
-	lastKeyRaw []byte // space or account of lastGroup
-	lastIsAcct bool
+	svcNames  [][]byte
+	svcIDs    []int
+	lastSvc   int
+	groups    map[string]*group // by groupKey, a cache of the aggregate's
+	keyBuf    []byte
+	lastGroup *group
+	lastKey   []byte // space or account of lastGroup
+	lastAcct  bool
+
+	product      *tagMatcher
+	productCache map[string][]byte // the product_name of a CUR 2.0 product map
 }
 
-func newRowProc(m *mapping, agg *aggregate, tagKey string) *rowProc {
-	return &rowProc{m: m, agg: agg, tag: newTagMatcher(tagKey), valid: map[string]*spaceCache{}, groups: map[string]*group{}}
+func newRowProc(m *mapping, agg *aggregate, tag tagSpec) *rowProc {
+	return &rowProc{
+		m: m, agg: agg, tag: newTagMatcher(tag.key), valid: map[string]*spaceCache{}, groups: map[string]*group{},
+		product: &tagMatcher{keys: [][]byte{[]byte("product_name")}}, productCache: map[string][]byte{},
+	}
 }
 
 // isNull reports whether a cell is null: empty or the literal NULL.
@@ -82,6 +128,11 @@ func (p *rowProc) amount(c col, required bool) (Amount, *cellError) {
 	return a, nil
 }
 
+// has reports whether the file has column c and the row a value in it.
+func (p *rowProc) has(c col) bool {
+	return p.m.idx[c] >= 0 && !isNull(p.vals[c])
+}
+
 func (p *rowProc) timestamp(c col, slot int) (int64, *cellError) {
 	b := p.vals[c]
 	if bytes.Equal(b, p.tsRaw[slot]) && p.tsRaw[slot] != nil {
@@ -101,19 +152,7 @@ func (p *rowProc) timestamp(c col, slot int) (int64, *cellError) {
 
 // process aggregates the row in p.vals.
 func (p *rowProc) process() *cellError {
-	billed, ce := p.amount(cBilled, true)
-	if ce != nil {
-		return ce
-	}
-	var effective Amount
-	if p.m.format == FormatFOCUS {
-		if effective, ce = p.amount(cEffective, true); ce != nil {
-			return ce
-		}
-	} else if effective, ce = p.curEffective(billed); ce != nil {
-		return ce
-	}
-	list, ce := p.amount(cList, false)
+	billed, effective, list, ce := p.costs()
 	if ce != nil {
 		return ce
 	}
@@ -157,11 +196,18 @@ func (p *rowProc) process() *cellError {
 		}
 	}
 
-	space, ce := p.space()
+	hit, ce := p.space()
 	if ce != nil {
 		return ce
 	}
 	svc := p.vals[cService]
+	if p.has(cProductMap) {
+		if name, ce := p.productName(); ce != nil {
+			return ce
+		} else if name != nil {
+			svc = name
+		}
+	}
 	if isNull(svc) {
 		svc = nil
 	}
@@ -174,10 +220,16 @@ func (p *rowProc) process() *cellError {
 	// The workers reading a file share its aggregate, so that its memory
 	// does not grow with the number of cores: a row updates its group
 	// under the group's lock.
-	g := p.group(space, per)
+	g := p.group(hit.space, per)
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.setCurrency(cur)
+	if !g.seenCurrency(cur, p.at) {
+		at := p.at
+		if p.rowLine != nil {
+			at.line = p.rowLine()
+		}
+		g.addCurrency(currencySeen{code: string(cur), at: at})
+	}
 	g.billed.Add(billed)
 	g.effective.Add(effective)
 	g.list.Add(list)
@@ -186,6 +238,16 @@ func (p *rowProc) process() *cellError {
 		g.hasContracted = true
 	}
 	g.rows++
+	if hit.st != 0 {
+		if hit.st&tagInvalid != 0 {
+			g.invalidRows++
+			g.invalidBilled.Add(billed)
+		}
+		if hit.st&tagFold != 0 {
+			g.foldRows++
+			g.foldBilled.Add(billed)
+		}
+	}
 	g.addServiceID(svcID, svc, billed, effective)
 	g.addDay(int32(floorDiv(start, 86400)), billed, effective)
 	g.addTime(start, end)
@@ -195,51 +257,121 @@ func (p *rowProc) process() *cellError {
 	return nil
 }
 
-// space returns the attribution tag's value when it names a space, or nil.
-func (p *rowProc) space() ([]byte, *cellError) {
+// skipped records the billed cost of a bad row in p.vals, as far as it can
+// be read, for the summary. A row whose cost or currency cannot be read
+// counts as a row of unknown cost.
+func (p *rowProc) skipped(s *skippedRows) {
+	s.rows++
+	billed, ce := p.billed()
+	cur := p.vals[cCurrency]
+	if ce != nil || !validCurrency(cur) {
+		s.unknown++
+		return
+	}
+	s.add(cur, billed)
+}
+
+// space resolves the attribution tag of the row: the space it names, nil
+// for none, and whether the key matched only ignoring case or the value
+// cannot name a space.
+func (p *rowProc) space() (tagHit, *cellError) {
+	if p.m.idx[cAllocTags] >= 0 && !isNull(p.vals[cAllocTags]) {
+		// FOCUS 1.3 split cost allocation: the tags of the allocation's
+		// target (AllocatedResourceId) add to the row's Tags, and name the
+		// space of the allocated charge when they have the tag.
+		hit, ce := p.jsonTag(cAllocTags)
+		if ce != nil || hit.space != nil || hit.st != 0 {
+			return hit, ce
+		}
+	}
 	var v []byte
 	if p.m.idx[cTagCol] >= 0 {
 		v = p.vals[cTagCol]
 	}
 	if isNull(v) && p.m.idx[cTags] >= 0 && !isNull(p.vals[cTags]) {
-		// Most rows of a real export name a resource of their own, so a
-		// cache of Tags cells would miss: the cell is scanned as it is in
-		// the file, quotes doubled, without unescaping it first.
-		raw := p.vals[cTags]
-		var t []byte
-		var ok bool
-		var err error
-		if p.tagsDQ {
-			t, ok, err = p.tag.findEscaped(raw)
-		} else {
-			t, ok, err = p.tag.find(raw)
+		return p.jsonTag(cTags)
+	}
+	var st tagState
+	if isNull(v) && p.m.idx[cTagFold] >= 0 && !isNull(p.vals[cTagFold]) {
+		// Legacy CUR resourceTags/user:CloudSpace, or a Parquet tags map
+		// key that matched only ignoring case.
+		st = tagFold
+		key := p.foldKey
+		if key == nil {
+			key = []byte(p.m.name(cTagFold))
 		}
-		if err != nil {
-			if p.tagsDQ {
-				raw = cellBytes(raw, span{end: len(raw), esc: true}, nil)
-			}
-			return nil, &cellError{col: cTags, val: raw, err: err}
+		p.noteFoldKey(key)
+		if !p.m.ignoreCase {
+			return tagHit{st: st}, nil
 		}
-		if ok && !isNull(t) && p.validSpace(t) {
-			return t, nil
-		}
-		return nil, nil
+		v = p.vals[cTagFold]
 	}
 	if isNull(v) {
-		return nil, nil
+		return tagHit{}, nil
 	}
-	if p.lastSpace != nil && bytes.Equal(v, p.lastSpace) {
-		if p.lastValid {
-			return v, nil
+	if p.lastSpace == nil || !bytes.Equal(v, p.lastSpace) {
+		p.lastSpace = append(p.lastSpace[:0], v...)
+		p.lastHit = tagHit{}
+		if p.validSpace(v) {
+			p.lastHit.space = p.lastSpace
+		} else {
+			p.lastHit.st = tagInvalid
 		}
-		return nil, nil
 	}
-	p.lastSpace = append(p.lastSpace[:0], v...)
-	p.lastValid = p.validSpace(v)
-	if p.lastValid {
-		return v, nil
+	hit := p.lastHit
+	hit.st |= st
+	return hit, nil
+}
+
+// jsonTag resolves the tag in a JSON object cell (Tags, AllocatedTags).
+func (p *rowProc) jsonTag(c col) (tagHit, *cellError) {
+	// Most rows of a real export name a resource of their own, so a cache
+	// of Tags cells would miss: the cell is scanned as it is in the file,
+	// quotes doubled, without unescaping it first.
+	raw := p.vals[c]
+	dq := c == cTags && p.tagsDQ
+	var t []byte
+	var kind matchKind
+	var err error
+	if dq {
+		t, kind, err = p.tag.findEscaped(raw)
+	} else {
+		t, kind, err = p.tag.find(raw)
 	}
-	return nil, nil
+	if err != nil {
+		if dq {
+			raw = cellBytes(raw, span{end: len(raw), esc: true}, nil)
+		}
+		return tagHit{}, &cellError{col: c, val: raw, err: err}
+	}
+	var hit tagHit
+	if kind == matchFold {
+		hit.st |= tagFold
+		p.noteFoldKey(p.tag.foldKey)
+	}
+	if kind == matchExact || kind == matchFold && p.m.ignoreCase {
+		// t is valid until the next search of the tag matcher, after the
+		// row has found its group.
+		if p.validSpace(t) {
+			hit.space = t
+		} else {
+			hit.st |= tagInvalid
+		}
+	}
+	return hit, nil
+}
+
+// noteFoldKey notes in the aggregate a tag key that matched only ignoring
+// case, taking the aggregate's lock only when the key is not the last one
+// noted.
+func (p *rowProc) noteFoldKey(k []byte) {
+	if p.hasLastFold && bytes.Equal(k, p.lastFold) {
+		return
+	}
+	p.lastFold, p.hasLastFold = append(p.lastFold[:0], k...), true
+	p.agg.mu.Lock()
+	defer p.agg.mu.Unlock()
+	p.agg.foldKeys.add(k)
 }
 
 // maxServiceIDs bounds the services a row processor numbers; rows of any
@@ -283,9 +415,38 @@ func (p *rowProc) validSpace(v []byte) bool {
 		if len(p.valid) < maxValidCache {
 			p.valid[string(v)] = sc
 		}
+		if !sc.valid {
+			// The summary names the first few values that cannot name a
+			// space; a value is noted once per row processor while the
+			// cache holds it.
+			p.agg.mu.Lock()
+			p.agg.invalidValues.add(v)
+			p.agg.mu.Unlock()
+		}
 	}
 	p.lastSC = sc
 	return sc.valid
+}
+
+// productName returns the product_name of the CUR 2.0 product map in the
+// row, or nil.
+func (p *rowProc) productName() ([]byte, *cellError) {
+	raw := p.vals[cProductMap]
+	if name, ok := p.productCache[string(raw)]; ok {
+		return name, nil
+	}
+	v, kind, err := p.product.find(raw)
+	if err != nil {
+		return nil, &cellError{col: cProductMap, val: raw, err: err}
+	}
+	var name []byte
+	if kind == matchExact && !isNull(v) {
+		name = bytes.Clone(v)
+	}
+	if len(p.productCache) < maxValidCache {
+		p.productCache[string(raw)] = name
+	}
+	return name, nil
 }
 
 func (p *rowProc) group(space []byte, per period) *group {
@@ -296,25 +457,25 @@ func (p *rowProc) group(space []byte, per period) *group {
 		if isNull(key) {
 			key = p.vals[cBillingAccount]
 		}
-		if key == nil {
+		if isNull(key) {
 			key = []byte{}
 		}
 	}
-	if g := p.lastGroup; g != nil && g.period == per && p.lastIsAcct == isAcct && bytes.Equal(key, p.lastKeyRaw) {
+	if g := p.lastGroup; g != nil && g.period == per && p.lastAcct == isAcct && bytes.Equal(key, p.lastKey) {
 		return g
 	}
 	if sc := p.lastSC; !isAcct && sc != nil && sc.name == string(space) {
 		for _, g := range sc.groups {
 			if g.period == per {
-				p.lastGroup, p.lastIsAcct = g, false
-				p.lastKeyRaw = append(p.lastKeyRaw[:0], key...)
+				p.lastGroup, p.lastAcct = g, false
+				p.lastKey = append(p.lastKey[:0], key...)
 				return g
 			}
 		}
 		g := p.agg.get(space, nil, per)
 		sc.groups = append(sc.groups, g)
-		p.lastGroup, p.lastIsAcct = g, false
-		p.lastKeyRaw = append(p.lastKeyRaw[:0], key...)
+		p.lastGroup, p.lastAcct = g, false
+		p.lastKey = append(p.lastKey[:0], key...)
 		return g
 	}
 	// The groups this processor has seen, by kind, period and key, so that
@@ -334,55 +495,9 @@ func (p *rowProc) group(space []byte, per period) *group {
 		}
 		p.groups[string(k)] = g
 	}
-	p.lastGroup, p.lastIsAcct = g, isAcct
-	p.lastKeyRaw = append(p.lastKeyRaw[:0], key...)
+	p.lastGroup, p.lastAcct = g, isAcct
+	p.lastKey = append(p.lastKey[:0], key...)
 	return g
-}
-
-// curEffective derives FOCUS EffectiveCost from CUR columns, as AWS's own
-// FOCUS export does: commitment covered usage at its amortised rate,
-// commitment fees and negations at their unused share, anything else at
-// its unblended cost. A CUR without the commitment columns has effective
-// cost equal to billed cost.
-func (p *rowProc) curEffective(billed Amount) (Amount, *cellError) {
-	t := p.vals[cItemType]
-	switch string(t) {
-	case "SavingsPlanCoveredUsage":
-		if p.m.idx[cSPEffective] >= 0 {
-			return p.amount(cSPEffective, false)
-		}
-	case "DiscountedUsage":
-		if p.m.idx[cRIEffective] >= 0 {
-			return p.amount(cRIEffective, false)
-		}
-	case "SavingsPlanNegation":
-		return Amount{}, nil
-	case "SavingsPlanRecurringFee":
-		if p.m.idx[cSPTotalCommit] >= 0 && p.m.idx[cSPUsedCommit] >= 0 {
-			total, ce := p.amount(cSPTotalCommit, false)
-			if ce != nil {
-				return Amount{}, ce
-			}
-			used, ce := p.amount(cSPUsedCommit, false)
-			if ce != nil {
-				return Amount{}, ce
-			}
-			return Amount{dec: total.Decimal().Sub(used.Decimal()), big: true}, nil
-		}
-	case "RIFee":
-		if p.m.idx[cRIUnusedUpfront] >= 0 && p.m.idx[cRIUnusedRecurring] >= 0 {
-			a, ce := p.amount(cRIUnusedUpfront, false)
-			if ce != nil {
-				return Amount{}, ce
-			}
-			b, ce := p.amount(cRIUnusedRecurring, false)
-			if ce != nil {
-				return Amount{}, ce
-			}
-			return Amount{dec: a.Decimal().Add(b.Decimal()), big: true}, nil
-		}
-	}
-	return billed, nil
 }
 
 func validCurrency(b []byte) bool {

@@ -3,6 +3,7 @@ package billing
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 )
@@ -15,7 +16,7 @@ const (
 	// FormatAuto detects the format from the column names.
 	FormatAuto Format = "auto"
 	// FormatFOCUS is the FinOps Open Cost and Usage Specification, 1.0 to
-	// 1.2, tolerating the columns 1.3 adds.
+	// 1.3.
 	FormatFOCUS Format = "focus"
 	// FormatCUR is an AWS Cost and Usage Report: CUR 2.0 (snake_case
 	// columns, resource_tags map) or legacy CUR (lineItem/UnblendedCost
@@ -64,6 +65,19 @@ const (
 	cSPUsedCommit
 	cRIUnusedUpfront
 	cRIUnusedRecurring
+	cNetBilled      // CUR line_item_net_unblended_cost
+	cSPNetEffective // CUR savings_plan_net_savings_plan_effective_cost
+	cRINetEffective // CUR reservation_net_effective_cost
+	cSPRecurring    // CUR savings_plan_recurring_commitment_for_billing_period
+	cSPNetRecurring
+	cSPUpfront // CUR savings_plan_amortized_upfront_commitment_for_billing_period
+	cSPNetUpfront
+	cRINetUnusedUpfront
+	cRINetUnusedRecurring
+	cRIArn      // CUR reservation_reservation_a_r_n: an RI's upfront Fee row has one
+	cProductMap // CUR 2.0 product, a map holding product_name
+	cTagFold    // a column holding the tag under a key that matches only ignoring case
+	cAllocTags  // FOCUS 1.3 AllocatedTags: the tags of a split cost allocation's target
 	nCols
 )
 
@@ -78,9 +92,11 @@ type mapping struct {
 	custom []int
 	// colOf is the normalised column of each file column, -1 when unused.
 	colOf []col
-	// withTag is the mapping with the tag resolved into cTagCol, for
-	// Parquet tags maps.
+	// withTag is the mapping with the tag resolved into cTagCol (or
+	// cTagFold), for Parquet tags maps.
 	withTag *mapping
+	// ignoreCase is tagSpec.ignoreCase.
+	ignoreCase bool
 }
 
 // name returns the file's name of a normalised column.
@@ -117,39 +133,87 @@ var focusColumns = map[string]col{
 	"SubAccountId":       cSubAccount,
 	"BillingAccountId":   cBillingAccount,
 	"Tags":               cTags,
+	"AllocatedTags":      cAllocTags,
 }
 
-// focusMandatory are the FOCUS columns a file must have.
-var focusMandatory = []col{cBilled, cEffective, cList, cContracted, cCurrency, cChargeStart, cChargeEnd, cBillingStart, cBillingEnd, cCategory, cService, cProvider, cBillingAccount}
+// focusRenamed are columns FOCUS renamed, by their new name: 1.3 replaces
+// ProviderName (deprecated, still allowed) with ServiceProviderName. The new
+// name wins when a file has both.
+var focusRenamed = map[string]col{
+	"ServiceProviderName": cProvider,
+}
+
+// Only what attribution needs is mandatory: the cost, its currency, the
+// charge period, the billing period that names the record's month, and a
+// column holding tags. Everything else is optional and reported as present
+// or absent (mapping.optional).
+var (
+	focusMandatory = []col{cBilled, cEffective, cCurrency, cChargeStart, cChargeEnd, cBillingStart}
+	focusOptional  = []col{cList, cContracted, cBillingEnd, cCategory, cService, cProvider, cResource, cSubAccount, cBillingAccount, cAllocTags}
+)
 
 var curColumns = map[string]col{
-	"line_item_unblended_cost":                                    cBilled,
-	"pricing_public_on_demand_cost":                               cList,
-	"line_item_currency_code":                                     cCurrency,
-	"line_item_usage_start_date":                                  cChargeStart,
-	"line_item_usage_end_date":                                    cChargeEnd,
-	"bill_billing_period_start_date":                              cBillingStart,
-	"bill_billing_period_end_date":                                cBillingEnd,
-	"line_item_line_item_type":                                    cItemType,
-	"product_product_name":                                        cService,
-	"line_item_resource_id":                                       cResource,
-	"line_item_usage_account_id":                                  cSubAccount,
-	"bill_payer_account_id":                                       cBillingAccount,
-	"resource_tags":                                               cTags,
-	"savings_plan_savings_plan_effective_cost":                    cSPEffective,
-	"reservation_effective_cost":                                  cRIEffective,
-	"savings_plan_total_commitment_to_date":                       cSPTotalCommit,
-	"savings_plan_used_commitment":                                cSPUsedCommit,
-	"reservation_unused_amortized_upfront_fee_for_billing_period": cRIUnusedUpfront,
-	"reservation_unused_recurring_fee":                            cRIUnusedRecurring,
-	"bill_billing_entity":                                         cProvider,
+	"line_item_unblended_cost":                                         cBilled,
+	"line_item_net_unblended_cost":                                     cNetBilled,
+	"pricing_public_on_demand_cost":                                    cList,
+	"line_item_currency_code":                                          cCurrency,
+	"line_item_usage_start_date":                                       cChargeStart,
+	"line_item_usage_end_date":                                         cChargeEnd,
+	"bill_billing_period_start_date":                                   cBillingStart,
+	"bill_billing_period_end_date":                                     cBillingEnd,
+	"line_item_line_item_type":                                         cItemType,
+	"product_product_name":                                             cService,
+	"product":                                                          cProductMap,
+	"line_item_resource_id":                                            cResource,
+	"line_item_usage_account_id":                                       cSubAccount,
+	"bill_payer_account_id":                                            cBillingAccount,
+	"resource_tags":                                                    cTags,
+	"savings_plan_savings_plan_effective_cost":                         cSPEffective,
+	"savings_plan_net_savings_plan_effective_cost":                     cSPNetEffective,
+	"savings_plan_total_commitment_to_date":                            cSPTotalCommit,
+	"savings_plan_used_commitment":                                     cSPUsedCommit,
+	"savings_plan_recurring_commitment_for_billing_period":             cSPRecurring,
+	"savings_plan_net_recurring_commitment_for_billing_period":         cSPNetRecurring,
+	"savings_plan_amortized_upfront_commitment_for_billing_period":     cSPUpfront,
+	"savings_plan_net_amortized_upfront_commitment_for_billing_period": cSPNetUpfront,
+	"reservation_effective_cost":                                       cRIEffective,
+	"reservation_net_effective_cost":                                   cRINetEffective,
+	"reservation_unused_amortized_upfront_fee_for_billing_period":      cRIUnusedUpfront,
+	"reservation_unused_recurring_fee":                                 cRIUnusedRecurring,
+	"reservation_net_unused_amortized_upfront_fee_for_billing_period":  cRINetUnusedUpfront,
+	"reservation_net_unused_recurring_fee":                             cRINetUnusedRecurring,
+	// Athena spells reservation/ReservationARN reservation_reservation_a_r_n;
+	// curName makes reservation_reservation_arn of the legacy name.
+	"reservation_reservation_a_r_n": cRIArn,
+	"reservation_reservation_arn":   cRIArn,
+	"bill_billing_entity":           cProvider,
 }
 
-var curMandatory = []col{cBilled, cCurrency, cChargeStart, cChargeEnd, cBillingStart, cSubAccount, cService}
+var (
+	curMandatory = []col{cBilled, cCurrency, cChargeStart, cChargeEnd, cBillingStart}
+	curOptional  = []col{cNetBilled, cList, cItemType, cBillingEnd, cService, cProvider, cResource, cSubAccount, cBillingAccount,
+		cSPEffective, cSPNetEffective, cSPTotalCommit, cSPUsedCommit, cSPRecurring, cSPNetRecurring, cSPUpfront, cSPNetUpfront,
+		cRIEffective, cRINetEffective, cRIUnusedUpfront, cRIUnusedRecurring, cRINetUnusedUpfront, cRINetUnusedRecurring, cRIArn}
+)
+
+// tagSpec says which tag names the space.
+type tagSpec struct {
+	// key is the tag key, also matched as user:<key> and user_<key>.
+	key string
+	// ignoreCase makes a key that matches only ignoring case count. Such
+	// keys are reported either way.
+	ignoreCase bool
+}
+
+// tagColumns are the names of a column holding the tag itself, as legacy
+// CUR and its Athena spelling have them.
+func (t tagSpec) columns() []string {
+	return []string{"resourceTags/user:" + t.key, "resource_tags_user_" + t.key, "resourceTags/" + t.key, "user:" + t.key}
+}
 
 // newMapping maps a header. It returns an error naming every missing
 // mandatory column.
-func newMapping(f Format, header []string, tagKey string) (*mapping, error) {
+func newMapping(f Format, header []string, tag tagSpec) (*mapping, error) {
 	names := make([]string, len(header))
 	for i, h := range header {
 		h = strings.TrimPrefix(h, "\ufeff")
@@ -161,7 +225,7 @@ func newMapping(f Format, header []string, tagKey string) (*mapping, error) {
 			return nil, fmt.Errorf("cannot detect format: no BilledCost (FOCUS), line_item_unblended_cost or lineItem/UnblendedCost (CUR) column")
 		}
 	}
-	m := &mapping{format: f, names: names, colOf: make([]col, len(names))}
+	m := &mapping{format: f, names: names, colOf: make([]col, len(names)), ignoreCase: tag.ignoreCase}
 	for i := range m.idx {
 		m.idx[i] = -1
 	}
@@ -175,18 +239,18 @@ func newMapping(f Format, header []string, tagKey string) (*mapping, error) {
 		}
 	}
 	var mandatory []col
-	tagCols := []string{"resourceTags/user:" + tagKey, "resource_tags_user_" + tagKey, "resourceTags/" + tagKey, "user:" + tagKey}
+	tagCols := tag.columns()
 	switch f {
 	case FormatFOCUS:
 		mandatory = focusMandatory
 		for i, n := range names {
+			if c, ok := focusRenamed[n]; ok {
+				set(c, i)
+			}
+		}
+		for i, n := range names {
 			if c, ok := focusColumns[n]; ok {
 				set(c, i)
-				continue
-			}
-			if n == "ServiceProviderName" {
-				// FOCUS 1.3 renames ProviderName.
-				set(cProvider, i)
 				continue
 			}
 			if strings.HasPrefix(n, "x_") {
@@ -204,11 +268,15 @@ func newMapping(f Format, header []string, tagKey string) (*mapping, error) {
 			}
 		}
 		if m.idx[cService] < 0 {
+			// Without product_product_name, the product map's product_name
+			// (CUR 2.0), else the product code.
 			for i, n := range names {
 				if curName(n) == "line_item_product_code" {
 					set(cService, i)
 				}
 			}
+		} else if i := m.idx[cProductMap]; i >= 0 {
+			m.idx[cProductMap], m.colOf[i] = -1, -1
 		}
 	default:
 		return nil, fmt.Errorf("cannot map columns: unknown format %q", f)
@@ -219,27 +287,59 @@ func newMapping(f Format, header []string, tagKey string) (*mapping, error) {
 			set(cTagCol, i)
 		}
 	}
+	// A tag column whose name matches only ignoring case is read too: its
+	// rows are counted, and attributed when tag.ignoreCase says so.
+	for i, n := range names {
+		if m.colOf[i] < 0 && slices.ContainsFunc(tagCols, func(t string) bool { return strings.EqualFold(t, n) }) {
+			set(cTagFold, i)
+		}
+	}
 	var missing []string
 	for _, c := range mandatory {
 		if m.idx[c] < 0 {
-			missing = append(missing, columnName(f, c))
+			missing = append(missing, strconv.Quote(columnName(f, c)))
+		}
+	}
+	if m.idx[cTags] < 0 && m.idx[cTagCol] < 0 && m.idx[cTagFold] < 0 {
+		if f == FormatFOCUS {
+			missing = append(missing, `"Tags"`)
+		} else {
+			missing = append(missing, fmt.Sprintf("%q or %q", "resource_tags", tagCols[0]))
 		}
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("cannot map columns: missing mandatory %s column(s) %s", f, strings.Join(quoteAll(missing), ", "))
+		return nil, fmt.Errorf("cannot map columns: missing mandatory %s column(s) %s", f, strings.Join(missing, ", "))
 	}
 	return m, nil
 }
 
-func quoteAll(s []string) []string {
-	out := make([]string, len(s))
-	for i := range s {
-		out[i] = fmt.Sprintf("%q", s[i])
+// optional returns the names of the optional columns the file has, as the
+// file spells them, and of those it lacks.
+func (m *mapping) optional() (present, absent []string) {
+	opt := focusOptional
+	if m.format == FormatCUR {
+		opt = curOptional
 	}
-	return out
+	for _, c := range opt {
+		if n := m.name(c); n != "" {
+			present = append(present, n)
+			continue
+		}
+		if c == cService && m.idx[cProductMap] >= 0 {
+			continue // the product map stands in
+		}
+		absent = append(absent, columnName(m.format, c))
+	}
+	if m.idx[cProductMap] >= 0 {
+		present = append(present, m.name(cProductMap))
+	}
+	return present, absent
 }
 
 func columnName(f Format, c col) string {
+	if f == FormatFOCUS && c == cProvider {
+		return "ServiceProviderName"
+	}
 	tbl := focusColumns
 	if f == FormatCUR {
 		tbl = curColumns

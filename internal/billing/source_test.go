@@ -1,13 +1,17 @@
 package billing
 
 import (
+	"crypto/md5"
+	"encoding/hex"
 	"encoding/xml"
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -19,23 +23,42 @@ import (
 // over objects held in memory. It listens on loopback only.
 type fakeS3 struct {
 	mu      sync.Mutex
-	objects map[string][]byte // "bucket/key"
-	auth    []string          // Authorization headers seen
+	objects map[string][]byte    // "bucket/key"
+	modTime map[string]time.Time // "bucket/key"; default fakeS3Time
+	auth    []string             // Authorization headers seen
+	gets    map[string]int       // GETs of each object
+	// intercept, when set, may answer a request itself (returning true)
+	// before the store does. It runs without the lock held.
+	intercept func(w http.ResponseWriter, r *http.Request) bool
+}
+
+var fakeS3Time = time.Date(2026, 12, 1, 6, 0, 0, 0, time.UTC)
+
+type listObject struct {
+	Key          string `xml:"Key"`
+	Size         int    `xml:"Size"`
+	ETag         string `xml:"ETag"`
+	LastModified string `xml:"LastModified"`
 }
 
 type listResult struct {
-	XMLName     xml.Name `xml:"ListBucketResult"`
-	Name        string   `xml:"Name"`
-	Prefix      string   `xml:"Prefix"`
-	KeyCount    int      `xml:"KeyCount"`
-	IsTruncated bool     `xml:"IsTruncated"`
-	Contents    []struct {
-		Key  string `xml:"Key"`
-		Size int    `xml:"Size"`
-	} `xml:"Contents"`
+	XMLName     xml.Name     `xml:"ListBucketResult"`
+	Name        string       `xml:"Name"`
+	Prefix      string       `xml:"Prefix"`
+	KeyCount    int          `xml:"KeyCount"`
+	IsTruncated bool         `xml:"IsTruncated"`
+	Contents    []listObject `xml:"Contents"`
+}
+
+func etag(b []byte) string {
+	s := md5.Sum(b)
+	return `"` + hex.EncodeToString(s[:]) + `"`
 }
 
 func (f *fakeS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if f.intercept != nil && f.intercept(w, r) {
+		return
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.auth = append(f.auth, r.Header.Get("Authorization"))
@@ -57,10 +80,8 @@ func (f *fakeS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		slices.Sort(keys)
 		for _, k := range keys {
-			res.Contents = append(res.Contents, struct {
-				Key  string `xml:"Key"`
-				Size int    `xml:"Size"`
-			}{k, len(f.objects[bucket+"/"+k])})
+			b := f.objects[bucket+"/"+k]
+			res.Contents = append(res.Contents, listObject{Key: k, Size: len(b), ETag: etag(b), LastModified: f.mtime(bucket + "/" + k).Format(time.RFC3339)})
 		}
 		res.KeyCount = len(keys)
 		w.Header().Set("Content-Type", "application/xml")
@@ -74,7 +95,39 @@ func (f *fakeS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(`<Error><Code>NoSuchKey</Code><Message>no such key</Message></Error>`))
 		return
 	}
+	if f.gets == nil {
+		f.gets = map[string]int{}
+	}
+	f.gets[path]++
+	w.Header().Set("ETag", etag(b))
+	w.Header().Set("Last-Modified", f.mtime(path).Format(http.TimeFormat))
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	_, _ = w.Write(b)
+}
+
+func (f *fakeS3) mtime(k string) time.Time {
+	if t, ok := f.modTime[k]; ok {
+		return t
+	}
+	return fakeS3Time
+}
+
+// newFakeS3Client returns the real SDK client, with the default credential
+// chain fed from the environment, talking to f.
+func newFakeS3Client(t *testing.T, f *fakeS3, n NetOptions) (S3API, *httptest.Server) {
+	t.Helper()
+	srv := httptest.NewServer(f)
+	t.Cleanup(srv.Close)
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+	c, err := NewS3Client(t.Context(), "eu-west-1", srv.URL, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, srv
 }
 
 func TestS3Source(t *testing.T) {
@@ -92,12 +145,12 @@ func TestS3Source(t *testing.T) {
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-	c, err := NewS3Client(t.Context(), "eu-west-1", srv.URL)
+	c, err := NewS3Client(t.Context(), "eu-west-1", srv.URL, NetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	srcs, err := ParseSource(t.Context(), "s3://billing/focus/", c, nil)
+	srcs, err := ParseSource(t.Context(), "s3://billing/focus/", SourceOptions{S3: c})
 	if err != nil {
 		t.Fatalf("ParseSource(prefix): %v", err)
 	}
@@ -159,7 +212,7 @@ func TestHTTPSource(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			srcs, err := ParseSource(t.Context(), tc.url, nil, srv.Client())
+			srcs, err := ParseSource(t.Context(), tc.url, SourceOptions{HTTP: srv.Client()})
 			if err != nil {
 				t.Fatal(err)
 			}

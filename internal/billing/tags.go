@@ -14,21 +14,50 @@ var errTagsJSON = errors.New("not a JSON object")
 
 // tagMatcher finds the attribution tag in a Tags cell, a JSON object. It
 // accepts the key as given and in the spellings AWS uses for user tags,
-// "user:<key>" and "user_<key>", preferring them in that order.
+// "user:<key>" and "user_<key>", preferring them in that order. A key that
+// matches one of those only ignoring case ("CloudSpace") is a fold match:
+// it is returned only when no key matches exactly, and the caller decides
+// whether it counts (FOCUS leaves the casing of tag keys to the platform).
 type tagMatcher struct {
 	keys    [][]byte
 	scratch []byte
+	// foldScratch holds the unescaped value of a fold match, foldKey its key.
+	foldScratch []byte
+	foldKey     []byte
 }
+
+// matchKind says how a tag key matched.
+type matchKind uint8
+
+const (
+	matchNone matchKind = iota
+	matchExact
+	matchFold // only ignoring case
+)
 
 func newTagMatcher(key string) *tagMatcher {
 	return &tagMatcher{keys: [][]byte{[]byte(key), []byte("user:" + key), []byte("user_" + key)}}
 }
 
+// rank returns the preference of a key, exact or ignoring case, or -1.
+func (m *tagMatcher) rank(key []byte, fold bool) int {
+	for i, k := range m.keys {
+		if len(k) != len(key) {
+			continue
+		}
+		if !fold && bytes.Equal(key, k) || fold && bytes.EqualFold(key, k) {
+			return i
+		}
+	}
+	return -1
+}
+
 // find validates the JSON object in b and returns the value of the best
-// matching key. A null value counts as absent. A number or boolean value is
-// returned as its JSON text. The returned slice aliases b or the matcher's
-// scratch space and is valid until the next call.
-func (m *tagMatcher) find(b []byte) ([]byte, bool, error) {
+// matching key and how it matched. A null value counts as absent. A number
+// or boolean value is returned as its JSON text. The returned slice aliases
+// b or the matcher's scratch space and is valid until the next call; so is
+// m.foldKey, the key of a fold match.
+func (m *tagMatcher) find(b []byte) ([]byte, matchKind, error) {
 	return m.scan(jscan{b: b})
 }
 
@@ -37,70 +66,83 @@ func (m *tagMatcher) find(b []byte) ([]byte, bool, error) {
 // "), without unescaping the cell first. A quote that is not doubled is not
 // JSON. Real exports quote every string cell, so this is the Tags cell of
 // every row.
-func (m *tagMatcher) findEscaped(b []byte) ([]byte, bool, error) {
+func (m *tagMatcher) findEscaped(b []byte) ([]byte, matchKind, error) {
 	return m.scan(jscan{b: b, dq: true})
 }
 
-func (m *tagMatcher) scan(s jscan) ([]byte, bool, error) {
+func (m *tagMatcher) scan(s jscan) ([]byte, matchKind, error) {
 	s.ws()
 	if !s.eat('{') {
-		return nil, false, errTagsJSON
+		return nil, matchNone, errTagsJSON
 	}
-	best := len(m.keys)
-	var val []byte
+	best, bestFold := len(m.keys), len(m.keys)
+	var val, foldVal []byte
 	s.ws()
 	if s.eat('}') {
-		return nil, false, s.end()
+		return nil, matchNone, s.end()
 	}
 	m.scratch = m.scratch[:0]
+	m.foldKey = m.foldKey[:0]
 	for {
 		s.ws()
 		key, esc, ok := s.str()
 		if !ok {
-			return nil, false, errTagsJSON
+			return nil, matchNone, errTagsJSON
 		}
 		if esc {
 			key = s.unescape(nil, key)
 		}
 		s.ws()
 		if !s.eat(':') {
-			return nil, false, errTagsJSON
+			return nil, matchNone, errTagsJSON
 		}
 		s.ws()
-		rank := -1
-		for i, k := range m.keys[:best] {
-			if bytes.Equal(key, k) {
-				rank = i
-				break
+		rank, fold := -1, false
+		if r := m.rank(key, false); r >= 0 && r < best {
+			rank = r
+		} else if r < 0 && best == len(m.keys) {
+			if r := m.rank(key, true); r >= 0 && r < bestFold {
+				rank, fold = r, true
 			}
 		}
-		if s.i < len(s.b) && s.b[s.i] == '"' {
-			v, esc, ok := s.str()
+		start := s.i
+		isStr := s.i < len(s.b) && s.b[s.i] == '"'
+		var v []byte
+		if isStr {
+			raw, esc, ok := s.str()
 			if !ok {
-				return nil, false, errTagsJSON
+				return nil, matchNone, errTagsJSON
 			}
-			if rank >= 0 {
-				best = rank
-				if esc {
-					m.scratch = s.unescape(m.scratch[:0], v)
+			v = raw
+			if rank >= 0 && esc {
+				if fold {
+					m.foldScratch = s.unescape(m.foldScratch[:0], raw)
+					v = m.foldScratch
+				} else {
+					m.scratch = s.unescape(m.scratch[:0], raw)
 					v = m.scratch
 				}
-				val = v
 			}
 		} else {
-			start := s.i
 			if !s.value(0) {
-				return nil, false, errTagsJSON
+				return nil, matchNone, errTagsJSON
 			}
-			if rank >= 0 {
-				v := s.b[start:s.i]
-				if string(v) == "null" {
-					// An explicit null is no tag; keep looking.
-				} else {
-					best = rank
-					val = v
-				}
+			v = s.b[start:s.i]
+			if string(v) == "null" {
+				rank = -1 // An explicit null is no tag; keep looking.
 			}
+			if rank >= 0 && s.dq && bytes.IndexByte(v, '"') >= 0 {
+				// An object or array, as its JSON text: undoubled.
+				v = undouble(nil, v)
+			}
+		}
+		switch {
+		case rank < 0:
+		case fold:
+			bestFold, foldVal = rank, v
+			m.foldKey = append(m.foldKey[:0], key...)
+		default:
+			best, val = rank, v
 		}
 		s.ws()
 		if s.eat(',') {
@@ -109,12 +151,19 @@ func (m *tagMatcher) scan(s jscan) ([]byte, bool, error) {
 		if s.eat('}') {
 			break
 		}
-		return nil, false, errTagsJSON
+		return nil, matchNone, errTagsJSON
 	}
 	if err := s.end(); err != nil {
-		return nil, false, err
+		return nil, matchNone, err
 	}
-	return val, best < len(m.keys), nil
+	switch {
+	case best < len(m.keys):
+		m.foldKey = m.foldKey[:0]
+		return val, matchExact, nil
+	case bestFold < len(m.keys):
+		return foldVal, matchFold, nil
+	}
+	return nil, matchNone, nil
 }
 
 // jscan is a minimal validating JSON scanner. With dq, it reads JSON whose
@@ -130,18 +179,22 @@ func (s *jscan) unescape(dst, b []byte) []byte {
 	if !s.dq {
 		return unescapeJSON(dst, b)
 	}
-	// Undouble the quotes, then unescape in place.
+	// Undouble the quotes, then unescape.
 	from := len(dst)
+	dst = undouble(dst, b)
+	return append(dst[:from], unescapeJSON(nil, dst[from:])...)
+}
+
+// undouble appends b with every doubled quote read as one.
+func undouble(dst, b []byte) []byte {
 	for {
 		j := bytes.IndexByte(b, '"')
 		if j < 0 {
-			dst = append(dst, b...)
-			break
+			return append(dst, b...)
 		}
 		dst = append(dst, b[:j+1]...)
 		b = b[j+2:]
 	}
-	return append(dst[:from], unescapeJSON(nil, dst[from:])...)
 }
 
 func (s *jscan) ws() {

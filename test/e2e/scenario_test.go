@@ -331,6 +331,9 @@ spec:
 		}
 	})
 
+	t.Run("BillingReplacedOnReingest", func(t *testing.T) { e.scenarioReingest(t, xr) })
+	t.Run("Notifications", func(t *testing.T) { e.scenarioNotify(t, xr) })
+
 	t.Run("KubectlGetAndDescribe", func(t *testing.T) {
 		get := e.run(t, "-n", claimNamespace, "get", "cloudspace")
 		t.Logf("kubectl get cloudspace:\n%s", get)

@@ -31,7 +31,15 @@ const (
 	// LabelAccount is the billing sub account of an unattributed record,
 	// when it is a valid label value.
 	LabelAccount = "billing.cloudspace.dev/account"
+	// LabelScope is the scope of the ingest that wrote the record. Several
+	// ingests may feed one cluster (one per billing export, say); each
+	// replaces only the records of its own scope. A record without the
+	// label is of DefaultScope.
+	LabelScope = "billing.cloudspace.dev/scope"
 )
+
+// DefaultScope is the scope of an ingest that names none.
+const DefaultScope = "default"
 
 // Values of LabelRecord.
 const (
@@ -66,16 +74,19 @@ type SpendRecord struct {
 	// Currency is the ISO 4217 billing currency of every amount.
 	Currency string `json:"currency"`
 
-	// BilledCost is the sum of the invoiced cost (FOCUS BilledCost, CUR
+	// BilledCost is the sum of the invoiced cost (FOCUS BilledCost; CUR
+	// line_item_net_unblended_cost where the export has it, else
 	// line_item_unblended_cost).
 	BilledCost string `json:"billedCost"`
 
 	// EffectiveCost is the sum of the amortised cost after discounts and
-	// commitments (FOCUS EffectiveCost).
+	// commitments (FOCUS EffectiveCost; for CUR, derived per line item type:
+	// commitment purchases amortised into the usage they cover).
 	EffectiveCost string `json:"effectiveCost"`
 
 	// ListCost is the sum of the public list price cost (FOCUS ListCost,
-	// CUR pricing_public_on_demand_cost).
+	// CUR pricing_public_on_demand_cost); the billed cost of a charge
+	// without a list price.
 	ListCost string `json:"listCost"`
 
 	// ContractedCost is the sum of the negotiated price cost (FOCUS
@@ -222,6 +233,36 @@ func (r *SpendRecord) Labels() map[string]string {
 		return l
 	}
 	return map[string]string{LabelSpace: r.Space, LabelPeriod: r.Period, LabelRecord: RecordSpend}
+}
+
+// NameInScope returns the name of the object that stores the record when an
+// ingest of the given scope writes it. A spend record has one name whatever
+// the scope: the reconciler reads one record per space and period, so two
+// scopes must never both hold one (the ingester refuses to). An unattributed
+// record of a scope other than DefaultScope is suffixed with ".<scope>":
+// the same account, or no account at all, may well appear in the exports of
+// two scopes, and nothing sums unattributed records.
+func (r *SpendRecord) NameInScope(scope string) string {
+	if r.Space != "" || scope == "" || scope == DefaultScope {
+		return r.Name()
+	}
+	account := r.Account
+	if account == "" {
+		account = "none"
+	}
+	// Every unscoped name ends in "-YYYY-MM", so ".<scope>", whose scope
+	// holds no dot, cannot make the name of another record.
+	return objectName("unattributed", account, r.Period+"."+scope)
+}
+
+// IsScopeName reports whether s can name an ingest scope: a DNS label (lower
+// case letters, digits and '-', at most 63 characters), so that it is both
+// a label value and a part of an object name.
+func IsScopeName(s string) bool {
+	if s == "" || len(s) > 63 || strings.Contains(s, ".") {
+		return false
+	}
+	return isDNSSubdomain(s)
 }
 
 // RecordName returns the name of the object holding the spend of a space in

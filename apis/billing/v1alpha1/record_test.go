@@ -149,3 +149,72 @@ func TestIsDNSSubdomainMatchesKubernetes(t *testing.T) {
 		}
 	}
 }
+
+func TestNameInScope(t *testing.T) {
+	long := strings.Repeat("a", 300)
+	type args struct {
+		r     SpendRecord
+		scope string
+	}
+	cases := map[string]struct {
+		reason string
+		args   args
+		want   string
+	}{
+		"SpendDefault": {
+			reason: "A spend record of the default scope keeps its name.",
+			args:   args{r: SpendRecord{Space: "team-a", Period: "2026-11"}, scope: DefaultScope},
+			want:   "spend-team-a-2026-11",
+		},
+		"SpendOtherScope": {
+			reason: "A spend record has one name whatever the scope: two scopes must not both hold one.",
+			args:   args{r: SpendRecord{Space: "team-a", Period: "2026-11"}, scope: "payer-b"},
+			want:   "spend-team-a-2026-11",
+		},
+		"UnattributedDefault": {
+			reason: "An unattributed record of the default scope keeps its name.",
+			args:   args{r: SpendRecord{Account: "222", Period: "2026-11"}, scope: DefaultScope},
+			want:   "unattributed-222-2026-11",
+		},
+		"UnattributedEmptyScope": {
+			reason: "No scope is the default scope.",
+			args:   args{r: SpendRecord{Account: "222", Period: "2026-11"}},
+			want:   "unattributed-222-2026-11",
+		},
+		"UnattributedOtherScope": {
+			reason: "An unattributed record of another scope is suffixed with the scope.",
+			args:   args{r: SpendRecord{Account: "222", Period: "2026-11"}, scope: "payer-b"},
+			want:   "unattributed-222-2026-11.payer-b",
+		},
+		"NoAccountOtherScope": {
+			reason: "Spend without account is account none in every scope.",
+			args:   args{r: SpendRecord{Period: "2026-11"}, scope: "payer-b"},
+			want:   "unattributed-none-2026-11.payer-b",
+		},
+		"TooLongOtherScope": {
+			reason: "A scoped name that would be too long is truncated before the digest, keeping period and scope.",
+			args:   args{r: SpendRecord{Account: long, Period: "2026-11"}, scope: "payer-b"},
+			want:   "unattributed-" + long[:253-len("unattributed-")-len(shortDigest(long))-len("-2026-11.payer-b")-1] + "-" + shortDigest(long) + "-2026-11.payer-b",
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			got := tc.args.r.NameInScope(tc.args.scope)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("\n%s\nNameInScope(%q): -want, +got:\n%s", tc.reason, tc.args.scope, diff)
+			}
+			if errs := validation.IsDNS1123Subdomain(got); len(errs) > 0 {
+				t.Errorf("\n%s\nNameInScope(%q) = %q is no object name: %v", tc.reason, tc.args.scope, got, errs)
+			}
+		})
+	}
+}
+
+func TestIsScopeNameMatchesKubernetes(t *testing.T) {
+	for _, s := range []string{"default", "payer-b", "a", "0", "a.b", "A", "a_b", "-a", "a-", "", strings.Repeat("a", 63), strings.Repeat("a", 64)} {
+		want := len(validation.IsDNS1123Label(s)) == 0
+		if got := IsScopeName(s); got != want {
+			t.Errorf("IsScopeName(%q): want %t as Kubernetes says of a DNS label, got %t", s, want, got)
+		}
+	}
+}

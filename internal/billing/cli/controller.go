@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	"sigs.k8s.io/controller-runtime/pkg/manager/signals"
@@ -20,19 +21,27 @@ import (
 const LeaderElectionID = "cloudspace-billing-ingester"
 
 // ControllerCmd re-ingests its sources on a schedule and writes the spend
-// records, on a controller-runtime manager with leader election and
+// records, each run replacing the records of its --scope in the periods it
+// reads, on a controller-runtime manager with leader election and
 // Prometheus metrics (cloudspace_billing_rows_total, _bytes_total,
-// _errors_total, _records_total, _last_success_timestamp_seconds and
-// _ingest_duration_seconds) on the manager's metrics endpoint.
+// _errors_total, _records_total, _last_success_timestamp_seconds,
+// _ingest_duration_seconds, and the summary of the last successful run,
+// _last_run_rows{kind} and _last_run_cost{kind,currency};
+// cloudspace_ingest_runs_total and
+// cloudspace_ingest_last_success_timestamp_seconds; the per-space gauges of
+// billing.SpendMetrics) on the manager's metrics endpoint.
 type ControllerCmd struct {
 	Options `embed:""`
 
-	Sources                 []string      `name:"source" required:"" help:"Export to re-ingest on every run: a path, an http(s):// URL, an s3://bucket/key URL or an s3://bucket/prefix/ (listed afresh every run). Repeat for more."`
+	Sources                 []string      `name:"source" required:"" help:"Export to re-ingest on every run: a path, a directory, an http(s):// URL, an s3://bucket/key URL or an s3://bucket/prefix/ (directories and prefixes are listed afresh every run, manifests honoured, as ingest does). Repeat for more."`
 	Interval                time.Duration `default:"1h" help:"Time between ingest runs."`
 	LeaderElection          bool          `default:"true" negatable:"" help:"Run only on the replica holding the lease."`
 	LeaderElectionNamespace string        `env:"POD_NAMESPACE" help:"Namespace of the lease; the pod's own namespace when empty."`
 	MetricsBindAddress      string        `default:":8080" help:"Address of the Prometheus metrics endpoint; 0 disables it."`
 	HealthProbeBindAddress  string        `default:":8081" help:"Address of the health probes."`
+
+	// notify: budget notifications (internal/notify), off unless --notify.
+	NotifyFlags `embed:""`
 }
 
 // Validate checks the flags.
@@ -43,7 +52,7 @@ func (c *ControllerCmd) Validate() error {
 	if len(c.Sources) == 0 {
 		return errors.New("cannot run controller: no --source")
 	}
-	return nil
+	return c.validateScope("controller")
 }
 
 // Run starts the manager and blocks until SIGTERM or SIGINT.
@@ -81,23 +90,32 @@ func (c *ControllerCmd) run(ctx context.Context) error {
 	if err := mgr.AddReadyzCheck("ping", healthz.Ping); err != nil {
 		return fmt.Errorf("cannot add readiness check: %w", err)
 	}
-	s, err := c.scheduler(opts, &billing.Writer{Client: mgr.GetClient()})
+	s, err := c.scheduler(opts, &billing.Writer{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Scope: c.Scope}, ctrlmetrics.Registry)
 	if err != nil {
 		return err
 	}
 	if err := mgr.Add(s); err != nil {
 		return fmt.Errorf("cannot add scheduler: %w", err)
 	}
-	log.Info("Starting billing controller", "sources", len(c.Sources), "interval", c.Interval.String(), "pid", os.Getpid())
+	// notify: mount the notifier when --notify is set.
+	if err := c.setup(mgr, log); err != nil {
+		return err
+	}
+	log.Info("Starting billing controller", "scope", c.Scope, "sources", len(c.Sources), "interval", c.Interval.String(), "pid", os.Getpid())
 	return mgr.Start(ctx)
 }
 
-func (c *ControllerCmd) scheduler(opts billing.Options, w *billing.Writer) (*billing.Scheduler, error) {
-	m, err := billing.NewMetrics(ctrlmetrics.Registry)
+func (c *ControllerCmd) scheduler(opts billing.Options, w *billing.Writer, reg prometheus.Registerer) (*billing.Scheduler, error) {
+	m, err := billing.NewMetrics(reg)
 	if err != nil {
 		return nil, fmt.Errorf("cannot register metrics: %w", err)
 	}
+	sm, err := billing.NewSpendMetrics(ctrlmetrics.Registry, billing.SpacesFrom(w.Client), nil)
+	if err != nil {
+		return nil, fmt.Errorf("cannot register spend metrics: %w", err)
+	}
 	return &billing.Scheduler{
+		Spend:    sm,
 		Sources:  func(ctx context.Context) ([]billing.Source, error) { return c.sources(ctx, c.Sources) },
 		Options:  opts,
 		Writer:   w,
