@@ -74,15 +74,39 @@ $(GOLANGCI_LINT): test/tools/lint/go.mod
 
 .PHONY: lint
 lint: $(GOLANGCI_LINT) ## Run golangci-lint (.golangci.yml) over every package, e2e included.
-	$(GOLANGCI_LINT) run ./...
+	$(GOLANGCI_LINT) run --allow-parallel-runners ./...
 
 .PHONY: validate
 validate: tools ## Validate rendered managed resources against the provider-aws CRDs (part of make test).
 	$(GO) test -count=1 ./test/render/
 
 .PHONY: bench
-bench: build ## Run the Go benchmarks; BILLING_BENCH_BYTES=1073741824 ingests a generated 1 GiB export.
+bench: bench-go bench-duckdb ## Run the Go benchmarks, then the billing ingester side by side with DuckDB.
+
+.PHONY: bench-go
+bench-go: build ## Run the Go benchmarks; BILLING_BENCH_BYTES=1073741824 ingests a generated 1 GiB export.
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# The side-by-side benchmark of issue 12: a FOCUS export shaped like a real
+# one (BENCH_BYTES of CSV, and the same rows as Parquet) generated once into
+# BENCH_DIR, ingested BENCH_RUNS times by function-cloudspace-billing and by
+# DuckDB in turn. DuckDB comes from npm.
+BENCH_DIR   ?= $(OUTPUT)/bench
+BENCH_BYTES ?= 1073741824
+BENCH_RUNS  ?= 5
+DUCKDB_NODE_API := 1.5.6-r.1
+
+$(BENCH_DIR)/duckdb/.installed-$(DUCKDB_NODE_API):
+	@command -v node >/dev/null && command -v npm >/dev/null || { echo "bench-duckdb needs Node.js 20 or later and npm (apt-get install nodejs npm)"; exit 1; }
+	@mkdir -p $(BENCH_DIR)/duckdb
+	npm install --prefix $(BENCH_DIR)/duckdb --no-audit --no-fund @duckdb/node-api@$(DUCKDB_NODE_API)
+	@touch $@
+
+.PHONY: bench-duckdb
+bench-duckdb: build $(BENCH_DIR)/duckdb/.installed-$(DUCKDB_NODE_API) ## Time the billing ingester and DuckDB on the same generated export, CSV and Parquet; fail when their totals differ.
+	@test -x /usr/bin/time || { echo "bench-duckdb needs GNU time for the peak RSS (apt-get install time)"; exit 1; }
+	$(GO) run ./internal/cmd/billingbench -bytes $(BENCH_BYTES) -runs $(BENCH_RUNS) -dir $(BENCH_DIR) \
+	  -bin $(BIN)/function-cloudspace-billing -modules $(BENCH_DIR)/duckdb/node_modules -script test/bench/duckdb.mjs
 
 .PHONY: report-example
 report-example: ## Redraw examples/report/space-checkout.png from the report test's example export (review the picture).
