@@ -1,8 +1,19 @@
 package v1alpha1
 
+import "github.com/invopop/jsonschema"
+
 // XCloudSpaceStatus is what the CloudSpace functions report. Crossplane adds
 // the conditions.
 type XCloudSpaceStatus struct {
+	// State sums the space up in one word, for kubectl get: Provisioning
+	// (admitted, its resources not all ready), Ready, Refused (not
+	// admitted: quota, budget or tag policy), AtRisk (forecast over the
+	// budget's alert threshold) or OverBudget.
+	State State `json:"state,omitempty"`
+
+	// StateReason says why, in one line.
+	StateReason string `json:"stateReason,omitempty"`
+
 	// Namespace is the tenant namespace of the space.
 	Namespace string `json:"namespace,omitempty"`
 
@@ -201,4 +212,30 @@ type BillingStatus struct {
 	// DataThrough is the end of the last charge period in the billing data,
 	// RFC 3339.
 	DataThrough string `json:"dataThrough,omitempty"`
+}
+
+// State is the one-word summary of a space.
+type State string
+
+// States of a space. The composer sets Provisioning, Ready and Refused; the
+// billing function turns Provisioning or Ready into AtRisk or OverBudget
+// from its Budget condition.
+const (
+	StateProvisioning State = "Provisioning"
+	StateReady        State = "Ready"
+	StateRefused      State = "Refused"
+	StateAtRisk       State = "AtRisk"
+	StateOverBudget   State = "OverBudget"
+)
+
+// States lists every State, in order.
+func States() []State {
+	return []State{StateProvisioning, StateReady, StateRefused, StateAtRisk, StateOverBudget}
+}
+
+// JSONSchemaExtend adds enums to the schema of State.
+func (State) JSONSchemaExtend(s *jsonschema.Schema) {
+	for _, st := range States() {
+		s.Enum = append(s.Enum, string(st))
+	}
 }

@@ -130,6 +130,16 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 			return rsp, nil
 		}
 	}
+	base := xr.Status.State
+	if d := desiredState(req); d != "" {
+		base = d
+	}
+	if st, why, ok := State(base, r.Conditions); ok {
+		if err := xfn.SetStatus(rsp, v1alpha1.XCloudSpaceStatus{State: st, StateReason: why}); err != nil {
+			response.Fatal(rsp, err)
+			return rsp, nil
+		}
+	}
 	xfn.SetConditions(rsp, req, r.Conditions...)
 
 	kv := []any{"spend-records", len(records), "usage-dimensions", len(r.Usage)}
@@ -142,6 +152,12 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	}
 	log.Debug("Assessed spend", append(kv, "conditions", reasons)...)
 	return rsp, nil
+}
+
+// desiredState returns the state an earlier step of this reconcile wrote
+// into the desired XR's status, or "".
+func desiredState(req *fnv1.RunFunctionRequest) v1alpha1.State {
+	return v1alpha1.State(req.GetDesired().GetComposite().GetResource().GetFields()["status"].GetStructValue().GetFields()["state"].GetStringValue())
 }
 
 // desiredEstimate returns the estimate an earlier step of this reconcile

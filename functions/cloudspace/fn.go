@@ -126,6 +126,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	d.Apply(rsp)
 	st := c.Status
 	st.Estimate, st.TeamQuota = v.Estimate, v.TeamQuota
+	st.State, st.StateReason = ReadyState(c.Resources)
 	if err := xfn.SetStatus(rsp, st); err != nil {
 		response.Fatal(rsp, err)
 		return rsp, nil

@@ -46,7 +46,9 @@ func TestRunFunction(t *testing.T) {
 	}
 	// The status of the test claim, composed under the test input, before
 	// any cloud resource reports an identifier.
-	const composedStatus = `{
+	composedStatus := func(state v1alpha1.State, why string) string {
+		return `{
+		"state": "` + string(state) + `", "stateReason": "` + why + `",
 		"namespace": "team-payments-checkout",
 		"tags": {"cloudspace": "checkout-7x9kq", "cost-center": "cc-4711", "environment": "dev", "project": "checkout", "team": "payments"},
 		"quota": {"cpu": "8", "memory": "16Gi", "storage": "100Gi", "gpu": "0", "pods": "150", "loadBalancers": "2"},
@@ -56,6 +58,7 @@ func TestRunFunction(t *testing.T) {
 			"maxLimitRequestRatio": {"cpu": "10", "memory": "4"}, "minStorage": "1Gi", "maxStorage": "100Gi"
 		}
 	}`
+	}
 	tagsCompliant := &fnv1.Condition{
 		Type: TypeTagsCompliant, Status: fnv1.Status_STATUS_CONDITION_TRUE, Reason: ReasonCompliant,
 		Message: new("Every taggable resource carries the 5 cost tags of the tag policy"), Target: claim,
@@ -116,7 +119,7 @@ func TestRunFunction(t *testing.T) {
 			want: want{rsp: &fnv1.RunFunctionResponse{
 				Meta: &fnv1.ResponseMeta{Tag: "test", Ttl: ttl},
 				Desired: &fnv1.State{
-					Composite: desiredXR(composedStatus),
+					Composite: desiredXR(composedStatus(v1alpha1.StateProvisioning, "0 of 20 composed resources are ready")),
 					Resources: desired(fnv1.Ready_READY_FALSE, privateAWS, tenantNamespace),
 				},
 				Conditions: []*fnv1.Condition{tagsCompliant, fitsTier},
@@ -134,7 +137,7 @@ func TestRunFunction(t *testing.T) {
 			want: want{rsp: &fnv1.RunFunctionResponse{
 				Meta: &fnv1.ResponseMeta{Tag: "test", Ttl: ttl},
 				Desired: &fnv1.State{
-					Composite: desiredXR(composedStatus),
+					Composite: desiredXR(composedStatus(v1alpha1.StateProvisioning, "1 of 24 composed resources are ready")),
 					Resources: merge(
 						desired(fnv1.Ready_READY_FALSE, privateAWS, tenantObjects),
 						desired(fnv1.Ready_READY_TRUE, tenantNamespace),
@@ -162,6 +165,7 @@ func TestRunFunction(t *testing.T) {
 				Meta: &fnv1.ResponseMeta{Tag: "test", Ttl: durationpb.New(time.Minute)},
 				Desired: &fnv1.State{
 					Composite: desiredXR(`{
+						"state": "Refused", "stateReason": "TeamQuotaExceeded: team payments quota exceeded: cpu requested 24, the team's other spaces use 16, team limit 32",
 						"quota": {"cpu": "8", "memory": "16Gi", "storage": "100Gi", "gpu": "0", "pods": "150", "loadBalancers": "2"},
 						"estimate": {"currency": "USD", "monthly": "597.02", "items": [
 							{"name": "bucket", "monthly": "0.50"}, {"name": "budget", "monthly": "0.60"}, {"name": "cpu", "monthly": "525.60"},
@@ -226,7 +230,7 @@ func TestRunFunction(t *testing.T) {
 			want: want{rsp: &fnv1.RunFunctionResponse{
 				Meta: &fnv1.ResponseMeta{Tag: "test", Ttl: ttl},
 				Desired: &fnv1.State{
-					Composite: desiredXR(composedStatus),
+					Composite: desiredXR(composedStatus(v1alpha1.StateProvisioning, "0 of 24 composed resources are ready")),
 					Resources: desired(fnv1.Ready_READY_FALSE, privateAWS, remoteTenant),
 				},
 				Conditions: []*fnv1.Condition{tagsCompliant, fitsTier},

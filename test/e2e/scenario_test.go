@@ -235,6 +235,14 @@ spec:
 		if !strings.Contains(msg, "cpu") {
 			t.Errorf("the quota message must name the dimension cpu: %q", msg)
 		}
+		// kubectl get tells the refused claim at a glance.
+		eventually(t, "kubectl get to show the second claim Refused", time.Minute, func() error {
+			row := e.run(t, "-n", claimNamespace, "get", "cloudspace", "reporting", "--no-headers", "-o", "custom-columns=STATE:.status.state")
+			if strings.TrimSpace(row) != "Refused" {
+				return fmt.Errorf("STATE %q", strings.TrimSpace(row))
+			}
+			return nil
+		})
 		if _, err := e.getJSON("namespace", "team-payments-reporting"); err == nil {
 			t.Errorf("a refused claim must compose nothing, but its tenant namespace exists")
 		}
@@ -340,7 +348,7 @@ spec:
 		get := e.run(t, "-n", claimNamespace, "get", "cloudspace")
 		t.Logf("kubectl get cloudspace:\n%s", get)
 		header := strings.Fields(firstLine(get))
-		for _, col := range []string{"NAME", "TEAM", "ENV", "TIER", "BUDGET", "SYNCED", "READY"} {
+		for _, col := range []string{"NAME", "STATE", "TEAM", "ENV", "TIER", "BUDGET", "BUDGET%", "SYNCED", "READY"} {
 			if !slices.Contains(header, col) {
 				t.Errorf("kubectl get cloudspace: no column %s in %v", col, header)
 			}
