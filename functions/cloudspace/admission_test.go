@@ -440,6 +440,8 @@ func TestRunFunctionAdmissionFirstCall(t *testing.T) {
 		Match: &fnv1.ResourceSelector_MatchLabels{MatchLabels: &fnv1.MatchLabels{Labels: map[string]string{
 			fnv1alpha1.DefaultTeamLabel: "payments", "platform.cloudspace.dev/config": "team-quota",
 		}}},
+	}, requiredTenantNamespace: {
+		ApiVersion: "v1", Kind: "Namespace", Match: &fnv1.ResourceSelector_MatchName{MatchName: "team-payments-checkout"},
 	}}}
 	if diff := cmp.Diff(want, rsp.GetRequirements(), protocmp.Transform()); diff != "" {
 		t.Errorf("The first call asks for the team's quota data: -want +got:\n%s", diff)

@@ -84,8 +84,22 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	// Admission decides whether the space may be composed, from what
 	// Crossplane sent of the team's quota data and spaces.
 	self := SpaceCandidate(pol, s, xr)
-	team := ReadTeam(pol, self, xfn.RequiredOf(req), xfn.SupportsRequiredResources(req))
+	sent := xfn.RequiredOf(req)
+	team := ReadTeam(pol, self, sent, xfn.SupportsRequiredResources(req))
 	v := Admit(pol, self, team)
+	// The tenant namespace must be free or the space's own. Crossplane
+	// applies nothing before the requirements settle, so the pass that
+	// has not been sent the namespace yet composes nothing that lands.
+	if xfn.SupportsRequiredResources(req) {
+		if v.Requirements == nil {
+			v.Requirements = map[string]xfn.Selector{}
+		}
+		v.Requirements[requiredTenantNamespace] = TenantNamespaceSelector(s)
+		objs, ok := sent.Get(requiredTenantNamespace)
+		if taken, isTaken := TenantNamespaceTaken(s, objs, ok); isTaken && v.Admitted {
+			v.Admitted, v.Condition = false, taken.Condition
+		}
+	}
 
 	d := xfn.NewDesired(req)
 	if !v.Admitted {

@@ -71,6 +71,8 @@ func TestRunFunction(t *testing.T) {
 		Type: TypeQuotaAvailable, Status: fnv1.Status_STATUS_CONDITION_TRUE, Reason: ReasonAvailable,
 		Message: new("fits tier medium"), Target: claim,
 	}
+	tenantNS := &fnv1.ResourceSelector{ApiVersion: "v1", Kind: "Namespace", Match: &fnv1.ResourceSelector_MatchName{MatchName: "team-payments-checkout"}}
+	tenantNSOnly := &fnv1.Requirements{Resources: map[string]*fnv1.ResourceSelector{requiredTenantNamespace: tenantNS}}
 	fitsTierResult := &fnv1.Result{Severity: fnv1.Severity_SEVERITY_NORMAL, Reason: new(ReasonAvailable), Message: "fits tier medium", Target: claim}
 
 	cases := map[string]struct {
@@ -122,8 +124,9 @@ func TestRunFunction(t *testing.T) {
 					Composite: desiredXR(composedStatus(v1alpha1.StateProvisioning, "0 of 20 composed resources are ready")),
 					Resources: desired(fnv1.Ready_READY_FALSE, privateAWS, tenantNamespace),
 				},
-				Conditions: []*fnv1.Condition{tagsCompliant, fitsTier},
-				Results:    []*fnv1.Result{tagsCompliantResult, fitsTierResult},
+				Requirements: tenantNSOnly,
+				Conditions:   []*fnv1.Condition{tagsCompliant, fitsTier},
+				Results:      []*fnv1.Result{tagsCompliantResult, fitsTierResult},
 			}},
 		},
 		"SecondReconcile": {
@@ -143,7 +146,8 @@ func TestRunFunction(t *testing.T) {
 						desired(fnv1.Ready_READY_TRUE, tenantNamespace),
 					),
 				},
-				Conditions: []*fnv1.Condition{tagsCompliant, fitsTier},
+				Requirements: tenantNSOnly,
+				Conditions:   []*fnv1.Condition{tagsCompliant, fitsTier},
 			}},
 		},
 		"QuotaRefusedHeld": {
@@ -189,6 +193,7 @@ func TestRunFunction(t *testing.T) {
 					requiredTeamQuota:                     selector(fnv1alpha1.DefaultQuotaSourceAPIVersion, fnv1alpha1.DefaultQuotaSourceKind, "platform.cloudspace.dev/config", "team-quota", fnv1alpha1.DefaultTeamLabel, "payments"),
 					requiredTeamSpaces:                    selector("platform.cloudspace.dev/v1alpha1", "XCloudSpace", fnv1alpha1.DefaultTeamLabel, "payments"),
 					requiredSpacesInPfx + "team-payments": selector("platform.cloudspace.dev/v1alpha1", "XCloudSpace", LabelClaimNamespace, "team-payments"),
+					requiredTenantNamespace:               tenantNS,
 				}},
 				Conditions: []*fnv1.Condition{{
 					Type: TypeQuotaAvailable, Status: fnv1.Status_STATUS_CONDITION_FALSE, Reason: ReasonTeamQuotaExceeded, Target: claim,
@@ -233,8 +238,9 @@ func TestRunFunction(t *testing.T) {
 					Composite: desiredXR(composedStatus(v1alpha1.StateProvisioning, "0 of 24 composed resources are ready")),
 					Resources: desired(fnv1.Ready_READY_FALSE, privateAWS, remoteTenant),
 				},
-				Conditions: []*fnv1.Condition{tagsCompliant, fitsTier},
-				Results:    []*fnv1.Result{tagsCompliantResult, fitsTierResult},
+				Requirements: tenantNSOnly,
+				Conditions:   []*fnv1.Condition{tagsCompliant, fitsTier},
+				Results:      []*fnv1.Result{tagsCompliantResult, fitsTierResult},
 			}},
 		},
 	}
