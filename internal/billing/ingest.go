@@ -56,6 +56,11 @@ type Options struct {
 	// Deliveries says what to do with two deliveries of one period folder
 	// that no manifest chose between. Default DeliveriesError.
 	Deliveries Deliveries
+	// InCluster attributes split cost allocation rows, the cost of pods,
+	// to the spaces of their namespaces (incluster.go).
+	InCluster InCluster
+
+	inCluster *inClusterConfig
 }
 
 // FileStats are the figures of one file.
@@ -114,6 +119,11 @@ type Result struct {
 // one space and period reject it too.
 func Ingest(ctx context.Context, srcs []Source, o Options) (*Result, error) {
 	o = o.defaults()
+	ic, err := newInClusterConfig(o.InCluster)
+	if err != nil {
+		return &Result{}, err
+	}
+	o.inCluster = ic
 	seed := maphash.MakeSeed()
 	total := newAggregate(seed, o.MaxResourceIDs)
 	res := &Result{}
@@ -188,7 +198,7 @@ func (o Options) defaults() Options {
 }
 
 func (o Options) tag() tagSpec {
-	return tagSpec{key: o.TagKey, ignoreCase: o.TagKeyIgnoreCase}
+	return tagSpec{key: o.TagKey, ignoreCase: o.TagKeyIgnoreCase, inCluster: o.inCluster}
 }
 
 // countingReader hashes and counts what it reads.

@@ -200,6 +200,7 @@ func (p *rowProc) process() *cellError {
 	}
 
 	g := p.group(hit.space, per)
+	split := p.m.split && p.has(cSplitParent)
 	g.setCurrency(cur, p.at)
 	g.billed.Add(billed)
 	g.effective.Add(effective)
@@ -222,8 +223,18 @@ func (p *rowProc) process() *cellError {
 	g.addService(svc, billed, effective)
 	g.addDay(int32(floorDiv(start, 86400)), billed, effective)
 	g.addTime(start, end)
-	if r := p.vals[cResource]; !isNull(r) {
+	if r := p.vals[cResource]; !isNull(r) && !split {
+		// A split row's resource is a pod, which no space composes.
 		g.addResource(p.agg.seed, p.agg.maxIDs, r, billed, effective)
+	}
+	// In-cluster spend (incluster.go).
+	switch {
+	case split:
+		return p.splitRow(hit, per, start, cur, svc)
+	case p.m.split:
+		p.noteNode(g, per, svc)
+	case hit.space != nil && p.allocated():
+		p.allocatedRow(g, billed, effective, list)
 	}
 	return nil
 }
@@ -254,6 +265,10 @@ func (p *rowProc) space() (tagHit, *cellError) {
 		if ce != nil || hit.space != nil || hit.st != 0 {
 			return hit, ce
 		}
+	}
+	// Else the namespace of the allocation's target (incluster.go).
+	if hit, ok := p.allocatedSpace(); ok {
+		return hit, nil
 	}
 	var v []byte
 	if p.m.idx[cTagCol] >= 0 {

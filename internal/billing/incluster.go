@@ -1,0 +1,642 @@
+package billing
+
+import (
+	"bytes"
+	"cmp"
+	"fmt"
+	"hash/maphash"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/cloudspace-dev/cloudspace/apis/billing/v1alpha1"
+)
+
+// In-cluster spend: what the pods of a space's tenant namespace cost.
+//
+// Most of a space's cost is its pods, which run on nodes shared by every
+// tenant of the cluster and tagged with no space. AWS's split cost
+// allocation data (CUR 2.0 and Data Exports with INCLUDE_SPLIT_COST_ALLOCATION_DATA,
+// legacy CUR with split cost allocation) divides the amortised cost of each
+// node among the pods that ran on it: two rows per pod and hour (vCPU and
+// memory, line_item_usage_type *-EKS-EC2-vCPU-Hours and *-EKS-EC2-GB-Hours),
+// whose line_item_resource_id is the pod's ARN,
+// arn:aws:eks:<region>:<account>:pod/<cluster>/<namespace>/<pod>/<uid>,
+// with the parent node in split_line_item_parent_resource_id and the cost in
+// split_line_item_split_cost (the pod's share of the node, by its split
+// usage, the larger of its reserved and actual usage) and
+// split_line_item_unused_cost (its share of the node's idle capacity);
+// split_line_item_net_* after discounts, split_line_item_public_on_demand_*
+// at on-demand rates (https://docs.aws.amazon.com/cur/latest/userguide/split-line-item-columns.html,
+// example-split-cost-allocation-data.html).
+//
+// The node's own EC2 row still carries the whole cost of the instance, so
+// adding the split costs to it would count the node twice. Ingest moves
+// the cost instead: a split row whose namespace is a space's tenant
+// namespace (InCluster.Namespaces; else a row tagged with the space) adds
+// its split cost to that space's record, as its in-cluster share, and
+// takes the same amount off the record holding the node's rows (the
+// unattributed record of the node's account, typically), noted there as
+// AllocatedToSpaces. Whatever is not moved (pods of kube-system and other
+// namespaces of no space, and idle capacity the policy does not share)
+// stays with the node. Every figure moved is exact, so the run's total
+// cost is unchanged to the last digit.
+//
+// FOCUS 1.3 allocated charges (AllocatedMethodId set) replace their origin
+// charge rather than repeat it (FOCUS, "Data Generator-Calculated Split
+// Cost Allocation Handling"), so nothing is moved: an allocated charge whose
+// AllocatedTags name a space, or whose namespace (AllocatedTags
+// k8s:namespace, aws:eks:namespace, or the pod ARN in AllocatedResourceId)
+// is a space's tenant namespace, is that space's in-cluster share as
+// written.
+
+// InCluster says how in-cluster spend is attributed.
+type InCluster struct {
+	// Namespaces maps a tenant namespace to the XCloudSpace it belongs to
+	// (the XCloudSpace's status.namespace). A key "<cluster>/<namespace>"
+	// holds for that EKS cluster only, and wins over the bare namespace.
+	Namespaces map[string]string
+	// Clusters, when set, are the only EKS clusters whose pods are
+	// attributed by namespace.
+	Clusters []string
+	// IdlePolicy is how the idle capacity of nodes is shared among the
+	// spaces whose pods ran on them: v1alpha1.IdleNone (the default: it
+	// stays with the node, the platform's cost), IdleSplit, IdleRequests or
+	// IdleUsage.
+	IdlePolicy string
+}
+
+// ParseIdlePolicy parses an idle cost policy.
+func ParseIdlePolicy(s string) (string, error) {
+	switch s {
+	case "":
+		return v1alpha1.IdleNone, nil
+	case v1alpha1.IdleNone, v1alpha1.IdleSplit, v1alpha1.IdleRequests, v1alpha1.IdleUsage:
+		return s, nil
+	}
+	return "", fmt.Errorf("cannot parse idle policy %q: want one of %s, %s, %s, %s", s, v1alpha1.IdleNone, v1alpha1.IdleSplit, v1alpha1.IdleRequests, v1alpha1.IdleUsage)
+}
+
+// inClusterConfig is InCluster, validated.
+type inClusterConfig struct {
+	namespaces map[string]string
+	clusters   map[string]bool
+	idle       string
+}
+
+func newInClusterConfig(o InCluster) (*inClusterConfig, error) {
+	idle, err := ParseIdlePolicy(o.IdlePolicy)
+	if err != nil {
+		return nil, err
+	}
+	c := &inClusterConfig{namespaces: map[string]string{}, idle: idle}
+	var errs []string
+	for _, k := range slices.Sorted(maps.Keys(o.Namespaces)) {
+		sp := o.Namespaces[k]
+		cluster, ns, scoped := strings.Cut(k, "/")
+		if !scoped {
+			ns, cluster = cluster, ""
+		}
+		switch {
+		case !v1alpha1.IsLabelValue(ns) || scoped && cluster == "":
+			errs = append(errs, fmt.Sprintf("namespace %q: must be a namespace or <cluster>/<namespace>", k))
+		case !v1alpha1.IsSpaceName(sp):
+			errs = append(errs, fmt.Sprintf("namespace %q: space %q: must be a lower case DNS name of at most 63 characters", k, sp))
+		default:
+			c.namespaces[k] = sp
+		}
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("cannot map namespaces to spaces: %s", strings.Join(errs, "; "))
+	}
+	if len(o.Clusters) > 0 {
+		c.clusters = map[string]bool{}
+		for _, cl := range o.Clusters {
+			c.clusters[cl] = true
+		}
+	}
+	return c, nil
+}
+
+// space returns the space whose tenant namespace ns is in cluster, or "".
+func (c *inClusterConfig) space(cluster, ns []byte) string {
+	if c == nil || len(ns) == 0 {
+		return ""
+	}
+	if c.clusters != nil && !c.clusters[string(cluster)] {
+		return ""
+	}
+	if len(cluster) > 0 {
+		if sp, ok := c.namespaces[string(cluster)+"/"+string(ns)]; ok {
+			return sp
+		}
+	}
+	return c.namespaces[string(ns)]
+}
+
+// podARN returns the cluster and namespace of a pod ARN,
+// arn:aws:eks:<region>:<account>:pod/<cluster>/<namespace>/<pod>/<uid>.
+func podARN(arn []byte) (cluster, ns []byte) {
+	i := bytes.Index(arn, []byte(":pod/"))
+	if i < 0 || !bytes.HasPrefix(arn, []byte("arn:")) {
+		return nil, nil
+	}
+	rest := arn[i+len(":pod/"):]
+	j := bytes.IndexByte(rest, '/')
+	if j <= 0 {
+		return nil, nil
+	}
+	cluster, rest = rest[:j], rest[j+1:]
+	if k := bytes.IndexByte(rest, '/'); k >= 0 {
+		rest = rest[:k]
+	}
+	if len(rest) == 0 {
+		return nil, nil
+	}
+	return cluster, rest
+}
+
+// Tag keys that carry a pod's namespace and cluster: AWS's EKS split cost
+// allocation tags (aws:eks:namespace, aws:eks:cluster-name; CUR 2.0 spells
+// them aws_eks_namespace in resource_tags) and the k8s:namespace key of
+// FOCUS AllocatedTags.
+var (
+	namespaceKeys = [][]byte{[]byte("aws:eks:namespace"), []byte("aws_eks_namespace"), []byte("k8s:namespace")}
+	clusterKeys   = [][]byte{[]byte("aws:eks:cluster-name"), []byte("aws_eks_cluster_name"), []byte("k8s:cluster")}
+)
+
+// tagValue returns a copy of the value of the first of keys in the JSON
+// object of column c, or nil.
+func (p *rowProc) tagValue(c col, keys [][]byte) []byte {
+	if p.m.idx[c] < 0 || isNull(p.vals[c]) {
+		return nil
+	}
+	m := &tagMatcher{keys: keys}
+	v, kind, err := m.find(p.vals[c])
+	if err != nil || kind != matchExact || isNull(v) {
+		return nil
+	}
+	return bytes.Clone(v)
+}
+
+// podNamespace returns the cluster and namespace of the pod of a CUR split
+// row: from its ARN in line_item_resource_id, else from its tags.
+func (p *rowProc) podNamespace() (cluster, ns []byte) {
+	if cluster, ns = podARN(p.vals[cResource]); ns != nil {
+		return cluster, ns
+	}
+	return p.tagValue(cTags, clusterKeys), p.tagValue(cTags, namespaceKeys)
+}
+
+// allocNamespace returns the cluster and namespace of the target of a FOCUS
+// allocated charge: from its AllocatedTags, else the pod ARN in
+// AllocatedResourceId.
+func (p *rowProc) allocNamespace() (cluster, ns []byte) {
+	if ns = p.tagValue(cAllocTags, namespaceKeys); ns != nil {
+		return p.tagValue(cAllocTags, clusterKeys), ns
+	}
+	return podARN(p.vals[cAllocResource])
+}
+
+// allocated reports whether the row is a FOCUS allocated charge.
+func (p *rowProc) allocated() bool {
+	return p.m.format == FormatFOCUS && (p.has(cAllocMethod) || p.has(cAllocResource))
+}
+
+// allocatedSpace returns the space of a FOCUS allocated charge by the
+// namespace of its target.
+func (p *rowProc) allocatedSpace() (tagHit, bool) {
+	if p.m.inCluster == nil || !p.allocated() {
+		return tagHit{}, false
+	}
+	sp := p.m.inCluster.space(p.allocNamespace())
+	if sp == "" {
+		return tagHit{}, false
+	}
+	return tagHit{space: []byte(sp)}, true
+}
+
+// costTriple is a billed, effective and list sum.
+type costTriple struct {
+	billed, effective, list Sum
+}
+
+func (t *costTriple) add(b, e, l Amount) {
+	t.billed.Add(b)
+	t.effective.Add(e)
+	t.list.Add(l)
+}
+
+func (t *costTriple) merge(o *costTriple) {
+	t.billed.Merge(&o.billed)
+	t.effective.Merge(&o.effective)
+	t.list.Merge(&o.list)
+}
+
+func (t *costTriple) share() *v1alpha1.CostShare {
+	return &v1alpha1.CostShare{BilledCost: t.billed.String(), EffectiveCost: t.effective.String(), ListCost: t.list.String()}
+}
+
+// groupInCluster is the in-cluster share of a space's group.
+type groupInCluster struct {
+	costTriple
+	idle       Sum
+	rows       int64
+	namespaces map[string]struct{}
+}
+
+// credit adds an in-cluster cost to a space's group: to its totals, its
+// service and day, and its in-cluster share, of which idle is idle cost.
+func (g *group) credit(b, e, l, idle Amount, svc []byte, day int32) {
+	if g.ic == nil {
+		g.ic = &groupInCluster{namespaces: map[string]struct{}{}}
+	}
+	g.billed.Add(b)
+	g.effective.Add(e)
+	g.list.Add(l)
+	g.ic.add(b, e, l)
+	g.ic.idle.Add(idle)
+	g.addService(svc, b, e)
+	g.addDay(day, b, e)
+}
+
+// debit takes cost moved to spaces off the group holding a node's rows.
+func (g *group) debit(b, e, l Amount, svc []byte, day int32, resource uint64) {
+	if g.alloc == nil {
+		g.alloc = &costTriple{}
+	}
+	g.alloc.add(b, e, l)
+	nb, ne := b.neg(), e.neg()
+	g.billed.Add(nb)
+	g.effective.Add(ne)
+	g.list.Add(l.neg())
+	g.addService(svc, nb, ne)
+	g.addDay(day, nb, ne)
+	if p := g.seen[resource]; p != nil {
+		p.billed.Add(nb)
+		p.effective.Add(ne)
+	}
+}
+
+func (g *group) mergeInCluster(o *group) {
+	if o.ic != nil {
+		if g.ic == nil {
+			g.ic = o.ic
+		} else {
+			g.ic.merge(&o.ic.costTriple)
+			g.ic.idle.Merge(&o.ic.idle)
+			g.ic.rows += o.ic.rows
+			for ns := range o.ic.namespaces {
+				g.ic.namespaces[ns] = struct{}{}
+			}
+		}
+	}
+	if o.alloc != nil {
+		if g.alloc == nil {
+			g.alloc = o.alloc
+		} else {
+			g.alloc.merge(o.alloc)
+		}
+	}
+}
+
+// inClusterRecord fills the in-cluster and cloud shares of a record.
+func (g *group) inClusterRecord(r *v1alpha1.SpendRecord, policy string) {
+	if g.alloc != nil {
+		r.AllocatedToSpaces = g.alloc.share()
+	}
+	if g.ic == nil {
+		return
+	}
+	r.InCluster = &v1alpha1.InClusterCost{
+		BilledCost: g.ic.billed.String(), EffectiveCost: g.ic.effective.String(), ListCost: g.ic.list.String(),
+		IdleCost: g.ic.idle.String(), IdlePolicy: policy, Rows: g.ic.rows,
+		Namespaces: slices.Sorted(maps.Keys(g.ic.namespaces)),
+	}
+	sub := func(total, part *Sum) string { return total.Decimal().Sub(part.Decimal()).String() }
+	r.Cloud = &v1alpha1.CostShare{
+		BilledCost: sub(&g.billed, &g.ic.billed), EffectiveCost: sub(&g.effective, &g.ic.effective), ListCost: sub(&g.list, &g.ic.list),
+	}
+}
+
+// inClusterAgg is the state of split cost allocation of one aggregate: where
+// the nodes' rows went, the cost to take off them, and the idle capacity to
+// share by requests or usage.
+type inClusterAgg struct {
+	policy string
+	homes  map[homeKey]home
+	debits map[debitKey]*debitSum
+	pools  map[poolKey]*idlePool
+}
+
+// homeKey is a node (an EC2 instance ID) in a period.
+type homeKey struct {
+	id     string
+	period period
+}
+
+// home is the group a node's rows went to, and their service.
+type home struct {
+	space, account, service string
+}
+
+func (h home) less(o home) bool {
+	return cmp.Or(cmp.Compare(h.space, o.space), cmp.Compare(h.account, o.account), cmp.Compare(h.service, o.service)) < 0
+}
+
+type debitKey struct {
+	parent string
+	period period
+	day    int32
+}
+
+// debitSum is the cost moved off a node on a day, with the account and
+// currency of the split rows that moved it.
+type debitSum struct {
+	costTriple
+	account string
+	cur     currencySeen
+}
+
+type poolKey struct {
+	parent string
+	period period
+	start  int64
+	usage  string
+}
+
+// idlePool is the idle capacity of a node in an hour for one resource
+// (vCPU or memory): the unused cost of every pod on it, and the weight
+// (reserved or actual usage) of every pod, in total and per space.
+type idlePool struct {
+	costTriple
+	weight  Sum
+	spaces  map[string]*Sum
+	account string
+	service string
+	cur     currencySeen
+}
+
+func (a *aggregate) inCluster() *inClusterAgg {
+	if a.ic == nil {
+		a.ic = &inClusterAgg{homes: map[homeKey]home{}, debits: map[debitKey]*debitSum{}, pools: map[poolKey]*idlePool{}}
+	}
+	return a.ic
+}
+
+func (ic *inClusterAgg) note(id []byte, per period, h home) {
+	k := homeKey{id: string(id), period: per}
+	if old, ok := ic.homes[k]; !ok || h.less(old) {
+		ic.homes[k] = h
+	}
+}
+
+func (ic *inClusterAgg) debit(k debitKey, account string, cur currencySeen, b, e, l Amount) {
+	d := ic.debits[k]
+	if d == nil {
+		d = &debitSum{account: account, cur: cur}
+		ic.debits[k] = d
+	}
+	d.add(b, e, l)
+	d.note(account, cur)
+}
+
+func (d *debitSum) note(account string, cur currencySeen) {
+	if account < d.account {
+		d.account = account
+	}
+	if cur.at.before(d.cur.at) {
+		d.cur = cur
+	}
+}
+
+func (ic *inClusterAgg) merge(o *inClusterAgg) {
+	if ic.policy == "" {
+		ic.policy = o.policy
+	}
+	for k, h := range o.homes {
+		if old, ok := ic.homes[k]; !ok || h.less(old) {
+			ic.homes[k] = h
+		}
+	}
+	for k, d := range o.debits {
+		if x := ic.debits[k]; x != nil {
+			x.merge(&d.costTriple)
+			x.note(d.account, d.cur)
+			continue
+		}
+		ic.debits[k] = d
+	}
+	for k, pl := range o.pools {
+		x := ic.pools[k]
+		if x == nil {
+			ic.pools[k] = pl
+			continue
+		}
+		x.merge(&pl.costTriple)
+		x.weight.Merge(&pl.weight)
+		for sp, w := range pl.spaces {
+			if y := x.spaces[sp]; y != nil {
+				y.Merge(w)
+			} else {
+				x.spaces[sp] = w
+			}
+		}
+		if pl.account < x.account {
+			x.account = pl.account
+		}
+		if pl.service < x.service {
+			x.service = pl.service
+		}
+		if pl.cur.at.before(x.cur.at) {
+			x.cur = pl.cur
+		}
+	}
+}
+
+func (ic *inClusterAgg) setFile(i int) {
+	for _, d := range ic.debits {
+		d.cur.at.file = i
+	}
+	for _, pl := range ic.pools {
+		pl.cur.at.file = i
+	}
+}
+
+// splitRow moves the cost of the pod of a CUR split row from its node to the
+// space of its namespace. p.vals holds the row; hit is what its tag
+// resolved to.
+func (p *rowProc) splitRow(hit tagHit, per period, start int64, cur, svc []byte) *cellError {
+	account := p.vals[cSubAccount]
+	if isNull(account) {
+		account = p.vals[cBillingAccount]
+	}
+	if isNull(account) {
+		account = nil
+	}
+	cfg := p.m.inCluster
+	cluster, ns := p.podNamespace()
+	space := cfg.space(cluster, ns)
+	if space == "" && hit.space != nil {
+		space = string(hit.space)
+	}
+	net := p.m.idx[cSplitNetCost] >= 0
+	cost, ce := p.splitAmount(cSplitCost, cSplitNetCost, net)
+	if ce != nil {
+		return ce
+	}
+	unused, ce := p.splitAmount(cSplitUnused, cSplitNetUnused, net)
+	if ce != nil {
+		return ce
+	}
+	list, listUnused := cost, unused
+	if p.has(cSplitListCost) {
+		if list, ce = p.amount(cSplitListCost, false); ce != nil {
+			return ce
+		}
+	}
+	if p.has(cSplitListUnused) {
+		if listUnused, ce = p.amount(cSplitListUnused, false); ce != nil {
+			return ce
+		}
+	}
+	ic := p.agg.inCluster()
+	ic.policy = cfg.idle
+	parent := string(p.vals[cSplitParent])
+	seen := currencySeen{code: string(cur), at: p.at}
+	day := int32(floorDiv(start, 86400))
+	if cfg.idle == v1alpha1.IdleRequests || cfg.idle == v1alpha1.IdleUsage {
+		wc := cSplitReserved
+		if cfg.idle == v1alpha1.IdleUsage {
+			wc = cSplitActual
+		}
+		w, ce := p.amount(wc, false)
+		if ce != nil {
+			return ce
+		}
+		k := poolKey{parent: parent, period: per, start: start, usage: string(p.vals[cUsageType])}
+		pl := ic.pools[k]
+		if pl == nil {
+			pl = &idlePool{spaces: map[string]*Sum{}, account: string(account), service: string(svc), cur: seen}
+			ic.pools[k] = pl
+		}
+		pl.add(unused, unused, listUnused)
+		pl.weight.Add(w)
+		if space != "" {
+			s := pl.spaces[space]
+			if s == nil {
+				s = &Sum{}
+				pl.spaces[space] = s
+			}
+			s.Add(w)
+		}
+	}
+	if space == "" {
+		return nil
+	}
+	idle := Amount{}
+	if cfg.idle == v1alpha1.IdleSplit {
+		idle = unused
+		cost, list = cost.add(unused), list.add(listUnused)
+	}
+	g := p.agg.get([]byte(space), nil, per)
+	g.setCurrency(cur, p.at)
+	g.credit(cost, cost, list, idle, svc, day)
+	g.ic.rows++
+	if ns != nil {
+		g.ic.namespaces[string(ns)] = struct{}{}
+	}
+	ic.debit(debitKey{parent: parent, period: per, day: day}, string(account), seen, cost, cost, list)
+	return nil
+}
+
+// splitAmount returns a split cost: the net column where the export has
+// net columns and the cell a value, else the gross one; null is 0.
+func (p *rowProc) splitAmount(gross, net col, hasNet bool) (Amount, *cellError) {
+	if hasNet && p.has(net) {
+		return p.amount(net, false)
+	}
+	return p.amount(gross, false)
+}
+
+// allocatedRow adds a FOCUS allocated charge attributed to a space to the
+// space's in-cluster share.
+func (p *rowProc) allocatedRow(g *group, billed, effective, list Amount) {
+	if p.m.inCluster != nil {
+		p.agg.inCluster().policy = p.m.inCluster.idle
+	}
+	if g.ic == nil {
+		g.ic = &groupInCluster{namespaces: map[string]struct{}{}}
+	}
+	g.ic.add(billed, effective, list)
+	g.ic.rows++
+	if _, ns := p.allocNamespace(); ns != nil {
+		g.ic.namespaces[string(ns)] = struct{}{}
+	}
+}
+
+// noteNode notes the group of a row of an EC2 instance, which split rows
+// may name as their parent.
+func (p *rowProc) noteNode(g *group, per period, svc []byte) {
+	r := p.vals[cResource]
+	if len(r) < 3 || r[0] != 'i' || r[1] != '-' {
+		return
+	}
+	p.agg.inCluster().note(r, per, home{space: g.space, account: g.account, service: string(svc)})
+}
+
+// settleInCluster shares the idle pools by weight and takes the cost moved
+// to spaces off the groups holding the nodes' rows. A node whose rows the
+// run did not read is debited in the unattributed record of the account of
+// its split rows.
+func (a *aggregate) settleInCluster() {
+	ic := a.ic
+	if ic == nil {
+		return
+	}
+	for _, k := range slices.SortedFunc(maps.Keys(ic.pools), comparePoolKeys) {
+		pl := ic.pools[k]
+		total := pl.weight.Decimal()
+		if !total.IsPositive() {
+			continue
+		}
+		day := int32(floorDiv(k.start, 86400))
+		for _, sp := range slices.Sorted(maps.Keys(pl.spaces)) {
+			w := pl.spaces[sp].Decimal()
+			share := func(s *Sum) Amount { return Amount{dec: s.Decimal().Mul(w).DivRound(total, 16), big: true} }
+			b, e, l := share(&pl.billed), share(&pl.effective), share(&pl.list)
+			g := a.get([]byte(sp), nil, k.period)
+			g.addCurrency(pl.cur)
+			g.credit(b, e, l, b, []byte(pl.service), day)
+			ic.debit(debitKey{parent: k.parent, period: k.period, day: day}, pl.account, pl.cur, b, e, l)
+		}
+	}
+	for _, k := range slices.SortedFunc(maps.Keys(ic.debits), compareDebitKeys) {
+		d := ic.debits[k]
+		h, ok := ic.homes[homeKey{id: k.parent, period: k.period}]
+		var g *group
+		switch {
+		case ok && h.space != "":
+			g = a.get([]byte(h.space), nil, k.period)
+		case ok:
+			g = a.get(nil, []byte(h.account), k.period)
+		default:
+			g = a.get(nil, []byte(d.account), k.period)
+		}
+		g.addCurrency(d.cur)
+		g.debit(sumAmount(&d.billed), sumAmount(&d.effective), sumAmount(&d.list), []byte(h.service), k.day, maphash.String(a.seed, k.parent))
+	}
+	ic.pools, ic.debits = nil, nil
+}
+
+func sumAmount(s *Sum) Amount {
+	return Amount{dec: s.Decimal(), big: true}
+}
+
+func comparePoolKeys(x, y poolKey) int {
+	return cmp.Or(cmp.Compare(x.parent, y.parent), cmp.Compare(x.period, y.period), cmp.Compare(x.start, y.start), cmp.Compare(x.usage, y.usage))
+}
+
+func compareDebitKeys(x, y debitKey) int {
+	return cmp.Or(cmp.Compare(x.parent, y.parent), cmp.Compare(x.period, y.period), cmp.Compare(x.day, y.day))
+}
