@@ -502,7 +502,7 @@ func (p *rowProc) splitRow(hit tagHit, per period, start int64, cur, svc []byte)
 	}
 	ic := p.agg.inCluster()
 	ic.policy = cfg.idle
-	parent := string(p.vals[cSplitParent])
+	parent := string(nodeID(p.vals[cSplitParent]))
 	seen := currencySeen{code: string(cur), at: p.at}
 	day := int32(floorDiv(start, 86400))
 	if cfg.idle == v1alpha1.IdleRequests || cfg.idle == v1alpha1.IdleUsage {
@@ -578,7 +578,7 @@ func (p *rowProc) allocatedRow(g *group, billed, effective, list Amount) {
 // noteNode notes the group of a row of an EC2 instance, which split rows
 // may name as their parent.
 func (p *rowProc) noteNode(g *group, per period, svc []byte) {
-	r := p.vals[cResource]
+	r := nodeID(p.vals[cResource])
 	if len(r) < 3 || r[0] != 'i' || r[1] != '-' {
 		return
 	}
@@ -639,4 +639,13 @@ func comparePoolKeys(x, y poolKey) int {
 
 func compareDebitKeys(x, y debitKey) int {
 	return cmp.Or(cmp.Compare(x.parent, y.parent), cmp.Compare(x.period, y.period), cmp.Compare(x.day, y.day))
+}
+
+// nodeID returns the instance ID of an EC2 instance resource: the CUR's
+// bare "i-0123" or the end of an ARN "arn:aws:ec2:…:instance/i-0123".
+func nodeID(r []byte) []byte {
+	if i := bytes.LastIndex(r, []byte(":instance/")); i >= 0 {
+		return r[i+len(":instance/"):]
+	}
+	return r
 }
