@@ -94,6 +94,7 @@ func Assess(in Inputs) *Report {
 	st.Period = s.Period.Name
 	st.BilledToDate = Exact(s.Billed)
 	st.EffectiveToDate = Exact(s.Effective)
+	st.InCluster, st.Cloud = Shares(s)
 	if !s.Through.IsZero() {
 		st.DataThrough = s.Through.Format(time.RFC3339)
 	}

@@ -96,6 +96,11 @@ type Scheduler struct {
 	// Spend are the per-space gauges and the run counters (metrics.go);
 	// nil exports none.
 	Spend *SpendMetrics
+	// Namespaces, when set, maps the tenant namespaces of the cluster to
+	// their spaces before every run (NamespacesFrom), adding to
+	// Options.InCluster.Namespaces. A run whose mapping fails fails: without
+	// it the pods' cost would leave the spaces' records.
+	Namespaces func(ctx context.Context) (map[string]string, []string, error)
 }
 
 // NeedLeaderElection reports that only the leader runs the scheduler.
@@ -131,7 +136,19 @@ func (s *Scheduler) RunOnce(ctx context.Context) (err error) {
 		s.Metrics.Errors.WithLabelValues("list").Inc()
 		return err
 	}
-	res, err := Ingest(ctx, srcs, s.Options)
+	opts := s.Options
+	if s.Namespaces != nil {
+		ns, warns, err := s.Namespaces(ctx)
+		if err != nil {
+			s.Metrics.Errors.WithLabelValues("list").Inc()
+			return err
+		}
+		for _, w := range warns {
+			s.Log.Info("WARNING", "warning", w)
+		}
+		opts.InCluster.Namespaces = MergeNamespaces(opts.InCluster.Namespaces, ns)
+	}
+	res, err := Ingest(ctx, srcs, opts)
 	if res != nil {
 		for _, w := range res.Warnings {
 			s.Log.Info("WARNING", "warning", w)

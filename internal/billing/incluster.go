@@ -355,6 +355,7 @@ type debitKey struct {
 type debitSum struct {
 	costTriple
 	account string
+	service string // of the split rows, for a node whose rows the run did not read
 	cur     currencySeen
 }
 
@@ -391,19 +392,22 @@ func (ic *inClusterAgg) note(id []byte, per period, h home) {
 	}
 }
 
-func (ic *inClusterAgg) debit(k debitKey, account string, cur currencySeen, b, e, l Amount) {
+func (ic *inClusterAgg) debit(k debitKey, account, service string, cur currencySeen, b, e, l Amount) {
 	d := ic.debits[k]
 	if d == nil {
-		d = &debitSum{account: account, cur: cur}
+		d = &debitSum{account: account, service: service, cur: cur}
 		ic.debits[k] = d
 	}
 	d.add(b, e, l)
-	d.note(account, cur)
+	d.note(account, service, cur)
 }
 
-func (d *debitSum) note(account string, cur currencySeen) {
+func (d *debitSum) note(account, service string, cur currencySeen) {
 	if account < d.account {
 		d.account = account
+	}
+	if service < d.service {
+		d.service = service
 	}
 	if cur.at.before(d.cur.at) {
 		d.cur = cur
@@ -422,7 +426,7 @@ func (ic *inClusterAgg) merge(o *inClusterAgg) {
 	for k, d := range o.debits {
 		if x := ic.debits[k]; x != nil {
 			x.merge(&d.costTriple)
-			x.note(d.account, d.cur)
+			x.note(d.account, d.service, d.cur)
 			continue
 		}
 		ic.debits[k] = d
@@ -466,7 +470,7 @@ func (ic *inClusterAgg) setFile(i int) {
 // splitRow moves the cost of the pod of a CUR split row from its node to the
 // space of its namespace. p.vals holds the row; hit is what its tag
 // resolved to.
-func (p *rowProc) splitRow(hit tagHit, per period, start int64, cur, svc []byte) *cellError {
+func (p *rowProc) splitRow(hit tagHit, per period, start, end int64, cur, svc []byte) *cellError {
 	account := p.vals[cSubAccount]
 	if isNull(account) {
 		account = p.vals[cBillingAccount]
@@ -542,11 +546,12 @@ func (p *rowProc) splitRow(hit tagHit, per period, start int64, cur, svc []byte)
 	g := p.agg.get([]byte(space), nil, per)
 	g.setCurrency(cur, p.at)
 	g.credit(cost, cost, list, idle, svc, day)
+	g.addTime(start, end)
 	g.ic.rows++
 	if ns != nil {
 		g.ic.namespaces[string(ns)] = struct{}{}
 	}
-	ic.debit(debitKey{parent: parent, period: per, day: day}, string(account), seen, cost, cost, list)
+	ic.debit(debitKey{parent: parent, period: per, day: day}, string(account), string(svc), seen, cost, cost, list)
 	return nil
 }
 
@@ -608,7 +613,7 @@ func (a *aggregate) settleInCluster() {
 			g := a.get([]byte(sp), nil, k.period)
 			g.addCurrency(pl.cur)
 			g.credit(b, e, l, b, []byte(pl.service), day)
-			ic.debit(debitKey{parent: k.parent, period: k.period, day: day}, pl.account, pl.cur, b, e, l)
+			ic.debit(debitKey{parent: k.parent, period: k.period, day: day}, pl.account, pl.service, pl.cur, b, e, l)
 		}
 	}
 	for _, k := range slices.SortedFunc(maps.Keys(ic.debits), compareDebitKeys) {
@@ -622,6 +627,7 @@ func (a *aggregate) settleInCluster() {
 			g = a.get(nil, []byte(h.account), k.period)
 		default:
 			g = a.get(nil, []byte(d.account), k.period)
+			h.service = d.service
 		}
 		g.addCurrency(d.cur)
 		g.debit(sumAmount(&d.billed), sumAmount(&d.effective), sumAmount(&d.list), []byte(h.service), k.day, maphash.String(a.seed, k.parent))

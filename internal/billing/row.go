@@ -230,7 +230,7 @@ func (p *rowProc) process() *cellError {
 	// In-cluster spend (incluster.go).
 	switch {
 	case split:
-		return p.splitRow(hit, per, start, cur, svc)
+		return p.splitRow(hit, per, start, end, cur, svc)
 	case p.m.split:
 		p.noteNode(g, per, svc)
 	case hit.space != nil && p.allocated():

@@ -114,13 +114,18 @@ func (c *ControllerCmd) scheduler(opts billing.Options, w *billing.Writer, reg p
 	if err != nil {
 		return nil, fmt.Errorf("cannot register spend metrics: %w", err)
 	}
+	var namespaces func(ctx context.Context) (map[string]string, []string, error)
+	if c.NamespacesFromCluster {
+		namespaces = billing.NamespacesFrom(w.Client)
+	}
 	return &billing.Scheduler{
-		Spend:    sm,
-		Sources:  func(ctx context.Context) ([]billing.Source, error) { return c.sources(ctx, c.Sources) },
-		Options:  opts,
-		Writer:   w,
-		Interval: c.Interval,
-		Metrics:  m,
-		Log:      opts.Log,
+		Namespaces: namespaces,
+		Spend:      sm,
+		Sources:    func(ctx context.Context) ([]billing.Source, error) { return c.sources(ctx, c.Sources) },
+		Options:    opts,
+		Writer:     w,
+		Interval:   c.Interval,
+		Metrics:    m,
+		Log:        opts.Log,
 	}, nil
 }

@@ -57,6 +57,11 @@ type Options struct {
 	Scope            string `default:"default" help:"Scope of the run, a DNS label set as the records' billing.cloudspace.dev/scope label. A run replaces only the records of its scope in the periods it reads; give each export that feeds the cluster its own scope (one per payer, say) so that no run removes another's records. A space's spend in one period belongs to one scope: a run that would write a spend record another scope holds fails."`
 	Debug            bool   `help:"Log every file read, and every manifest honoured or file it ruled out."`
 
+	NamespaceSpace        map[string]string `name:"namespace-space" placeholder:"NAMESPACE=SPACE" help:"Tenant namespace of a space, for in-cluster spend: the pods of split cost allocation rows (CUR split_line_item_*, FOCUS 1.3 allocated charges) in that namespace cost the space, and their cost is moved off the node they ran on. CLUSTER/NAMESPACE=SPACE holds for one EKS cluster. Repeat, or separate with ';'. Adds to, and wins over, the namespaces read from the cluster."`
+	NamespacesFromCluster bool              `name:"namespaces-from-cluster" default:"true" negatable:"" help:"Map the tenant namespaces of the XCloudSpaces of the cluster (status.namespace) to their spaces, when a cluster is configured."`
+	ClusterName           []string          `name:"cluster-name" help:"Only attribute the pods of these EKS clusters by namespace. Repeat for more; default every cluster."`
+	IdlePolicy            string            `name:"idle-policy" default:"none" enum:"none,split,requests,usage" help:"How the cost of idle node capacity (split_line_item_unused_cost) is shared among the spaces whose pods ran on the node: none (it stays with the node, the platform's cost), split (as AWS allocated it, by split usage), requests (by reserved usage, per node, hour and resource) or usage (by actual usage)."`
+
 	ConnectTimeout        time.Duration `default:"10s" help:"Timeout of the TCP connect and TLS handshake of HTTP(S) and S3 sources."`
 	ResponseHeaderTimeout time.Duration `default:"1m" help:"Timeout waiting for the response headers of HTTP(S) and S3 requests."`
 	IdleTimeout           time.Duration `default:"1m" help:"A body that sends nothing for this long fails (per read: a large file may take longer as a whole)."`
@@ -109,7 +114,11 @@ func (o *Options) ingestOptions(log logr.Logger) (billing.Options, error) {
 	if err != nil {
 		return billing.Options{}, err
 	}
-	return billing.Options{Format: f, TagKey: o.TagKey, TagKeyIgnoreCase: o.TagKeyIgnoreCase, MaxErrors: o.MaxErrors, MaxResourceIDs: ids, Workers: o.Workers, Log: log, NoDigest: o.Digest == "none", DigestXXH64: o.Digest == "xxh64", Deliveries: d}, nil
+	return billing.Options{
+		Format: f, TagKey: o.TagKey, TagKeyIgnoreCase: o.TagKeyIgnoreCase, MaxErrors: o.MaxErrors, MaxResourceIDs: ids, Workers: o.Workers, Log: log,
+		NoDigest: o.Digest == "none", DigestXXH64: o.Digest == "xxh64", Deliveries: d,
+		InCluster: billing.InCluster{Namespaces: o.NamespaceSpace, Clusters: o.ClusterName, IdlePolicy: o.IdlePolicy},
+	}, nil
 }
 
 // net returns the network bounds of the flags.
@@ -226,6 +235,9 @@ func (c *IngestCmd) run(ctx context.Context) error {
 		p = &progress{w: f}
 		opts.Progress = p.update
 	}
+	if err := c.clusterNamespaces(ctx, log, &opts); err != nil {
+		return err
+	}
 	start := time.Now()
 	res, err := billing.Ingest(ctx, srcs, opts)
 	p.done()
@@ -286,11 +298,40 @@ func (c *IngestCmd) run(ctx context.Context) error {
 	return nil
 }
 
+// clusterNamespaces adds the tenant namespaces of the cluster's
+// XCloudSpaces to opts, unless --no-namespaces-from-cluster or no cluster
+// is configured at all.
+func (o *Options) clusterNamespaces(ctx context.Context, log logr.Logger, opts *billing.Options) error {
+	if !o.NamespacesFromCluster {
+		return nil
+	}
+	kc, err := o.client()
+	if errors.Is(err, errNoCluster) {
+		log.V(1).Info("No cluster is configured: only --namespace-space maps namespaces to spaces")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	ns, warns, err := billing.NamespacesFrom(kc)(ctx)
+	if err != nil {
+		return err
+	}
+	for _, w := range warns {
+		log.Info("WARNING", "warning", w)
+	}
+	opts.InCluster.Namespaces = billing.MergeNamespaces(opts.InCluster.Namespaces, ns)
+	return nil
+}
+
 // printSummary writes the summary of a run: where every row went, and a
 // warning for each kind of row that did not attribute as it seems meant to.
 func printSummary(w io.Writer, s billing.Summary, tagKey string) {
 	fmt.Fprintf(w, "Summary: %s summed from %s; billed %s; attributed %s; unattributed %s\n",
 		plural(s.Rows, "row"), plural(int64(s.Files), "file"), money(s.BilledCost), money(s.AttributedCost), money(s.UnattributedCost))
+	if len(s.InClusterCost) > 0 {
+		fmt.Fprintf(w, "In-cluster: %s of the attributed cost is the spaces' pods, moved off the nodes they ran on\n", money(s.InClusterCost))
+	}
 	if p := s.InvalidTag; p.Rows > 0 {
 		fmt.Fprintf(w, "Warning: %s (%s) %s a %s tag whose value cannot name a space (a lower case DNS name of at most 63 characters), so %s unattributed: %s\n",
 			plural(p.Rows, "row"), money(p.BilledCost), has(p.Rows), tagKey, isAre(p.Rows), quoted(p.Values))
