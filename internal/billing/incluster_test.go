@@ -3,13 +3,17 @@ package billing
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os/exec"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/shopspring/decimal"
 
 	"github.com/cloudspace-dev/cloudspace/apis/billing/v1alpha1"
+	spacev1alpha1 "github.com/cloudspace-dev/cloudspace/apis/v1alpha1"
 )
 
 // referenceSplit is an independent computation, with Python's csv, json and
@@ -183,5 +187,306 @@ func TestSplitCostAllocation(t *testing.T) {
 				t.Errorf("\n%s\nIngest(...): team-a idle %s, want %s", tc.reason, a[2], tc.want.teamAIdle)
 			}
 		})
+	}
+}
+
+// splitHeader is the header of the small split cost exports below.
+const splitHeader = "bill_billing_period_start_date,line_item_usage_account_id,line_item_line_item_type,line_item_usage_start_date,line_item_usage_end_date," +
+	"line_item_usage_type,line_item_resource_id,line_item_unblended_cost,line_item_currency_code,resource_tags," +
+	"split_line_item_parent_resource_id,split_line_item_split_cost,split_line_item_unused_cost,split_line_item_reserved_usage\n"
+
+// splitRowCSV is a row of splitHeader: a node's EC2 row when parent is empty,
+// else a pod's split row.
+func splitRowCSV(resource, cost, tags, parent, split, unused, reserved string) string {
+	return "2026-11-01T00:00:00Z,222222222222,Usage,2026-11-03T10:00:00Z,2026-11-03T11:00:00Z,EUW1-EKS-EC2-vCPU-Hours," +
+		resource + "," + cost + ",USD," + tags + "," + parent + "," + split + "," + unused + "," + reserved + "\n"
+}
+
+func pod(cluster, ns string) string {
+	return "arn:aws:eks:eu-west-1:222222222222:pod/" + cluster + "/" + ns + "/web-1/uid-1"
+}
+
+// TestSplitCostAttribution checks who pays a pod: by namespace, per cluster,
+// on a node of a space, with net columns, in legacy CUR.
+func TestSplitCostAttribution(t *testing.T) {
+	node := splitRowCSV("i-0n", "1.00", "{}", "", "", "", "")
+	type args struct {
+		csv string
+		ic  InCluster
+	}
+	cases := map[string]struct {
+		reason string
+		args   args
+		// want is [billed, in-cluster billed, allocated to spaces] per
+		// space:<name> or account:<id>.
+		want map[string][3]string
+	}{
+		"ByNamespace": {
+			reason: "The pod of a tenant namespace costs its space its split cost, taken off the node's account; the idle cost stays.",
+			args: args{
+				csv: splitHeader + node + splitRowCSV(pod("eu", "tenant-a"), "0", "{}", "i-0n", "0.25", "0.05", "1"),
+				ic:  InCluster{Namespaces: map[string]string{"tenant-a": "team-a"}},
+			},
+			want: map[string][3]string{"space:team-a": {"0.25", "0.25", ""}, "account:222222222222": {"0.75", "", "0.25"}},
+		},
+		"UnmappedNamespace": {
+			reason: "A pod of a namespace of no space (kube-system) costs nobody: the node keeps it.",
+			args: args{
+				csv: splitHeader + node + splitRowCSV(pod("eu", "kube-system"), "0", "{}", "i-0n", "0.25", "0.05", "1"),
+				ic:  InCluster{Namespaces: map[string]string{"tenant-a": "team-a"}},
+			},
+			want: map[string][3]string{"account:222222222222": {"1", "", ""}},
+		},
+		"OtherCluster": {
+			reason: "With --cluster-name, the pods of other clusters are not attributed by namespace.",
+			args: args{
+				csv: splitHeader + node + splitRowCSV(pod("dev", "tenant-a"), "0", "{}", "i-0n", "0.25", "0.05", "1"),
+				ic:  InCluster{Namespaces: map[string]string{"tenant-a": "team-a"}, Clusters: []string{"prod"}},
+			},
+			want: map[string][3]string{"account:222222222222": {"1", "", ""}},
+		},
+		"ClusterScopedNamespace": {
+			reason: "A cluster/namespace key wins over the bare namespace for that cluster.",
+			args: args{
+				csv: splitHeader + node + splitRowCSV(pod("dev", "tenant-a"), "0", "{}", "i-0n", "0.25", "0.05", "1") +
+					splitRowCSV(pod("prod", "tenant-a"), "0", "{}", "i-0n", "0.5", "0", "1"),
+				ic: InCluster{Namespaces: map[string]string{"tenant-a": "team-a", "dev/tenant-a": "team-a-dev"}},
+			},
+			want: map[string][3]string{"space:team-a": {"0.5", "0.5", ""}, "space:team-a-dev": {"0.25", "0.25", ""}, "account:222222222222": {"0.25", "", "0.75"}},
+		},
+		"NodeOfASpace": {
+			reason: "A node tagged with a space gives up what another space's pods cost: the node's space is debited.",
+			args: args{
+				csv: splitHeader + splitRowCSV("i-0n", "1.00", `"{""user_cloudspace"":""team-a""}"`, "", "", "", "") +
+					splitRowCSV(pod("eu", "tenant-b"), "0", "{}", "i-0n", "0.25", "0", "1"),
+				ic: InCluster{Namespaces: map[string]string{"tenant-b": "team-b"}},
+			},
+			want: map[string][3]string{"space:team-a": {"0.75", "", "0.25"}, "space:team-b": {"0.25", "0.25", ""}, "account:222222222222": {"0", "", ""}},
+		},
+		"NodeARN": {
+			reason: "A node's rows named by its ARN are the same node as the bare instance ID split rows name.",
+			args: args{
+				csv: splitHeader + splitRowCSV("arn:aws:ec2:eu-west-1:222222222222:instance/i-0n", "1.00", `"{""user_cloudspace"":""team-a""}"`, "", "", "", "") +
+					splitRowCSV(pod("eu", "tenant-b"), "0", "{}", "i-0n", "0.25", "0", "1"),
+				ic: InCluster{Namespaces: map[string]string{"tenant-b": "team-b"}},
+			},
+			want: map[string][3]string{"space:team-a": {"0.75", "", "0.25"}, "space:team-b": {"0.25", "0.25", ""}, "account:222222222222": {"0", "", ""}},
+		},
+		"NodeNotInExport": {
+			reason: "A pod on a node whose rows the export does not hold is debited to the account of its split row.",
+			args: args{
+				csv: splitHeader + splitRowCSV(pod("eu", "tenant-a"), "0", "{}", "i-0gone", "0.25", "0.05", "1"),
+				ic:  InCluster{Namespaces: map[string]string{"tenant-a": "team-a"}},
+			},
+			want: map[string][3]string{"space:team-a": {"0.25", "0.25", ""}, "account:222222222222": {"-0.25", "", "0.25"}},
+		},
+		"NamespaceFromTags": {
+			reason: "A split row whose resource is not a pod ARN is attributed by its aws:eks:namespace tag.",
+			args: args{
+				csv: splitHeader + node + splitRowCSV("pod-1", "0", `"{""aws_eks_cluster_name"":""eu"",""aws_eks_namespace"":""tenant-a""}"`, "i-0n", "0.25", "0", "1"),
+				ic:  InCluster{Namespaces: map[string]string{"eu/tenant-a": "team-a"}},
+			},
+			want: map[string][3]string{"space:team-a": {"0.25", "0.25", ""}, "account:222222222222": {"0.75", "", "0.25"}},
+		},
+		"NetColumns": {
+			reason: "With net split columns the split cost is the net one.",
+			args: args{
+				csv: "bill_billing_period_start_date,line_item_usage_account_id,line_item_usage_start_date,line_item_usage_end_date,line_item_resource_id," +
+					"line_item_unblended_cost,line_item_net_unblended_cost,line_item_currency_code,resource_tags,split_line_item_parent_resource_id," +
+					"split_line_item_split_cost,split_line_item_net_split_cost\n" +
+					"2026-11-01T00:00:00Z,222222222222,2026-11-03T10:00:00Z,2026-11-03T11:00:00Z,i-0n,1.00,0.90,USD,{},,,\n" +
+					"2026-11-01T00:00:00Z,222222222222,2026-11-03T10:00:00Z,2026-11-03T11:00:00Z," + pod("eu", "tenant-a") + ",0,0,USD,{},i-0n,0.25,0.225\n",
+				ic: InCluster{Namespaces: map[string]string{"tenant-a": "team-a"}},
+			},
+			want: map[string][3]string{"space:team-a": {"0.225", "0.225", ""}, "account:222222222222": {"0.675", "", "0.225"}},
+		},
+		"LegacyCUR": {
+			reason: "Legacy CUR spells the columns splitLineItem/SplitCost and so on.",
+			args: args{
+				csv: "bill/BillingPeriodStartDate,lineItem/UsageAccountId,lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/ResourceId," +
+					"lineItem/UnblendedCost,lineItem/CurrencyCode,resourceTags/user:cloudspace,splitLineItem/ParentResourceId,splitLineItem/SplitCost,splitLineItem/UnusedCost\n" +
+					"2026-11-01T00:00:00Z,222222222222,2026-11-03T10:00:00Z,2026-11-03T11:00:00Z,i-0n,1.00,USD,,,,\n" +
+					"2026-11-01T00:00:00Z,222222222222,2026-11-03T10:00:00Z,2026-11-03T11:00:00Z," + pod("eu", "tenant-a") + ",0,USD,,i-0n,0.25,0.125\n",
+				ic: InCluster{Namespaces: map[string]string{"tenant-a": "team-a"}, IdlePolicy: v1alpha1.IdleSplit},
+			},
+			want: map[string][3]string{"space:team-a": {"0.375", "0.375", ""}, "account:222222222222": {"0.625", "", "0.375"}},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			res, err := Ingest(t.Context(), []Source{bytesSource{name: "split.csv", b: []byte(tc.args.csv)}}, Options{InCluster: tc.args.ic})
+			if err != nil {
+				t.Fatalf("\n%s\nIngest(...): %v", tc.reason, err)
+			}
+			got := map[string][3]string{}
+			for _, r := range res.Records {
+				k := "account:" + r.Account
+				if r.Space != "" {
+					k = "space:" + r.Space
+				}
+				v := [3]string{r.BilledCost}
+				if r.InCluster != nil {
+					v[1] = r.InCluster.BilledCost
+				}
+				if r.AllocatedToSpaces != nil {
+					v[2] = r.AllocatedToSpaces.BilledCost
+				}
+				got[k] = v
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("\n%s\nIngest(...): -want +got ([billed, in-cluster, allocated to spaces] per record):\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+// TestSplitCostAcrossFiles reads the split cost fixture cut into three
+// files, its node rows apart from the split rows that name them, and wants
+// the records of the whole file: where a node's rows went is known only
+// when every file is read.
+func TestSplitCostAcrossFiles(t *testing.T) {
+	const file = "testdata/cur-2.0-split.csv"
+	lines := strings.SplitAfter(strings.TrimSuffix(string(readFile(t, file)), "\n"), "\n")
+	header, rows := lines[0], lines[1:]
+	parts := make([]string, 3)
+	for i, r := range rows {
+		// The split rows first, the node rows last.
+		j := 2
+		if strings.Contains(r, ":pod/") {
+			j = i % 2
+		}
+		if parts[j] == "" {
+			parts[j] = header
+		}
+		parts[j] += r
+	}
+	for _, policy := range []string{v1alpha1.IdleNone, v1alpha1.IdleRequests} {
+		o := Options{InCluster: InCluster{Namespaces: map[string]string{"tenant-team-a": "team-a", "tenant-team-b": "team-b"}, IdlePolicy: policy}, Workers: 2}
+		want, err := Ingest(t.Context(), []Source{FileSource{Path: file}}, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var srcs []Source
+		for i, p := range parts {
+			srcs = append(srcs, bytesSource{name: fmt.Sprintf("part-%d.csv", i), b: []byte(p)})
+		}
+		got, err := Ingest(t.Context(), srcs, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want.Records, got.Records, cmpopts.IgnoreFields(v1alpha1.SpendRecord{}, "Sources")); diff != "" {
+			t.Errorf("policy %s: Ingest(three parts): -one file +three parts:\n%s", policy, diff)
+		}
+	}
+}
+
+func TestPodARN(t *testing.T) {
+	cases := map[string]struct {
+		reason      string
+		arn         string
+		cluster, ns string
+	}{
+		"Pod":          {reason: "An EKS pod ARN names its cluster and namespace.", arn: "arn:aws:eks:eu-west-1:222222222222:pod/shared-eu/tenant-a/web-1/uid-1", cluster: "shared-eu", ns: "tenant-a"},
+		"NoPodName":    {reason: "The namespace may end the ARN.", arn: "arn:aws:eks:eu-west-1:222222222222:pod/shared-eu/tenant-a", cluster: "shared-eu", ns: "tenant-a"},
+		"Cluster":      {reason: "A cluster ARN is no pod.", arn: "arn:aws:eks:eu-west-1:222222222222:cluster/shared-eu"},
+		"ECSTask":      {reason: "An ECS task has no namespace.", arn: "arn:aws:ecs:eu-west-1:222222222222:task/prod/0123"},
+		"NoNamespace":  {reason: "A cluster alone names no namespace.", arn: "arn:aws:eks:eu-west-1:222222222222:pod/shared-eu/"},
+		"NoCluster":    {reason: "An empty cluster names nothing.", arn: "arn:aws:eks:eu-west-1:222222222222:pod//tenant-a/web"},
+		"NotAnARN":     {reason: "Only an ARN is read.", arn: "x:pod/shared-eu/tenant-a/web"},
+		"InstanceOnly": {reason: "An instance ID is no pod.", arn: "i-0123"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			cluster, ns := podARN([]byte(tc.arn))
+			if string(cluster) != tc.cluster || string(ns) != tc.ns {
+				t.Errorf("%s\npodARN(%q): want %q %q, got %q %q", tc.reason, tc.arn, tc.cluster, tc.ns, cluster, ns)
+			}
+		})
+	}
+}
+
+// FuzzPodARN checks that the namespace and cluster read from any ARN are
+// parts of it between slashes, in order.
+func FuzzPodARN(f *testing.F) {
+	f.Add("arn:aws:eks:eu-west-1:222222222222:pod/shared-eu/tenant-a/web-1/uid-1")
+	f.Add("arn:aws:eks:eu-west-1:1:pod/a/b")
+	f.Add("arn::pod//")
+	f.Fuzz(func(t *testing.T, arn string) {
+		cluster, ns := podARN([]byte(arn))
+		if ns == nil {
+			if cluster != nil {
+				t.Fatalf("podARN(%q): cluster %q without a namespace", arn, cluster)
+			}
+			return
+		}
+		if len(cluster) == 0 || bytes.IndexByte(cluster, '/') >= 0 || bytes.IndexByte(ns, '/') >= 0 {
+			t.Fatalf("podARN(%q): cluster %q, namespace %q: want non-empty parts without '/'", arn, cluster, ns)
+		}
+		if !strings.Contains(arn, ":pod/"+string(cluster)+"/"+string(ns)) {
+			t.Fatalf("podARN(%q): cluster %q, namespace %q are not the ARN's parts", arn, cluster, ns)
+		}
+	})
+}
+
+func TestInClusterConfig(t *testing.T) {
+	cases := map[string]struct {
+		reason string
+		in     InCluster
+		want   string
+	}{
+		"Valid":      {reason: "Namespaces, scoped or not, naming spaces.", in: InCluster{Namespaces: map[string]string{"a": "team-a", "eu/b": "team-b"}, IdlePolicy: "requests"}},
+		"BadPolicy":  {reason: "An unknown policy is refused.", in: InCluster{IdlePolicy: "even"}, want: `cannot parse idle policy "even": want one of none, split, requests, usage`},
+		"BadSpace":   {reason: "A space must be a lower case DNS name.", in: InCluster{Namespaces: map[string]string{"a": "Team_A"}}, want: `cannot map namespaces to spaces: namespace "a": space "Team_A": must be a lower case DNS name of at most 63 characters`},
+		"BadKey":     {reason: "Every problem is named.", in: InCluster{Namespaces: map[string]string{"/a": "team-a", "a/b/c": "team-b"}}, want: `cannot map namespaces to spaces: namespace "/a": must be a namespace or <cluster>/<namespace>; namespace "a/b/c": must be a namespace or <cluster>/<namespace>`},
+		"EmptyValid": {reason: "No namespaces at all is valid.", in: InCluster{}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := newInClusterConfig(tc.in)
+			if got := errString(err); got != tc.want {
+				t.Errorf("%s\nnewInClusterConfig(...): want error %q, got %q", tc.reason, tc.want, got)
+			}
+		})
+	}
+}
+
+func TestNamespacesOf(t *testing.T) {
+	xr := func(name, ns string) spacev1alpha1.XCloudSpace {
+		x := spacev1alpha1.XCloudSpace{}
+		x.SetName(name)
+		x.Status.Namespace = ns
+		return x
+	}
+	got, warns := NamespacesOf([]spacev1alpha1.XCloudSpace{xr("team-a", "tenant-a"), xr("team-b", "shared"), xr("team-c", "shared"), xr("team-d", "")})
+	if diff := cmp.Diff(map[string]string{"tenant-a": "team-a"}, got); diff != "" {
+		t.Errorf("NamespacesOf(...): -want +got:\n%s", diff)
+	}
+	want := []string{`namespace "shared" is the tenant namespace of 2 spaces (team-b, team-c): its pods are not attributed`}
+	if diff := cmp.Diff(want, warns); diff != "" {
+		t.Errorf("NamespacesOf(...): warnings -want +got:\n%s", diff)
+	}
+}
+
+// TestFOCUSAllocatedNamespace checks that a FOCUS 1.3 allocated charge
+// whose target's namespace is a space's tenant namespace is that space's
+// in-cluster share, as written.
+func TestFOCUSAllocatedNamespace(t *testing.T) {
+	res, err := Ingest(t.Context(), []Source{FileSource{Path: "testdata/focus-1.3.csv"}}, Options{InCluster: InCluster{Namespaces: map[string]string{"kube-system": "platform-ops"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]*v1alpha1.InClusterCost{}
+	for _, r := range res.Records {
+		if r.InCluster != nil {
+			got[r.Space] = r.InCluster
+		}
+	}
+	want := map[string]*v1alpha1.InClusterCost{
+		"team-a":       {BilledCost: "0.6", EffectiveCost: "0.6", ListCost: "0.6", IdleCost: "0", IdlePolicy: "none", Rows: 1, Namespaces: []string{"checkout"}},
+		"team-c":       {BilledCost: "0.3", EffectiveCost: "0.3", ListCost: "0.3", IdleCost: "0", IdlePolicy: "none", Rows: 1},
+		"platform-ops": {BilledCost: "0.1", EffectiveCost: "0.1", ListCost: "0.1", IdleCost: "0", IdlePolicy: "none", Rows: 1, Namespaces: []string{"kube-system"}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Ingest(focus-1.3.csv): in-cluster shares -want +got:\n%s", diff)
 	}
 }
