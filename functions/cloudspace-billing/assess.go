@@ -137,6 +137,9 @@ func budgetCondition(in Inputs, st *v1alpha1.BillingStatus, s *Spend, forecast d
 	if hasUsed {
 		billed += fmt.Sprintf(" (%s%%)", Pct(used))
 	}
+	if s.InCluster != nil {
+		billed += fmt.Sprintf(", of which the tenant namespace's pods %s %s", Money(s.InCluster.Billed), cur)
+	}
 	fc := "no forecast yet"
 	if hasForecast {
 		fc = fmt.Sprintf("forecast %s %s", Money(forecast), cur)
