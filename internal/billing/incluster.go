@@ -6,8 +6,12 @@ import (
 	"fmt"
 	"hash/maphash"
 	"maps"
+	"math"
+	"math/bits"
 	"slices"
 	"strings"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/cloudspace-dev/cloudspace/apis/billing/v1alpha1"
 )
@@ -79,7 +83,9 @@ func ParseIdlePolicy(s string) (string, error) {
 
 // inClusterConfig is InCluster, validated.
 type inClusterConfig struct {
+	// namespaces maps a bare namespace, scoped a cluster's namespaces.
 	namespaces map[string]string
+	scoped     map[string]map[string]string
 	clusters   map[string]bool
 	idle       string
 }
@@ -102,8 +108,16 @@ func newInClusterConfig(o InCluster) (*inClusterConfig, error) {
 			errs = append(errs, fmt.Sprintf("namespace %q: must be a namespace or <cluster>/<namespace>", k))
 		case !v1alpha1.IsSpaceName(sp):
 			errs = append(errs, fmt.Sprintf("namespace %q: space %q: must be a lower case DNS name of at most 63 characters", k, sp))
+		case scoped:
+			if c.scoped == nil {
+				c.scoped = map[string]map[string]string{}
+			}
+			if c.scoped[cluster] == nil {
+				c.scoped[cluster] = map[string]string{}
+			}
+			c.scoped[cluster][ns] = sp
 		default:
-			c.namespaces[k] = sp
+			c.namespaces[ns] = sp
 		}
 	}
 	if len(errs) > 0 {
@@ -126,10 +140,8 @@ func (c *inClusterConfig) space(cluster, ns []byte) string {
 	if c.clusters != nil && !c.clusters[string(cluster)] {
 		return ""
 	}
-	if len(cluster) > 0 {
-		if sp, ok := c.namespaces[string(cluster)+"/"+string(ns)]; ok {
-			return sp
-		}
+	if sp, ok := c.scoped[string(cluster)][string(ns)]; ok && len(cluster) > 0 {
+		return sp
 	}
 	return c.namespaces[string(ns)]
 }
@@ -386,10 +398,10 @@ func (a *aggregate) inCluster() *inClusterAgg {
 }
 
 func (ic *inClusterAgg) note(id []byte, per period, h home) {
-	k := homeKey{id: string(id), period: per}
-	if old, ok := ic.homes[k]; !ok || h.less(old) {
-		ic.homes[k] = h
+	if old, ok := ic.homes[homeKey{id: string(id), period: per}]; ok && !h.less(old) {
+		return
 	}
+	ic.homes[homeKey{id: string(id), period: per}] = h
 }
 
 func (ic *inClusterAgg) debit(k debitKey, account, service string, cur currencySeen, b, e, l Amount) {
@@ -506,8 +518,9 @@ func (p *rowProc) splitRow(hit tagHit, per period, start, end int64, cur, svc []
 	}
 	ic := p.agg.inCluster()
 	ic.policy = cfg.idle
-	parent := string(nodeID(p.vals[cSplitParent]))
-	seen := currencySeen{code: string(cur), at: p.at}
+	parent := p.intern(nodeID(p.vals[cSplitParent]))
+	seen := currencySeen{code: p.intern(cur), at: p.at}
+	acct, service := p.intern(account), p.intern(svc)
 	day := int32(floorDiv(start, 86400))
 	if cfg.idle == v1alpha1.IdleRequests || cfg.idle == v1alpha1.IdleUsage {
 		wc := cSplitReserved
@@ -518,10 +531,10 @@ func (p *rowProc) splitRow(hit tagHit, per period, start, end int64, cur, svc []
 		if ce != nil {
 			return ce
 		}
-		k := poolKey{parent: parent, period: per, start: start, usage: string(p.vals[cUsageType])}
+		k := poolKey{parent: parent, period: per, start: start, usage: p.intern(p.vals[cUsageType])}
 		pl := ic.pools[k]
 		if pl == nil {
-			pl = &idlePool{spaces: map[string]*Sum{}, account: string(account), service: string(svc), cur: seen}
+			pl = &idlePool{spaces: map[string]*Sum{}, account: acct, service: service, cur: seen}
 			ic.pools[k] = pl
 		}
 		pl.add(unused, unused, listUnused)
@@ -543,15 +556,13 @@ func (p *rowProc) splitRow(hit tagHit, per period, start, end int64, cur, svc []
 		idle = unused
 		cost, list = cost.add(unused), list.add(listUnused)
 	}
-	g := p.agg.get([]byte(space), nil, per)
+	g := p.agg.space(space, per)
 	g.setCurrency(cur, p.at)
 	g.credit(cost, cost, list, idle, svc, day)
 	g.addTime(start, end)
 	g.ic.rows++
-	if ns != nil {
-		g.ic.namespaces[string(ns)] = struct{}{}
-	}
-	ic.debit(debitKey{parent: parent, period: per, day: day}, string(account), string(svc), seen, cost, cost, list)
+	g.ic.addNamespace(ns)
+	ic.debit(debitKey{parent: parent, period: per, day: day}, acct, service, seen, cost, cost, list)
 	return nil
 }
 
@@ -575,9 +586,41 @@ func (p *rowProc) allocatedRow(g *group, billed, effective, list Amount) {
 	}
 	g.ic.add(billed, effective, list)
 	g.ic.rows++
-	if _, ns := p.allocNamespace(); ns != nil {
-		g.ic.namespaces[string(ns)] = struct{}{}
+	_, ns := p.allocNamespace()
+	g.ic.addNamespace(ns)
+}
+
+func (ic *groupInCluster) addNamespace(ns []byte) {
+	if ns == nil {
+		return
 	}
+	if _, ok := ic.namespaces[string(ns)]; !ok {
+		ic.namespaces[string(ns)] = struct{}{}
+	}
+}
+
+// space returns the group of a space and period, creating it.
+func (a *aggregate) space(space string, per period) *group {
+	for _, g := range a.spaces[space] {
+		if g.period == per {
+			return g
+		}
+	}
+	return a.get([]byte(space), nil, per)
+}
+
+// intern returns b as a string, the same string for the same bytes, so
+// that the keys of split rows, which repeat row after row, are allocated
+// once.
+func (p *rowProc) intern(b []byte) string {
+	if s, ok := p.strs[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if len(p.strs) < maxValidCache {
+		p.strs[s] = s
+	}
+	return s
 }
 
 // noteNode notes the group of a row of an EC2 instance, which split rows
@@ -587,7 +630,7 @@ func (p *rowProc) noteNode(g *group, per period, svc []byte) {
 	if len(r) < 3 || r[0] != 'i' || r[1] != '-' {
 		return
 	}
-	p.agg.inCluster().note(r, per, home{space: g.space, account: g.account, service: string(svc)})
+	p.agg.inCluster().note(r, per, home{space: g.space, account: g.account, service: p.intern(svc)})
 }
 
 // settleInCluster shares the idle pools by weight and takes the cost moved
@@ -606,13 +649,31 @@ func (a *aggregate) settleInCluster() {
 			continue
 		}
 		day := int32(floorDiv(k.start, 86400))
+		svc := []byte(pl.service)
+		// The unused cost is most often the billed, effective and list
+		// figure alike: divide once.
+		bd, ed, ld := pl.billed.Decimal(), pl.effective.Decimal(), pl.list.Decimal()
+		sameE, sameL := bd.Equal(ed), bd.Equal(ld)
 		for _, sp := range slices.Sorted(maps.Keys(pl.spaces)) {
-			w := pl.spaces[sp].Decimal()
-			share := func(s *Sum) Amount { return Amount{dec: s.Decimal().Mul(w).DivRound(total, 16), big: true} }
-			b, e, l := share(&pl.billed), share(&pl.effective), share(&pl.list)
-			g := a.get([]byte(sp), nil, k.period)
+			ws := pl.spaces[sp]
+			w := ws.Decimal()
+			share := func(s *Sum, d decimal.Decimal) Amount {
+				if a, ok := shareFixed(s, ws, &pl.weight); ok {
+					return a
+				}
+				return amountOf(d.Mul(w).DivRound(total, fixedScale))
+			}
+			b := share(&pl.billed, bd)
+			e, l := b, b
+			if !sameE {
+				e = share(&pl.effective, ed)
+			}
+			if !sameL {
+				l = share(&pl.list, ld)
+			}
+			g := a.space(sp, k.period)
 			g.addCurrency(pl.cur)
-			g.credit(b, e, l, b, []byte(pl.service), day)
+			g.credit(b, e, l, b, svc, day)
 			ic.debit(debitKey{parent: k.parent, period: k.period, day: day}, pl.account, pl.service, pl.cur, b, e, l)
 		}
 	}
@@ -654,4 +715,48 @@ func nodeID(r []byte) []byte {
 		return r[i+len(":instance/"):]
 	}
 	return r
+}
+
+// amountOf returns d as an Amount, in fixed point when it fits.
+func amountOf(d decimal.Decimal) Amount {
+	if d.Exponent() >= -fixedScale {
+		if u := d.Shift(fixedScale); u.IsInteger() && u.BigInt().IsInt64() {
+			return Amount{units: u.IntPart()}
+		}
+	}
+	return Amount{dec: d, big: true}
+}
+
+// shareFixed returns x*w/total rounded half away from zero to a fixed point
+// unit, as decimal's DivRound(…, fixedScale) does, in 128-bit integer
+// arithmetic, when all three are non-negative fixed point sums that fit in
+// an int64 and the share does too; else false.
+func shareFixed(x, w, total *Sum) (Amount, bool) {
+	xu, ok1 := x.small()
+	wu, ok2 := w.small()
+	tu, ok3 := total.small()
+	if !ok1 || !ok2 || !ok3 || tu == 0 {
+		return Amount{}, false
+	}
+	hi, lo := bits.Mul64(xu, wu)
+	if hi >= tu {
+		return Amount{}, false
+	}
+	q, r := bits.Div64(hi, lo, tu)
+	if 2*r >= tu {
+		q++
+	}
+	if q > math.MaxInt64 {
+		return Amount{}, false
+	}
+	return Amount{units: int64(q)}, true
+}
+
+// small returns a sum of fixed point units that is non-negative and fits
+// in an int64.
+func (s *Sum) small() (uint64, bool) {
+	if s.big || s.hi != 0 || s.lo > math.MaxInt64 {
+		return 0, false
+	}
+	return s.lo, true
 }

@@ -79,12 +79,15 @@ type rowProc struct {
 
 	product      *tagMatcher
 	productCache map[string][]byte // the product_name of a CUR 2.0 product map
+
+	strs map[string]string // interned keys of split rows (incluster.go)
 }
 
 func newRowProc(m *mapping, agg *aggregate, tag tagSpec) *rowProc {
 	return &rowProc{
 		m: m, agg: agg, tag: newTagMatcher(tag.key), valid: map[string]bool{}, tagsCache: map[string]tagHit{},
 		product: &tagMatcher{keys: [][]byte{[]byte("product_name")}}, productCache: map[string][]byte{},
+		strs: map[string]string{},
 	}
 }
 

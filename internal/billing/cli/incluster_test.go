@@ -77,7 +77,7 @@ func TestIngestInCluster(t *testing.T) {
 			},
 			// tenant-team-a is claimed by two spaces: not attributed. team-b
 			// keeps the pod labelled with it in shared-tools.
-			want: want{inCluster: map[string]string{"team-b": "0.5351849121256864"}},
+			want: want{inCluster: map[string]string{"team-b": "0.53518491207"}},
 		},
 		"NotFromCluster": {
 			reason: "--no-namespaces-from-cluster reads only the flags.",
