@@ -521,7 +521,7 @@ func (p *rowProc) splitRow(hit tagHit, per period, start, end int64, cur, svc []
 	parent := p.intern(nodeID(p.vals[cSplitParent]))
 	seen := currencySeen{code: p.intern(cur), at: p.at}
 	acct, service := p.intern(account), p.intern(svc)
-	day := int32(floorDiv(start, 86400))
+	day := unixDay(start)
 	if cfg.idle == v1alpha1.IdleRequests || cfg.idle == v1alpha1.IdleUsage {
 		wc := cSplitReserved
 		if cfg.idle == v1alpha1.IdleUsage {
@@ -648,7 +648,7 @@ func (a *aggregate) settleInCluster() {
 		if !total.IsPositive() {
 			continue
 		}
-		day := int32(floorDiv(k.start, 86400))
+		day := unixDay(k.start)
 		svc := []byte(pl.service)
 		// The unused cost is most often the billed, effective and list
 		// figure alike: divide once.
@@ -759,4 +759,9 @@ func (s *Sum) small() (uint64, bool) {
 		return 0, false
 	}
 	return s.lo, true
+}
+
+// unixDay returns the UTC day of a Unix time, in days since the epoch.
+func unixDay(t int64) int32 {
+	return int32(floorDiv(t, 86400))
 }

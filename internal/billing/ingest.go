@@ -59,6 +59,9 @@ type Options struct {
 	// InCluster attributes split cost allocation rows, the cost of pods,
 	// to the spaces of their namespaces (incluster.go).
 	InCluster InCluster
+	// OpenCostCurrency is the currency of the figures of OpenCost sources
+	// (opencost.go). Default DefaultOpenCostCurrency.
+	OpenCostCurrency string
 
 	inCluster *inClusterConfig
 }
@@ -235,6 +238,9 @@ func ingestOne(ctx context.Context, s Source, o Options, seed maphash.Seed) (*ag
 			err = &FileError{File: st.URI, Err: err, MaxErrors: o.MaxErrors}
 		}
 		return nil, st, err
+	}
+	if oc, ok := s.(OpenCostSource); ok {
+		return ingestOpenCost(ctx, oc, o, seed)
 	}
 	rc, err := openBody(ctx, s)
 	if err != nil {

@@ -224,7 +224,7 @@ func (p *rowProc) process() *cellError {
 		}
 	}
 	g.addService(svc, billed, effective)
-	g.addDay(int32(floorDiv(start, 86400)), billed, effective)
+	g.addDay(unixDay(start), billed, effective)
 	g.addTime(start, end)
 	if r := p.vals[cResource]; !isNull(r) && !split {
 		// A split row's resource is a pod, which no space composes.

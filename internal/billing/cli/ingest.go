@@ -60,6 +60,7 @@ type Options struct {
 	NamespaceSpace        map[string]string `name:"namespace-space" placeholder:"NAMESPACE=SPACE" help:"Tenant namespace of a space, for in-cluster spend: the pods of split cost allocation rows (CUR split_line_item_*, FOCUS 1.3 allocated charges) in that namespace cost the space, and their cost is moved off the node they ran on. CLUSTER/NAMESPACE=SPACE holds for one EKS cluster. Repeat, or separate with ';'. Adds to, and wins over, the namespaces read from the cluster."`
 	NamespacesFromCluster bool              `name:"namespaces-from-cluster" default:"true" negatable:"" help:"Map the tenant namespaces of the XCloudSpaces of the cluster (status.namespace) to their spaces, when a cluster is configured."`
 	ClusterName           []string          `name:"cluster-name" help:"Only attribute the pods of these EKS clusters by namespace. Repeat for more; default every cluster."`
+	OpenCostCurrency      string            `name:"opencost-currency" default:"USD" help:"Currency of the figures of opencost+http(s):// sources (OpenCost reports none)."`
 	IdlePolicy            string            `name:"idle-policy" default:"none" enum:"none,split,requests,usage" help:"How the cost of idle node capacity (split_line_item_unused_cost) is shared among the spaces whose pods ran on the node: none (it stays with the node, the platform's cost), split (as AWS allocated it, by split usage), requests (by reserved usage, per node, hour and resource) or usage (by actual usage)."`
 
 	ConnectTimeout        time.Duration `default:"10s" help:"Timeout of the TCP connect and TLS handshake of HTTP(S) and S3 sources."`
@@ -117,7 +118,8 @@ func (o *Options) ingestOptions(log logr.Logger) (billing.Options, error) {
 	return billing.Options{
 		Format: f, TagKey: o.TagKey, TagKeyIgnoreCase: o.TagKeyIgnoreCase, MaxErrors: o.MaxErrors, MaxResourceIDs: ids, Workers: o.Workers, Log: log,
 		NoDigest: o.Digest == "none", DigestXXH64: o.Digest == "xxh64", Deliveries: d,
-		InCluster: billing.InCluster{Namespaces: o.NamespaceSpace, Clusters: o.ClusterName, IdlePolicy: o.IdlePolicy},
+		InCluster:        billing.InCluster{Namespaces: o.NamespaceSpace, Clusters: o.ClusterName, IdlePolicy: o.IdlePolicy},
+		OpenCostCurrency: o.OpenCostCurrency,
 	}, nil
 }
 
@@ -195,7 +197,7 @@ func (o *Options) restConfig() (*rest.Config, error) {
 type IngestCmd struct {
 	Options `embed:""`
 
-	Sources []string `arg:"" name:"source" help:"Export file: a path, a directory, an http(s):// URL, an s3://bucket/key URL, or s3://bucket/prefix/. A directory or prefix is read recursively: every CSV, gzip, zip and Parquet file under it, except that where AWS delivered a manifest (legacy CUR <report>-Manifest.json, Data Exports metadata/BILLING_PERIOD=.../Manifest.json) only the files of the current delivery it names are read. A source given twice, or files with the same content, are read once. Pass every file of a billing period in one run: each run replaces the records of its scope in the periods it reads, writing zero spend for a space it no longer bills there and deleting the unattributed record of an account it no longer sees."`
+	Sources []string `arg:"" name:"source" help:"Export file: a path, a directory, an http(s):// URL, an s3://bucket/key URL, s3://bucket/prefix/, or opencost+http(s)://host:9003/allocation/compute?window=...&aggregate=namespace, a query of OpenCost's allocation API (the in-cluster spend of a cluster without split cost allocation data). A directory or prefix is read recursively: every CSV, gzip, zip and Parquet file under it, except that where AWS delivered a manifest (legacy CUR <report>-Manifest.json, Data Exports metadata/BILLING_PERIOD=.../Manifest.json) only the files of the current delivery it names are read. A source given twice, or files with the same content, are read once. Pass every file of a billing period in one run: each run replaces the records of its scope in the periods it reads, writing zero spend for a space it no longer bills there and deleting the unattributed record of an account it no longer sees."`
 	DryRun  bool     `help:"Print the plan instead of writing: each record to create, update, leave unchanged, zero or delete. Reads the cluster when one is configured (--kubeconfig, $KUBECONFIG, ~/.kube/config or in-cluster); with none, every record is a creation."`
 	Output  string   `short:"o" default:"table" enum:"table,json" help:"Output of --dry-run: table, or json (an object with the plan, the records and the run's summary)."`
 }
