@@ -312,6 +312,10 @@ func (g *group) mergeInCluster(o *group) {
 	}
 }
 
+// maxNamespaces is how many namespaces a record lists, the lexically
+// smallest.
+const maxNamespaces = 20
+
 // inClusterRecord fills the in-cluster and cloud shares of a record.
 func (g *group) inClusterRecord(r *v1alpha1.SpendRecord, policy string) {
 	if g.alloc != nil {
@@ -324,6 +328,11 @@ func (g *group) inClusterRecord(r *v1alpha1.SpendRecord, policy string) {
 		BilledCost: g.ic.billed.String(), EffectiveCost: g.ic.effective.String(), ListCost: g.ic.list.String(),
 		IdleCost: g.ic.idle.String(), IdlePolicy: policy, Rows: g.ic.rows,
 		Namespaces: slices.Sorted(maps.Keys(g.ic.namespaces)),
+	}
+	// Pods labelled with a space may run in many namespaces: keep the
+	// record small.
+	if len(r.InCluster.Namespaces) > maxNamespaces {
+		r.InCluster.Namespaces = r.InCluster.Namespaces[:maxNamespaces]
 	}
 	sub := func(total, part *Sum) string { return total.Decimal().Sub(part.Decimal()).String() }
 	r.Cloud = &v1alpha1.CostShare{
@@ -482,7 +491,7 @@ func (ic *inClusterAgg) setFile(i int) {
 // splitRow moves the cost of the pod of a CUR split row from its node to the
 // space of its namespace. p.vals holds the row; hit is what its tag
 // resolved to.
-func (p *rowProc) splitRow(hit tagHit, per period, start, end int64, cur, svc []byte) *cellError {
+func (p *rowProc) splitRow(hit tagHit, per period, start, end int64, cur, svc []byte, c splitCells) {
 	account := p.vals[cSubAccount]
 	if isNull(account) {
 		account = p.vals[cBillingAccount]
@@ -496,26 +505,7 @@ func (p *rowProc) splitRow(hit tagHit, per period, start, end int64, cur, svc []
 	if space == "" && hit.space != nil {
 		space = string(hit.space)
 	}
-	net := p.m.idx[cSplitNetCost] >= 0
-	cost, ce := p.splitAmount(cSplitCost, cSplitNetCost, net)
-	if ce != nil {
-		return ce
-	}
-	unused, ce := p.splitAmount(cSplitUnused, cSplitNetUnused, net)
-	if ce != nil {
-		return ce
-	}
-	list, listUnused := cost, unused
-	if p.has(cSplitListCost) {
-		if list, ce = p.amount(cSplitListCost, false); ce != nil {
-			return ce
-		}
-	}
-	if p.has(cSplitListUnused) {
-		if listUnused, ce = p.amount(cSplitListUnused, false); ce != nil {
-			return ce
-		}
-	}
+	cost, unused, list, listUnused := c.cost, c.unused, c.list, c.listUnused
 	ic := p.agg.inCluster()
 	ic.policy = cfg.idle
 	parent := p.intern(nodeID(p.vals[cSplitParent]))
@@ -523,14 +513,7 @@ func (p *rowProc) splitRow(hit tagHit, per period, start, end int64, cur, svc []
 	acct, service := p.intern(account), p.intern(svc)
 	day := unixDay(start)
 	if cfg.idle == v1alpha1.IdleRequests || cfg.idle == v1alpha1.IdleUsage {
-		wc := cSplitReserved
-		if cfg.idle == v1alpha1.IdleUsage {
-			wc = cSplitActual
-		}
-		w, ce := p.amount(wc, false)
-		if ce != nil {
-			return ce
-		}
+		w := c.weight
 		k := poolKey{parent: parent, period: per, start: start, usage: p.intern(p.vals[cUsageType])}
 		pl := ic.pools[k]
 		if pl == nil {
@@ -549,7 +532,7 @@ func (p *rowProc) splitRow(hit tagHit, per period, start, end int64, cur, svc []
 		}
 	}
 	if space == "" {
-		return nil
+		return
 	}
 	idle := Amount{}
 	if cfg.idle == v1alpha1.IdleSplit {
@@ -563,7 +546,43 @@ func (p *rowProc) splitRow(hit tagHit, per period, start, end int64, cur, svc []
 	g.ic.rows++
 	g.ic.addNamespace(ns)
 	ic.debit(debitKey{parent: parent, period: per, day: day}, acct, service, seen, cost, cost, list)
-	return nil
+}
+
+// splitCells are the figures of a split row.
+type splitCells struct {
+	cost, unused, list, listUnused, weight Amount
+}
+
+// splitCells reads the figures of the split row in p.vals, before any of
+// the row is summed: a bad cell makes a bad row, left out whole.
+func (p *rowProc) splitCells() (splitCells, *cellError) {
+	var c splitCells
+	var ce *cellError
+	net := p.m.idx[cSplitNetCost] >= 0
+	if c.cost, ce = p.splitAmount(cSplitCost, cSplitNetCost, net); ce != nil {
+		return c, ce
+	}
+	if c.unused, ce = p.splitAmount(cSplitUnused, cSplitNetUnused, net); ce != nil {
+		return c, ce
+	}
+	c.list, c.listUnused = c.cost, c.unused
+	if p.has(cSplitListCost) {
+		if c.list, ce = p.amount(cSplitListCost, false); ce != nil {
+			return c, ce
+		}
+	}
+	if p.has(cSplitListUnused) {
+		if c.listUnused, ce = p.amount(cSplitListUnused, false); ce != nil {
+			return c, ce
+		}
+	}
+	switch p.m.inCluster.idle {
+	case v1alpha1.IdleRequests:
+		c.weight, ce = p.amount(cSplitReserved, false)
+	case v1alpha1.IdleUsage:
+		c.weight, ce = p.amount(cSplitActual, false)
+	}
+	return c, ce
 }
 
 // splitAmount returns a split cost: the net column where the export has

@@ -526,3 +526,26 @@ func FuzzShareFixed(f *testing.F) {
 		}
 	})
 }
+
+// TestSplitBadCell checks that a split row whose split cost cannot be read
+// is a bad row left out whole: neither its own cost nor its split cost is
+// summed, and the node keeps its cost.
+func TestSplitBadCell(t *testing.T) {
+	csv := splitHeader + splitRowCSV("i-0n", "1.00", "{}", "", "", "", "") +
+		splitRowCSV(pod("eu", "tenant-a"), "0.5", "{}", "i-0n", "x", "0", "1")
+	res, err := Ingest(t.Context(), []Source{bytesSource{name: "split.csv", b: []byte(csv)}},
+		Options{MaxErrors: 1, InCluster: InCluster{Namespaces: map[string]string{"tenant-a": "team-a"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, r := range res.Records {
+		got[r.Space+"|"+r.Account] = r.BilledCost
+	}
+	if diff := cmp.Diff(map[string]string{"|222222222222": "1"}, got); diff != "" {
+		t.Errorf("Ingest(...): billed per record -want +got:\n%s", diff)
+	}
+	if res.Files[0].BadRows != 1 || res.Summary.Skipped.BilledCost["USD"] != "0.5" {
+		t.Errorf("Ingest(...): want 1 bad row of billed cost 0.5 skipped, got %d rows, %v", res.Files[0].BadRows, res.Summary.Skipped.BilledCost)
+	}
+}

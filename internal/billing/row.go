@@ -202,8 +202,15 @@ func (p *rowProc) process() *cellError {
 		svc = nil
 	}
 
-	g := p.group(hit.space, per)
 	split := p.m.split && p.has(cSplitParent)
+	var sc splitCells
+	if split {
+		if sc, ce = p.splitCells(); ce != nil {
+			return ce
+		}
+	}
+
+	g := p.group(hit.space, per)
 	g.setCurrency(cur, p.at)
 	g.billed.Add(billed)
 	g.effective.Add(effective)
@@ -233,7 +240,7 @@ func (p *rowProc) process() *cellError {
 	// In-cluster spend (incluster.go).
 	switch {
 	case split:
-		return p.splitRow(hit, per, start, end, cur, svc)
+		p.splitRow(hit, per, start, end, cur, svc, sc)
 	case p.m.split:
 		p.noteNode(g, per, svc)
 	case hit.space != nil && p.allocated():
