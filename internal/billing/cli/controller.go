@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	"sigs.k8s.io/controller-runtime/pkg/manager/signals"
@@ -116,7 +117,13 @@ func (c *ControllerCmd) scheduler(opts billing.Options, w *billing.Writer, reg p
 	}
 	var namespaces func(ctx context.Context) (map[string]string, []string, error)
 	if c.NamespacesFromCluster {
-		namespaces = billing.NamespacesFrom(w.Client)
+		// The API reader lists afresh every run, as the writer plans: no
+		// informer, so list is all the RBAC it needs.
+		var r client.Reader = w.Client
+		if w.Reader != nil {
+			r = w.Reader
+		}
+		namespaces = billing.NamespacesFrom(r)
 	}
 	return &billing.Scheduler{
 		Namespaces: namespaces,
