@@ -218,7 +218,7 @@ func (p *rowProc) allocated() bool {
 // allocatedSpace returns the space of a FOCUS allocated charge by the
 // namespace of its target.
 func (p *rowProc) allocatedSpace() (tagHit, bool) {
-	if p.m.inCluster == nil || !p.allocated() {
+	if c := p.m.inCluster; c == nil || len(c.namespaces) == 0 && len(c.scoped) == 0 || !p.allocated() {
 		return tagHit{}, false
 	}
 	sp := p.m.inCluster.space(p.allocNamespace())
