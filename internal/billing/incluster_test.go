@@ -549,3 +549,16 @@ func TestSplitBadCell(t *testing.T) {
 		t.Errorf("Ingest(...): want 1 bad row of billed cost 0.5 skipped, got %d rows, %v", res.Files[0].BadRows, res.Summary.Skipped.BilledCost)
 	}
 }
+
+// TestSplitCurrencies checks that moving a pod's cost onto a node's record
+// in another currency is refused, as any mix of currencies is.
+func TestSplitCurrencies(t *testing.T) {
+	// The node is team-x's: only the move puts euros on its record.
+	node := bytesSource{name: "node.csv", b: []byte(splitHeader + splitRowCSV("i-0n", "1.00", `"{""user_cloudspace"":""team-x""}"`, "", "", "", ""))}
+	pods := bytesSource{name: "pods.csv", b: []byte(strings.ReplaceAll(splitHeader+splitRowCSV(pod("eu", "tenant-a"), "0", "{}", "i-0n", "0.25", "0", "1"), ",USD,", ",EUR,"))}
+	_, err := Ingest(t.Context(), []Source{node, pods}, Options{InCluster: InCluster{Namespaces: map[string]string{"tenant-a": "team-a"}}})
+	want := `cannot aggregate spend: space "team-x" period 2026-11 mixes currencies "EUR" (first at "pods.csv" line 2 column "line_item_currency_code") and "USD" (first at "node.csv" line 2 column "line_item_currency_code")`
+	if got := errString(err); got != want {
+		t.Errorf("Ingest(...): want error\n%q\ngot\n%q", want, got)
+	}
+}

@@ -171,6 +171,9 @@ func Ingest(ctx context.Context, srcs []Source, o Options) (*Result, error) {
 	if len(errs) > 0 {
 		return res, errors.Join(errs...)
 	}
+	// Move the pods' cost off their nodes first: a node billed in another
+	// currency than its pods mixes currencies too.
+	total.settleInCluster()
 	if err := total.check(uris, curCols); err != nil {
 		return res, err
 	}
