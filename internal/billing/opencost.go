@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/shopspring/decimal"
 )
 
 // OpenCost's allocation API as a source of in-cluster spend, for clusters
@@ -36,7 +38,9 @@ import (
 // share; the others, OpenCost's "__idle__" and "__unallocated__" among
 // them, are the unattributed spend of the cluster (account
 // "opencost/<cluster>"). OpenCost shares idle cost itself when the URL says
-// shareIdle=true; the idle policy of split cost allocation does not apply.
+// shareIdle=true; or, with the idle policy requests or usage, the ingester
+// shares the "__idle__" allocation's CPU and RAM cost by the allocations'
+// requests or usage (idleShare).
 // OpenCost estimates what the pods cost from the nodes' prices, so ingest
 // it for clusters whose nodes no other export of the run bills by pod, or
 // the nodes count twice.
@@ -91,6 +95,15 @@ type openCostAllocation struct {
 	Start     string       `json:"start"`
 	End       string       `json:"end"`
 	TotalCost *json.Number `json:"totalCost"`
+
+	// What idle cost is shared by (idleshare below).
+	Minutes               *json.Number `json:"minutes"`
+	CPUCost               *json.Number `json:"cpuCost"`
+	RAMCost               *json.Number `json:"ramCost"`
+	CPUCoreRequestAverage *json.Number `json:"cpuCoreRequestAverage"`
+	CPUCoreUsageAverage   *json.Number `json:"cpuCoreUsageAverage"`
+	RAMByteRequestAverage *json.Number `json:"ramByteRequestAverage"`
+	RAMByteUsageAverage   *json.Number `json:"ramByteUsageAverage"`
 }
 
 // openCostService is the service of OpenCost's rows in CostByService.
@@ -162,15 +175,23 @@ func readOpenCost(b []byte, cfg *inClusterConfig, cur string, agg *aggregate) (i
 	var rows int64
 	var errs []string
 	for i, set := range rsp.Data {
+		share := newIdleShare(cfg)
 		for _, name := range slices.Sorted(maps.Keys(set)) {
 			a := set[name]
 			if a == nil {
 				continue
 			}
 			rows++
-			if err := addOpenCost(agg, cfg, cur, name, a, rowAt{line: int64(i), rowGroup: -1}); err != nil {
+			r, err := addOpenCost(agg, cfg, cur, name, a, rowAt{line: int64(i), rowGroup: -1})
+			if err == nil {
+				err = share.add(name, a, r)
+			}
+			if err != nil {
 				errs = append(errs, fmt.Sprintf("set %d allocation %q: %v", i, name, err))
 			}
+		}
+		if len(errs) == 0 {
+			share.settle(agg)
 		}
 	}
 	if len(errs) > 0 {
@@ -181,14 +202,22 @@ func readOpenCost(b []byte, cfg *inClusterConfig, cur string, agg *aggregate) (i
 
 var errNoTotal = errors.New("no totalCost")
 
+// openCostRow is where an allocation went.
+type openCostRow struct {
+	space, account string
+	per            period
+	day            int32
+}
+
 // addOpenCost adds one allocation.
-func addOpenCost(agg *aggregate, cfg *inClusterConfig, cur, name string, a *openCostAllocation, at rowAt) error {
+func addOpenCost(agg *aggregate, cfg *inClusterConfig, cur, name string, a *openCostAllocation, at rowAt) (openCostRow, error) {
+	var r openCostRow
 	if a.TotalCost == nil {
-		return errNoTotal
+		return r, errNoTotal
 	}
 	cost, err := parseAmount([]byte(a.TotalCost.String()))
 	if err != nil {
-		return fmt.Errorf("totalCost %q: %w", a.TotalCost.String(), err)
+		return r, fmt.Errorf("totalCost %q: %w", a.TotalCost.String(), err)
 	}
 	start, end := a.Window.Start, a.Window.End
 	if start == "" {
@@ -196,14 +225,14 @@ func addOpenCost(agg *aggregate, cfg *inClusterConfig, cur, name string, a *open
 	}
 	from, err := time.Parse(time.RFC3339, start)
 	if err != nil {
-		return fmt.Errorf("window start %q: must be an RFC 3339 time", start)
+		return r, fmt.Errorf("window start %q: must be an RFC 3339 time", start)
 	}
 	to, err := time.Parse(time.RFC3339, end)
 	if err != nil {
-		return fmt.Errorf("window end %q: must be an RFC 3339 time", end)
+		return r, fmt.Errorf("window end %q: must be an RFC 3339 time", end)
 	}
 	if to.Before(from) {
-		return fmt.Errorf("window end %q: %w", end, errOrder)
+		return r, fmt.Errorf("window end %q: %w", end, errOrder)
 	}
 	from, to = from.UTC(), to.UTC()
 	per := period(from.Year()*12 + int(from.Month()) - 1)
@@ -222,6 +251,11 @@ func addOpenCost(agg *aggregate, cfg *inClusterConfig, cur, name string, a *open
 	}
 	day := unixDay(from.Unix())
 	svc := []byte(openCostService)
+	account := "opencost"
+	if cluster != "" {
+		account += "/" + cluster
+	}
+	r = openCostRow{space: space, account: account, per: per, day: day}
 	var g *group
 	if space != "" {
 		g = agg.space(space, per)
@@ -230,10 +264,6 @@ func addOpenCost(agg *aggregate, cfg *inClusterConfig, cur, name string, a *open
 		g.ic.rows++
 		g.ic.addNamespace([]byte(ns))
 	} else {
-		account := "opencost"
-		if cluster != "" {
-			account += "/" + cluster
-		}
 		g = agg.get(nil, []byte(account), per)
 		g.setCurrency([]byte(cur), at)
 		g.billed.Add(cost)
@@ -244,5 +274,127 @@ func addOpenCost(agg *aggregate, cfg *inClusterConfig, cur, name string, a *open
 	}
 	g.rows++
 	g.addTime(from.Unix(), to.Unix())
+	return r, nil
+}
+
+// idleShare shares the idle cost of a set's clusters, OpenCost's "__idle__"
+// allocation, among the spaces by the policy: its cpuCost by each
+// allocation's CPU core-minutes (cpuCoreRequestAverage, or
+// cpuCoreUsageAverage, times minutes), its ramCost by RAM byte-minutes,
+// rounded half away from zero to 10 decimals, moved off the cluster's
+// record. Under IdleNone and IdleSplit (which names AWS's allocation), and
+// for its other costs (GPU), idle stays with the cluster.
+type idleShare struct {
+	by       string
+	clusters map[string]*clusterIdle
+}
+
+// clusterIdle is the idle cost and the weights of one cluster in a set.
+type clusterIdle struct {
+	idle       *openCostAllocation
+	row        openCostRow
+	cpu, ram   decimal.Decimal
+	cpuW, ramW map[string]decimal.Decimal // per space
+}
+
+func newIdleShare(cfg *inClusterConfig) *idleShare {
+	s := &idleShare{clusters: map[string]*clusterIdle{}}
+	if cfg != nil && (cfg.idle == "requests" || cfg.idle == "usage") {
+		s.by = cfg.idle
+	}
+	return s
+}
+
+func (s *idleShare) cluster(account string) *clusterIdle {
+	c := s.clusters[account]
+	if c == nil {
+		c = &clusterIdle{cpuW: map[string]decimal.Decimal{}, ramW: map[string]decimal.Decimal{}}
+		s.clusters[account] = c
+	}
+	return c
+}
+
+// add notes the idle cost or the weights of an allocation.
+func (s *idleShare) add(name string, a *openCostAllocation, r openCostRow) error {
+	if s.by == "" || name == "__unallocated__" || strings.HasSuffix(name, "/__unallocated__") {
+		return nil
+	}
+	c := s.cluster(r.account)
+	if name == "__idle__" || strings.HasSuffix(name, "/__idle__") {
+		c.idle, c.row = a, r
+		return nil
+	}
+	cpuAvg, ramAvg := a.CPUCoreRequestAverage, a.RAMByteRequestAverage
+	if s.by == "usage" {
+		cpuAvg, ramAvg = a.CPUCoreUsageAverage, a.RAMByteUsageAverage
+	}
+	minutes, err := jsonDecimal("minutes", a.Minutes)
+	if err != nil {
+		return err
+	}
+	cpu, err := jsonDecimal("cpu average", cpuAvg)
+	if err != nil {
+		return err
+	}
+	ram, err := jsonDecimal("ram average", ramAvg)
+	if err != nil {
+		return err
+	}
+	cw, rw := cpu.Mul(minutes), ram.Mul(minutes)
+	c.cpu, c.ram = c.cpu.Add(cw), c.ram.Add(rw)
+	if r.space != "" {
+		c.cpuW[r.space] = c.cpuW[r.space].Add(cw)
+		c.ramW[r.space] = c.ramW[r.space].Add(rw)
+	}
 	return nil
+}
+
+// settle moves the spaces' shares of idle cost off the clusters' records.
+func (s *idleShare) settle(agg *aggregate) {
+	svc := []byte(openCostService)
+	for _, account := range slices.Sorted(maps.Keys(s.clusters)) {
+		c := s.clusters[account]
+		if c.idle == nil {
+			continue
+		}
+		cpuIdle, err1 := jsonDecimal("cpuCost", c.idle.CPUCost)
+		ramIdle, err2 := jsonDecimal("ramCost", c.idle.RAMCost)
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		spaces := map[string]bool{}
+		for sp := range c.cpuW {
+			spaces[sp] = true
+		}
+		cluster := agg.get(nil, []byte(c.row.account), c.row.per)
+		for _, sp := range slices.Sorted(maps.Keys(spaces)) {
+			share := decimal.Zero
+			if c.cpu.IsPositive() {
+				share = share.Add(cpuIdle.Mul(c.cpuW[sp]).DivRound(c.cpu, fixedScale))
+			}
+			if c.ram.IsPositive() {
+				share = share.Add(ramIdle.Mul(c.ramW[sp]).DivRound(c.ram, fixedScale))
+			}
+			if share.IsZero() {
+				continue
+			}
+			a := amountOf(share)
+			g := agg.space(sp, c.row.per)
+			g.addCurrency(cluster.curs[0])
+			g.credit(a, a, a, a, svc, c.row.day)
+			cluster.debit(a, a, a, svc, c.row.day, 0)
+		}
+	}
+}
+
+// jsonDecimal reads a JSON number exactly; absent is 0.
+func jsonDecimal(what string, n *json.Number) (decimal.Decimal, error) {
+	if n == nil {
+		return decimal.Zero, nil
+	}
+	a, err := parseAmount([]byte(n.String()))
+	if err != nil {
+		return decimal.Zero, fmt.Errorf("%s %q: %w", what, n.String(), err)
+	}
+	return a.Decimal(), nil
 }

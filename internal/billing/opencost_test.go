@@ -29,13 +29,17 @@ const openCostDays = `{
         "properties": {"cluster": "onprem-1", "namespace": "tenant-team-a"},
         "window": {"start": "2026-11-03T00:00:00Z", "end": "2026-11-04T00:00:00Z"},
         "start": "2026-11-03T00:00:00Z", "end": "2026-11-04T00:00:00Z", "minutes": 1440,
-        "cpuCores": 2.5, "cpuCost": 1.9, "gpuCost": 0, "ramCost": 0.41, "pvCost": 0.1, "networkCost": 0,
+        "cpuCores": 2.5, "cpuCoreRequestAverage": 2, "cpuCoreUsageAverage": 1.5,
+        "ramByteRequestAverage": 4294967296, "ramByteUsageAverage": 2147483648,
+        "cpuCost": 1.9, "gpuCost": 0, "ramCost": 0.41, "pvCost": 0.1, "networkCost": 0,
         "loadBalancerCost": 0, "sharedCost": 0, "externalCost": 0, "totalCost": 2.41
       },
       "kube-system": {
         "name": "kube-system",
         "properties": {"cluster": "onprem-1", "namespace": "kube-system"},
         "window": {"start": "2026-11-03T00:00:00Z", "end": "2026-11-04T00:00:00Z"},
+        "minutes": 1440, "cpuCoreRequestAverage": 0.5, "cpuCoreUsageAverage": 0.5,
+        "ramByteRequestAverage": 1073741824, "ramByteUsageAverage": 2147483648,
         "cpuCost": 0.1, "ramCost": 0.2, "totalCost": 0.30000000000000004
       },
       "__idle__": {
@@ -146,6 +150,53 @@ func TestOpenCost(t *testing.T) {
 			t.Errorf("Ingest(%q): want 6 allocations read, got %d", u, got)
 		}
 	})
+
+	idleCases := map[string]struct {
+		reason        string
+		policy        string
+		idle, cluster string
+	}{
+		"IdleByRequests": {
+			reason: "The idle cpuCost 3.2 is shared 2:0.5 core-minutes, ramCost 0.8 4:1 GiB-minutes with kube-system: team-a 2.56 + 0.64.",
+			policy: v1alpha1.IdleRequests, idle: "3.2", cluster: "1.35000000000000004",
+		},
+		"IdleByUsage": {
+			reason: "By usage the shares are 1.5:0.5 and 2:2: team-a 2.4 + 0.4.",
+			policy: v1alpha1.IdleUsage, idle: "2.8", cluster: "1.75000000000000004",
+		},
+		"IdleSplitIsNone": {
+			reason: "The split policy names AWS's allocation: OpenCost's idle stays with the cluster.",
+			policy: v1alpha1.IdleSplit, idle: "0", cluster: "4.55000000000000004",
+		},
+	}
+	for name, tc := range idleCases {
+		t.Run(name, func(t *testing.T) {
+			u := OpenCostScheme + srv.URL + "/allocation/compute?window=month&aggregate=namespace&step=1d"
+			o := ns
+			o.IdlePolicy = tc.policy
+			res, err := Ingest(t.Context(), parse(t, u), Options{InCluster: o})
+			if err != nil {
+				t.Fatalf("Ingest(%q): %v", u, err)
+			}
+			got := map[string]string{}
+			for _, r := range res.Records {
+				switch {
+				case r.Space == "team-a":
+					got["team-a idle"], got["team-a billed"] = r.InCluster.IdleCost, r.BilledCost
+				case r.Account != "":
+					got["cluster billed"] = r.BilledCost
+				}
+			}
+			want := map[string]string{
+				"team-a idle":    tc.idle,
+				"team-a billed":  decimal.RequireFromString("5").Add(decimal.RequireFromString(tc.idle)).String(),
+				"cluster billed": tc.cluster,
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("%s\nIngest(%q): -want +got:\n%s", tc.reason, u, diff)
+			}
+		})
+	}
 
 	errCases := map[string]struct {
 		reason string
