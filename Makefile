@@ -8,7 +8,7 @@ OUTPUT      := _output
 BIN         := $(OUTPUT)/bin
 CROSSPLANE  ?= $(BIN)/crossplane
 CROSSPLANE_VERSION := v2.2.0
-FUNCTIONS   := cloudspace $(if $(wildcard functions/cloudspace-billing/main.go),cloudspace-billing)
+FUNCTIONS   := cloudspace cloudspace-billing
 
 export GOFLAGS ?= -buildvcs=false
 
@@ -27,15 +27,19 @@ render: demo ## Same as demo.
 test: tools verify lint unit e2e ## Run every test: generated files, lint, unit and fuzz seeds, golden render cases, end to end.
 
 .PHONY: unit
-unit: tools ## Run the unit, fuzz-seed and golden render tests (no control plane), and the monitoring examples' tests.
+unit: tools ## Run the unit, fuzz-seed and golden render tests (no control plane) with the race detector, and the monitoring examples' tests.
 	$(GO) vet ./...
-	$(GO) test -count=1 ./...
+	$(GO) test -race -count=1 ./...
 	cd test/monitoring && $(GO) test -count=1 ./...
+
+# What the binaries report with --version (XPKG_VERSION and XPKG_COMMIT are
+# set in package/xpkg.mk).
+VERSION_LDFLAGS = -X github.com/cloudspace-dev/cloudspace/internal/version.version=$(XPKG_VERSION) $(if $(XPKG_COMMIT),-X github.com/cloudspace-dev/cloudspace/internal/version.commit=$(XPKG_COMMIT))
 
 .PHONY: build
 build: ## Build the function binaries into _output/bin.
 	@mkdir -p $(BIN)
-	@for f in $(FUNCTIONS); do echo "go build function-$$f"; $(GO) build -trimpath -o $(BIN)/function-$$f ./functions/$$f || exit 1; done
+	@for f in $(FUNCTIONS); do echo "go build function-$$f"; $(GO) build -trimpath -ldflags "$(VERSION_LDFLAGS)" -o $(BIN)/function-$$f ./functions/$$f || exit 1; done
 
 .PHONY: tools
 tools: $(CROSSPLANE) ## Build the crossplane CLI from the tools module (skipped when present).
@@ -58,7 +62,6 @@ verify: ## Fail when generated files drift from apis/, go.mod is untidy or Go fi
 	$(GO) mod tidy -diff
 	cd test/monitoring && $(GO) mod tidy -diff
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
-	@gofmt -l $$(git ls-files '*.go') | tee /dev/stderr | (! read -r)
 
 GOLANGCI_LINT ?= $(BIN)/golangci-lint
 GOLANGCI_LINT_VERSION := 2.15.0
@@ -71,15 +74,39 @@ $(GOLANGCI_LINT): test/tools/lint/go.mod
 
 .PHONY: lint
 lint: $(GOLANGCI_LINT) ## Run golangci-lint (.golangci.yml) over every package, e2e included.
-	$(GOLANGCI_LINT) run ./...
+	$(GOLANGCI_LINT) run --allow-parallel-runners ./...
 
 .PHONY: validate
 validate: tools ## Validate rendered managed resources against the provider-aws CRDs (part of make test).
 	$(GO) test -count=1 ./test/render/
 
 .PHONY: bench
-bench: build ## Run the Go benchmarks; BILLING_BENCH_BYTES=1073741824 ingests a generated 1 GiB export.
+bench: bench-go bench-duckdb ## Run the Go benchmarks, then the billing ingester side by side with DuckDB.
+
+.PHONY: bench-go
+bench-go: build ## Run the Go benchmarks; BILLING_BENCH_BYTES=1073741824 ingests a generated 1 GiB export.
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# The side-by-side benchmark of issue 12: a FOCUS export shaped like a real
+# one (BENCH_BYTES of CSV, and the same rows as Parquet) generated once into
+# BENCH_DIR, ingested BENCH_RUNS times by function-cloudspace-billing and by
+# DuckDB in turn. DuckDB comes from npm.
+BENCH_DIR   ?= $(OUTPUT)/bench
+BENCH_BYTES ?= 1073741824
+BENCH_RUNS  ?= 5
+DUCKDB_NODE_API := 1.5.6-r.1
+
+$(BENCH_DIR)/duckdb/.installed-$(DUCKDB_NODE_API):
+	@command -v node >/dev/null && command -v npm >/dev/null || { echo "bench-duckdb needs Node.js 20 or later and npm (apt-get install nodejs npm)"; exit 1; }
+	@mkdir -p $(BENCH_DIR)/duckdb
+	npm install --prefix $(BENCH_DIR)/duckdb --no-audit --no-fund @duckdb/node-api@$(DUCKDB_NODE_API)
+	@touch $@
+
+.PHONY: bench-duckdb
+bench-duckdb: build $(BENCH_DIR)/duckdb/.installed-$(DUCKDB_NODE_API) ## Time the billing ingester and DuckDB on the same generated export, CSV and Parquet; fail when their totals differ.
+	@test -x /usr/bin/time || { echo "bench-duckdb needs GNU time for the peak RSS (apt-get install time)"; exit 1; }
+	$(GO) run ./internal/cmd/billingbench -bytes $(BENCH_BYTES) -runs $(BENCH_RUNS) -dir $(BENCH_DIR) \
+	  -bin $(BIN)/function-cloudspace-billing -modules $(BENCH_DIR)/duckdb/node_modules -script test/bench/duckdb.mjs
 
 .PHONY: report-example
 report-example: ## Redraw examples/report/space-checkout.png from the report test's example export (review the picture).

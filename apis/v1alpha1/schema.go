@@ -106,6 +106,12 @@ func (XCloudSpaceSpec) JSONSchemaExtend(s *jsonschema.Schema) {
 	tags := prop(s, "tags")
 	tags.MaxProperties = ptr(uint64(40))
 	tags.AdditionalProperties.MaxLength = ptr(uint64(256))
+	// The function also refuses keys that mix scripts or hold invisible
+	// characters, which CEL cannot tell.
+	setValidations(tags, validation{
+		Rule:    "self.all(k, k == k.trim() && !k.contains('  '))",
+		Message: "tag keys must not begin or end with a space or hold two in a row",
+	})
 
 	setValidations(s,
 		validation{

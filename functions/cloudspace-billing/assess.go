@@ -10,6 +10,7 @@ import (
 	"github.com/crossplane/function-sdk-go/resource"
 
 	"github.com/cloudspace-dev/cloudspace/apis/v1alpha1"
+	"github.com/cloudspace-dev/cloudspace/internal/xfn"
 )
 
 // Observed are the observed composed resources of a request, converted
@@ -27,6 +28,9 @@ type Inputs struct {
 	Observed Observed
 	// Records are the space's spend records.
 	Records []resource.Required
+	// Unattributed are the unattributed spend records of the space's AWS
+	// account (AccountOf the XR's status.roleArn).
+	Unattributed []resource.Required
 	// Config is the function input.
 	Config *Config
 	// Now is the wall clock. It is read by the staleness judgement and
@@ -40,7 +44,7 @@ type Report struct {
 	// Status is status.billing, nil when there is nothing to report.
 	Status *v1alpha1.BillingStatus
 	// Conditions to report, one of each type, in a stable order.
-	Conditions []Condition
+	Conditions []xfn.Condition
 	// Usage of the priced quota dimensions, for the log.
 	Usage []Usage
 	// Skipped says why a figure that needs no billing data (the unused
@@ -77,12 +81,17 @@ func Assess(in Inputs) *Report {
 
 	sel := SelectSpend(in.Records, in.XR.GetName(), currency)
 	if sel.Spend == nil {
-		r.Conditions = []Condition{
-			{Type: TypeBudget, State: Unknown, Reason: ReasonNoBillingData, Message: "No usable billing data to judge the budget by"},
-			{Type: TypeCostDrift, State: Unknown, Reason: ReasonNoBillingData, Message: "No usable billing data to compare with the estimate"},
-			{Type: TypeBillingDataMissing, State: True, Reason: sel.Reason, Message: sel.Message, Problem: sel.Reason != ReasonNoSpendRecords},
-			{Type: TypeBillingDataStale, State: Unknown, Reason: ReasonNoBillingData, Message: "No usable billing data to judge the age of"},
-			{Type: TypeCostAttribution, State: Unknown, Reason: ReasonNoBillingData, Message: "No usable billing data to attribute"},
+		r.Conditions = []xfn.Condition{
+			{Type: TypeBudget, Status: xfn.Unknown, Reason: ReasonNoBillingData, Message: "No usable billing data to judge the budget by"},
+			{Type: TypeCostDrift, Status: xfn.Unknown, Reason: ReasonNoBillingData, Message: "No usable billing data to compare with the estimate"},
+			{Type: TypeBillingDataMissing, Status: xfn.True, Reason: sel.Reason, Message: sel.Message, Problem: sel.Reason != ReasonNoSpendRecords},
+			{Type: TypeBillingDataStale, Status: xfn.Unknown, Reason: ReasonNoBillingData, Message: "No usable billing data to judge the age of"},
+			{Type: TypeCostAttribution, Status: xfn.Unknown, Reason: ReasonNoBillingData, Message: "No usable billing data to attribute"},
+		}
+		if sel.Reason == ReasonNoSpendRecords {
+			if c, ok := Untagged(in.Observed, in.Unattributed, AccountOf(in.XR.Status.RoleARN), in.Config.BilledKinds, in.Config.UnbilledGracePeriod); ok {
+				r.Conditions[len(r.Conditions)-1] = c
+			}
 		}
 		if st.UnusedCapacityCost != "" {
 			r.Status = st
@@ -103,23 +112,25 @@ func Assess(in Inputs) *Report {
 		st.Forecast = Money(forecast)
 	}
 
-	r.Conditions = append(r.Conditions, budgetCondition(in, st, s, forecast, hasForecast))
-	r.Conditions = append(r.Conditions, driftCondition(in, st, s, currency))
-	r.Conditions = append(r.Conditions, Condition{
-		Type: TypeBillingDataMissing, State: False, Reason: ReasonSpendRecordFound,
-		Message: fmt.Sprintf("Spend record %q reports %s", s.Record, s.Period.Name),
-	})
-	r.Conditions = append(r.Conditions, staleCondition(in, s))
-	r.Conditions = append(r.Conditions, attributionCondition(in, st, s))
+	r.Conditions = append(r.Conditions,
+		budgetCondition(in, st, s, forecast, hasForecast),
+		driftCondition(in, st, s, currency),
+		xfn.Condition{
+			Type: TypeBillingDataMissing, Status: xfn.False, Reason: ReasonSpendRecordFound,
+			Message: fmt.Sprintf("Spend record %q reports %s", s.Record, s.Period.Name),
+		},
+		staleCondition(in, s),
+		attributionCondition(in, st, s),
+	)
 	r.Status = st
 	return r
 }
 
-func budgetCondition(in Inputs, st *v1alpha1.BillingStatus, s *Spend, forecast decimal.Decimal, hasForecast bool) Condition {
-	c := Condition{Type: TypeBudget}
+func budgetCondition(in Inputs, st *v1alpha1.BillingStatus, s *Spend, forecast decimal.Decimal, hasForecast bool) xfn.Condition {
+	c := xfn.Condition{Type: TypeBudget}
 	limit, err := decimal.NewFromString(in.XR.Spec.Budget.MonthlyLimit)
 	if err != nil || limit.IsNegative() {
-		c.State, c.Reason, c.Problem = Unknown, ReasonInvalidBudget, true
+		c.Status, c.Reason, c.Problem = xfn.Unknown, ReasonInvalidBudget, true
 		c.Message = fmt.Sprintf("The monthly limit %q is not a decimal amount", in.XR.Spec.Budget.MonthlyLimit)
 		return c
 	}
@@ -155,20 +166,20 @@ func budgetCondition(in Inputs, st *v1alpha1.BillingStatus, s *Spend, forecast d
 
 	switch JudgeBudget(s.Billed, forecast, hasForecast, limit, in.Config.AtRiskPercent) {
 	case BudgetExceeded:
-		c.State, c.Reason, c.Problem = False, ReasonBudgetExceeded, true
+		c.Status, c.Reason, c.Problem = xfn.False, ReasonBudgetExceeded, true
 		c.Message = fmt.Sprintf("Exceeded %s: %s%s; %s", budget, billed, through, fc)
 	case BudgetAtRisk:
-		c.State, c.Reason, c.Problem = False, ReasonBudgetAtRisk, true
+		c.Status, c.Reason, c.Problem = xfn.False, ReasonBudgetAtRisk, true
 		c.Message = fmt.Sprintf("At risk of exceeding %s: %s reaches the %s%% at-risk threshold; %s%s", budget, fc, in.Config.AtRiskPercent, billed, through)
 	default:
-		c.State, c.Reason = True, ReasonBudgetHealthy
+		c.Status, c.Reason = xfn.True, ReasonBudgetHealthy
 		c.Message = fmt.Sprintf("Within %s: %s%s; %s", budget, billed, through, fc)
 	}
 	return c
 }
 
-func driftCondition(in Inputs, st *v1alpha1.BillingStatus, s *Spend, currency string) Condition {
-	c := Condition{Type: TypeCostDrift, State: Unknown}
+func driftCondition(in Inputs, st *v1alpha1.BillingStatus, s *Spend, currency string) xfn.Condition {
+	c := xfn.Condition{Type: TypeCostDrift, Status: xfn.Unknown}
 	if in.Estimate == nil || in.Estimate.Monthly == "" {
 		c.Reason, c.Message = ReasonNoEstimate, "The composer has not estimated the space's cost"
 		return c
@@ -195,43 +206,43 @@ func driftCondition(in Inputs, st *v1alpha1.BillingStatus, s *Spend, currency st
 		Money(s.Billed), currency, Money(expected), currency, Money(monthly), currency, days(covered), s.Period.Name, Pct(pct), in.Config.DriftTolerancePercent)
 	switch JudgeDrift(pct, in.Config.DriftTolerancePercent) {
 	case DriftAbove:
-		c.State, c.Reason, c.Problem, c.Message = True, ReasonAboveEstimate, true, "Spend is above the estimate: "+what
+		c.Status, c.Reason, c.Problem, c.Message = xfn.True, ReasonAboveEstimate, true, "Spend is above the estimate: "+what
 	case DriftBelow:
-		c.State, c.Reason, c.Problem, c.Message = True, ReasonBelowEstimate, true, "Spend is below the estimate: "+what
+		c.Status, c.Reason, c.Problem, c.Message = xfn.True, ReasonBelowEstimate, true, "Spend is below the estimate: "+what
 	default:
-		c.State, c.Reason, c.Message = False, ReasonWithinTolerance, "Spend is within tolerance of the estimate: "+what
+		c.Status, c.Reason, c.Message = xfn.False, ReasonWithinTolerance, "Spend is within tolerance of the estimate: "+what
 	}
 	return c
 }
 
-func staleCondition(in Inputs, s *Spend) Condition {
-	c := Condition{Type: TypeBillingDataStale}
+func staleCondition(in Inputs, s *Spend) xfn.Condition {
+	c := xfn.Condition{Type: TypeBillingDataStale}
 	switch {
 	case in.Config.StalenessLimit == 0:
-		c.State, c.Reason, c.Message = False, ReasonCheckDisabled, "The staleness check is off (stalenessLimit 0)"
+		c.Status, c.Reason, c.Message = xfn.False, ReasonCheckDisabled, "The staleness check is off (stalenessLimit 0)"
 	case s.Through.IsZero():
-		c.State, c.Reason, c.Message = Unknown, ReasonNoChargePeriods, fmt.Sprintf("Spend record %q holds no charge period times", s.Record)
+		c.Status, c.Reason, c.Message = xfn.Unknown, ReasonNoChargePeriods, fmt.Sprintf("Spend record %q holds no charge period times", s.Record)
 	case Stale(s.Through, in.Config.StalenessLimit, in.Now):
-		c.State, c.Reason, c.Problem = True, ReasonStale, true
+		c.Status, c.Reason, c.Problem = xfn.True, ReasonStale, true
 		c.Message = fmt.Sprintf("The billing data runs through %s, more than %s ago; check the billing ingester and the billing export", s.Through.Format(time.RFC3339), fmtDuration(in.Config.StalenessLimit))
 	default:
-		c.State, c.Reason = False, ReasonFresh
+		c.Status, c.Reason = xfn.False, ReasonFresh
 		c.Message = fmt.Sprintf("The billing data runs through %s, within %s", s.Through.Format(time.RFC3339), fmtDuration(in.Config.StalenessLimit))
 	}
 	return c
 }
 
-// Stale reports whether billing data that runs through through is older
+// Stale reports whether billing data that runs up to through is older
 // than limit at now. It is the only judgement that reads the clock.
 func Stale(through time.Time, limit time.Duration, now time.Time) bool {
 	return now.Sub(through) > limit
 }
 
-func attributionCondition(in Inputs, st *v1alpha1.BillingStatus, s *Spend) Condition {
-	c := Condition{Type: TypeCostAttribution}
+func attributionCondition(in Inputs, st *v1alpha1.BillingStatus, s *Spend) xfn.Condition {
+	c := xfn.Condition{Type: TypeCostAttribution}
 	orphans, ok := Orphans(s, ComposedIDs(in.Observed))
 	if !ok {
-		c.State, c.Reason, c.Message = Unknown, ReasonNoComposedIDs, "No composed resource has reported an external ID yet"
+		c.Status, c.Reason, c.Message = xfn.Unknown, ReasonNoComposedIDs, "No composed resource has reported an external ID yet"
 		return c
 	}
 	if len(orphans) > 0 {
@@ -261,11 +272,11 @@ func attributionCondition(in Inputs, st *v1alpha1.BillingStatus, s *Spend) Condi
 	}
 	switch {
 	case len(orphans) > 0:
-		c.State, c.Reason, c.Problem = False, ReasonOrphanSpend, true
+		c.Status, c.Reason, c.Problem = xfn.False, ReasonOrphanSpend, true
 	case len(unbilled) > 0:
-		c.State, c.Reason, c.Problem = False, ReasonUnbilledResource, true
+		c.Status, c.Reason, c.Problem = xfn.False, ReasonUnbilledResources, true
 	default:
-		c.State, c.Reason = True, ReasonAttributed
+		c.Status, c.Reason = xfn.True, ReasonAttributed
 		msgs = append([]string{fmt.Sprintf("Every billed resource listed in %q is composed by the space", s.Record)}, msgs...)
 	}
 	c.Message = strings.Join(msgs, "; ")

@@ -12,6 +12,7 @@ import (
 	"github.com/crossplane/function-sdk-go/resource"
 
 	billingv1alpha1 "github.com/cloudspace-dev/cloudspace/apis/billing/v1alpha1"
+	"github.com/cloudspace-dev/cloudspace/internal/xfn/xfntest"
 )
 
 // BenchmarkRunFunction is a reconcile of a busy space: a year of monthly
@@ -31,7 +32,7 @@ func BenchmarkRunFunction(b *testing.B) {
 			r.ResourceIDsTruncated = 250
 		}))
 	}
-	req := billingRequest(b, input(nil), space(), records...)
+	req := billingRequest(input(nil), space(), records...)
 	objs := map[resource.Name]runtime.Object{"resource-quota": quota(
 		map[string]string{"requests.cpu": "8", "requests.memory": "16Gi", "requests.storage": "100Gi"},
 		map[string]string{"requests.cpu": "6500m", "requests.memory": "12Gi"},
@@ -41,7 +42,7 @@ func BenchmarkRunFunction(b *testing.B) {
 	}
 	req.Observed.Resources = map[string]*fnv1.Resource{}
 	for name, o := range observedOf(b, objs) {
-		req.Observed.Resources[string(name)] = &fnv1.Resource{Resource: toStruct(b, o.Resource.Object)}
+		req.Observed.Resources[string(name)] = &fnv1.Resource{Resource: xfntest.MustStruct(o.Resource.Object)}
 	}
 	f := &Function{log: logging.NewNopLogger(), clock: func() time.Time { return time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC) }}
 	b.ReportAllocs()

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"sync"
+	"os"
 	"testing"
 	"time"
 
@@ -21,18 +21,19 @@ import (
 	s3v1beta1 "github.com/upbound/provider-aws/v2/apis/cluster/s3/v1beta1"
 )
 
-var schemeOnce sync.Once
+// TestMain registers the types the tests observe.
+func TestMain(m *testing.M) {
+	for _, add := range []func(*runtime.Scheme) error{corev1.AddToScheme, ec2v1beta1.AddToScheme, kmsv1beta1.AddToScheme, s3v1beta1.AddToScheme} {
+		if err := add(composed.Scheme); err != nil {
+			panic(err)
+		}
+	}
+	os.Exit(m.Run())
+}
 
 // observedOf converts typed objects into observed composed resources.
 func observedOf(t testing.TB, objs map[resource.Name]runtime.Object) Observed {
 	t.Helper()
-	schemeOnce.Do(func() {
-		for _, add := range []func(*runtime.Scheme) error{corev1.AddToScheme, ec2v1beta1.AddToScheme, kmsv1beta1.AddToScheme, s3v1beta1.AddToScheme} {
-			if err := add(composed.Scheme); err != nil {
-				panic(err)
-			}
-		}
-	})
 	o := Observed{}
 	for name, obj := range objs {
 		u, err := composed.From(obj)

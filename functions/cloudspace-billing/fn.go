@@ -3,12 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"google.golang.org/protobuf/types/known/durationpb"
-	"google.golang.org/protobuf/types/known/structpb"
 
-	"github.com/crossplane/function-sdk-go/errors"
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/request"
@@ -50,7 +49,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	}
 	cfg, errs := NewConfig(in)
 	if len(errs) > 0 {
-		response.Fatal(rsp, errors.Errorf("invalid function input: %s", errs.ToAggregate()))
+		response.Fatal(rsp, fmt.Errorf("invalid function input: %w", errs.ToAggregate()))
 		return rsp, nil
 	}
 	rsp.Meta.Ttl = durationpb.New(cfg.TTL)
@@ -83,10 +82,31 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		}
 		records = rs
 	}
+	// The unattributed records of the space's account tell a space that
+	// billing data never names (its tag not activated) from one not yet
+	// exported.
+	var unattributed []resource.Required
+	if account := AccountOf(xr.Status.RoleARN); account != "" {
+		xfn.Require(rsp, RequirementUnattributed, xfn.Selector{
+			APIVersion: billingv1alpha1.RecordAPIVersion,
+			Kind:       billingv1alpha1.RecordKind,
+			Labels:     map[string]string{billingv1alpha1.LabelAccount: account, billingv1alpha1.LabelRecord: billingv1alpha1.RecordUnattributed},
+		})
+		rs, sent, err := xfn.RequiredResources(req, RequirementUnattributed)
+		if err != nil {
+			response.Fatal(rsp, err)
+			return rsp, nil
+		}
+		if !sent {
+			log.Debug("Asked for the account's unattributed records")
+			return rsp, nil
+		}
+		unattributed = rs
+	}
 
 	observed, err := request.GetObservedComposedResources(req)
 	if err != nil {
-		response.Fatal(rsp, errors.Wrap(err, "cannot get observed composed resources"))
+		response.Fatal(rsp, fmt.Errorf("cannot get observed composed resources: %w", err))
 		return rsp, nil
 	}
 	// This reconcile's estimate, when the composer wrote one, else the
@@ -100,17 +120,17 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		est = xr.Status.Estimate
 	}
 
-	r := Assess(Inputs{XR: xr, Estimate: est, Observed: observed, Records: records, Config: cfg, Now: f.clock()})
+	r := Assess(Inputs{XR: xr, Estimate: est, Observed: observed, Records: records, Unattributed: unattributed, Config: cfg, Now: f.clock()})
 	if r.Skipped != nil {
 		log.Debug("Left out the unused capacity cost", "error", r.Skipped)
 	}
 	if r.Status != nil {
-		if err := SetBillingStatus(rsp, r.Status); err != nil {
+		if err := xfn.SetStatus(rsp, v1alpha1.XCloudSpaceStatus{Billing: r.Status}); err != nil {
 			response.Fatal(rsp, err)
 			return rsp, nil
 		}
 	}
-	SetConditions(rsp, req, r.Conditions)
+	xfn.SetConditions(rsp, req, r.Conditions...)
 
 	kv := []any{"spend-records", len(records), "usage-dimensions", len(r.Usage)}
 	if r.Status != nil {
@@ -133,29 +153,13 @@ func desiredEstimate(req *fnv1.RunFunctionRequest) (*v1alpha1.CostEstimate, erro
 	}
 	b, err := v.MarshalJSON()
 	if err != nil {
-		return nil, errors.Wrap(err, "cannot marshal the desired status.estimate")
+		return nil, fmt.Errorf("cannot marshal the desired status.estimate: %w", err)
 	}
 	est := &v1alpha1.CostEstimate{}
 	if err := json.Unmarshal(b, est); err != nil {
-		return nil, errors.Wrap(err, "cannot decode the desired status.estimate")
+		return nil, fmt.Errorf("cannot decode the desired status.estimate: %w", err)
 	}
 	return est, nil
-}
-
-// SetBillingStatus writes st to status.billing of the desired XR, keeping
-// what earlier steps desired (its other status fields, its readiness, its
-// connection details) and leaving the request as it was sent.
-func SetBillingStatus(rsp *fnv1.RunFunctionResponse, st *v1alpha1.BillingStatus) error {
-	b, err := json.Marshal(st)
-	if err != nil {
-		return errors.Wrap(err, "cannot marshal status.billing")
-	}
-	billing := &structpb.Struct{}
-	if err := billing.UnmarshalJSON(b); err != nil {
-		return errors.Wrap(err, "cannot convert status.billing")
-	}
-	xfn.SetCompositeStatus(rsp, map[string]*structpb.Value{"billing": structpb.NewStructValue(billing)})
-	return nil
 }
 
 func mustDuration(s string) time.Duration {

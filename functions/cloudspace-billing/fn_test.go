@@ -2,13 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"maps"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/testing/protocmp"
-	"google.golang.org/protobuf/types/known/structpb"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	xpv1 "github.com/crossplane/crossplane-runtime/v2/apis/common/v1"
@@ -19,20 +20,8 @@ import (
 	billingv1alpha1 "github.com/cloudspace-dev/cloudspace/apis/billing/v1alpha1"
 	fnv1alpha1 "github.com/cloudspace-dev/cloudspace/apis/fn/v1alpha1"
 	"github.com/cloudspace-dev/cloudspace/apis/v1alpha1"
+	"github.com/cloudspace-dev/cloudspace/internal/xfn/xfntest"
 )
-
-func toStruct(t testing.TB, v any) *structpb.Struct {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &structpb.Struct{}
-	if err := s.UnmarshalJSON(b); err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
 
 // space is the example XCloudSpace with the composer's estimate in status
 // and the given conditions, as a previous reconcile left it.
@@ -65,35 +54,30 @@ func space(conds ...xpv1.Condition) map[string]any {
 }
 
 // billingRequest is a request of the billing step after the composer's step:
-// the composer desired a VPC and wrote the desired XR's namespace.
-func billingRequest(t testing.TB, in map[string]any, xr map[string]any, records ...*billingv1alpha1.SpendRecord) *fnv1.RunFunctionRequest {
-	t.Helper()
-	req := &fnv1.RunFunctionRequest{
-		Input:    toStruct(t, in),
-		Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: toStruct(t, xr)}},
-		Desired: &fnv1.State{
-			Composite: &fnv1.Resource{Resource: toStruct(t, map[string]any{"status": map[string]any{"namespace": "team-payments-checkout"}}), Ready: fnv1.Ready_READY_FALSE},
-			Resources: map[string]*fnv1.Resource{"vpc": {Resource: toStruct(t, map[string]any{
-				"apiVersion": "ec2.aws.upbound.io/v1beta1", "kind": "VPC", "spec": map[string]any{"forProvider": map[string]any{"region": "eu-west-1"}},
-			})}},
-		},
+// the composer desired a VPC and wrote the desired XR's namespace. With
+// records (even none) Crossplane has sent the space's spend records.
+func billingRequest(in map[string]any, xr map[string]any, records ...*billingv1alpha1.SpendRecord) *fnv1.RunFunctionRequest {
+	opts := []xfntest.Option{
+		xfntest.WithInput(in),
+		xfntest.WithObservedComposite(xr),
+		xfntest.WithDesiredComposite(map[string]any{"status": map[string]any{"namespace": "team-payments-checkout"}}, fnv1.Ready_READY_FALSE),
+		xfntest.WithDesired("vpc", map[string]any{
+			"apiVersion": "ec2.aws.upbound.io/v1beta1", "kind": "VPC", "spec": map[string]any{"forProvider": map[string]any{"region": "eu-west-1"}},
+		}),
 	}
 	if records != nil {
-		items := make([]*fnv1.Resource, 0, len(records))
+		objs := make([]any, 0, len(records))
 		for _, r := range records {
-			u := stored(t, r)
-			items = append(items, &fnv1.Resource{Resource: toStruct(t, u.Resource.Object)})
+			objs = append(objs, storedObject(r))
 		}
-		req.RequiredResources = map[string]*fnv1.Resources{RequirementSpend: {Items: items}}
+		opts = append(opts, xfntest.WithRequired(RequirementSpend, objs...))
 	}
-	return req
+	return xfntest.Request(opts...)
 }
 
 func input(fields map[string]any) map[string]any {
 	m := map[string]any{"apiVersion": "fn.cloudspace.dev/v1alpha1", "kind": fnv1alpha1.BillingKind}
-	for k, v := range fields {
-		m[k] = v
-	}
+	maps.Copy(m, fields)
 	return m
 }
 
@@ -122,12 +106,12 @@ func TestRunFunction(t *testing.T) {
 	}{
 		"AsksForRecordsFirst": {
 			reason: "the first call of a reconcile asks for the space's spend records and judges nothing",
-			req:    billingRequest(t, input(nil), space()),
+			req:    billingRequest(input(nil), space()),
 			want:   want{ttl: 15 * time.Minute, asked: true},
 		},
 		"SteadyHealthy": {
 			reason: "a healthy space whose conditions have not changed: figures and conditions, no results",
-			req:    billingRequest(t, input(map[string]any{"ttl": "5m"}), space(healthy...), record(), record(func(r *billingv1alpha1.SpendRecord) { r.Period = "2026-10" })),
+			req:    billingRequest(input(map[string]any{"ttl": "5m"}), space(healthy...), record(), record(func(r *billingv1alpha1.SpendRecord) { r.Period = "2026-10" })),
 			now:    now,
 			want: want{
 				ttl: 5 * time.Minute, asked: true,
@@ -144,7 +128,7 @@ func TestRunFunction(t *testing.T) {
 		},
 		"TurnsStale": {
 			reason: "the clock moves past the staleness limit: one Warning, for the one condition that changed",
-			req:    billingRequest(t, input(map[string]any{"stalenessLimit": "24h"}), space(healthy...), record()),
+			req:    billingRequest(input(map[string]any{"stalenessLimit": "24h"}), space(healthy...), record()),
 			now:    now.Add(24 * time.Hour),
 			want: want{
 				ttl: 15 * time.Minute, asked: true,
@@ -160,7 +144,7 @@ func TestRunFunction(t *testing.T) {
 		},
 		"NoRecordsYet": {
 			reason: "no records is a plain state: BillingDataMissing is True with a Normal result, the rest Unknown",
-			req:    billingRequest(t, input(nil), space(), []*billingv1alpha1.SpendRecord{}...),
+			req:    billingRequest(input(nil), space(), []*billingv1alpha1.SpendRecord{}...),
 			now:    now,
 			want: want{
 				ttl: 15 * time.Minute, asked: true,
@@ -178,7 +162,7 @@ func TestRunFunction(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			f := &Function{log: logging.NewNopLogger(), clock: func() time.Time { return tc.now }}
-			desiredBefore := toStruct(t, tc.req.GetDesired().GetResources()["vpc"].GetResource().AsMap())
+			desiredBefore := proto.CloneOf(tc.req.GetDesired().GetResources()["vpc"].GetResource())
 			rsp, err := f.RunFunction(t.Context(), tc.req)
 			if err != nil {
 				t.Fatal(err)
@@ -235,7 +219,7 @@ func TestRunFunctionRejectsInput(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			f := NewFunction(logging.NewNopLogger())
-			rsp, err := f.RunFunction(t.Context(), billingRequest(t, tc.in, space()))
+			rsp, err := f.RunFunction(t.Context(), billingRequest(tc.in, space()))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -248,11 +232,11 @@ func TestRunFunctionRejectsInput(t *testing.T) {
 }
 
 func TestRunFunctionPrefersDesiredEstimate(t *testing.T) {
-	req := billingRequest(t, input(map[string]any{"stalenessLimit": "0"}), space(), record())
+	req := billingRequest(input(map[string]any{"stalenessLimit": "0"}), space(), record())
 	// The composer, earlier in this reconcile, estimated 570.00 a month:
 	// what the record bills over 19 of 30 days is 57.9% more than that
 	// prorated. The observed XR still holds last reconcile's 900.00.
-	req.Desired.Composite.Resource = toStruct(t, map[string]any{"status": map[string]any{
+	req.Desired.Composite.Resource = xfntest.MustStruct(map[string]any{"status": map[string]any{
 		"namespace": "team-payments-checkout",
 		"estimate":  map[string]any{"monthly": "570.00", "currency": "USD"},
 	}})

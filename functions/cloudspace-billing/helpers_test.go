@@ -22,7 +22,7 @@ func at(t *testing.T, s string) time.Time {
 	return ts
 }
 
-// spendOf is the spend of a period with charges from from through through.
+// spendOf is the spend of a period with charges from the day from up to the day through.
 func spendOf(t *testing.T, period, billed, from, through string) *Spend {
 	t.Helper()
 	p, err := ParsePeriod(period)

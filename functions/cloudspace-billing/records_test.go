@@ -42,9 +42,14 @@ func record(mod ...func(r *billingv1alpha1.SpendRecord)) *billingv1alpha1.SpendR
 // EnvironmentConfig.
 func stored(t testing.TB, r *billingv1alpha1.SpendRecord) resource.Required {
 	t.Helper()
+	return resource.Required{Resource: storedObject(r)}
+}
+
+// storedObject is r as the ingester stores it: an EnvironmentConfig.
+func storedObject(r *billingv1alpha1.SpendRecord) *unstructured.Unstructured {
 	data, err := r.Data()
 	if err != nil {
-		t.Fatal(err)
+		panic(err) // A record of the tests always has data.
 	}
 	u := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": billingv1alpha1.RecordAPIVersion,
@@ -53,7 +58,7 @@ func stored(t testing.TB, r *billingv1alpha1.SpendRecord) resource.Required {
 	}}
 	u.SetName(r.Name())
 	u.SetLabels(r.Labels())
-	return resource.Required{Resource: u}
+	return u
 }
 
 func TestParsePeriod(t *testing.T) {

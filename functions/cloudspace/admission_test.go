@@ -20,6 +20,7 @@ import (
 
 	fnv1alpha1 "github.com/cloudspace-dev/cloudspace/apis/fn/v1alpha1"
 	"github.com/cloudspace-dev/cloudspace/apis/v1alpha1"
+	"github.com/cloudspace-dev/cloudspace/internal/xfn/xfntest"
 )
 
 // capabilities Crossplane v2.2 advertises.
@@ -36,9 +37,6 @@ var capabilities = []fnv1.Capability{
 // number of calls.
 func crossplane(t testing.TB, f *Function, req *fnv1.RunFunctionRequest, pool []*structpb.Struct) (*fnv1.RunFunctionResponse, int) {
 	t.Helper()
-	if err := AddToScheme(); err != nil {
-		t.Fatal(err)
-	}
 	req = proto.CloneOf(req)
 	var last *fnv1.Requirements
 	for i := 1; i <= 6; i++ {
@@ -87,7 +85,7 @@ func matches(sel *fnv1.ResourceSelector, o *structpb.Struct) bool {
 // teamQuotaObject is the payments team's quota data: 32 cores.
 func teamQuotaObject(t testing.TB) *structpb.Struct {
 	t.Helper()
-	return structOf(t, map[string]any{
+	return xfntest.MustStruct(map[string]any{
 		"apiVersion": fnv1alpha1.DefaultQuotaSourceAPIVersion,
 		"kind":       fnv1alpha1.DefaultQuotaSourceKind,
 		"metadata": map[string]any{"name": "team-payments-quota", "labels": map[string]any{
@@ -250,7 +248,7 @@ func TestRunFunctionAdmission(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			req := runRequest(t, tc.xr, quotaInput(), tc.observed)
+			req := runRequest(tc.xr, quotaInput(), tc.observed)
 			req.Meta.Capabilities = cmpOr(tc.caps, capabilities)
 			setObservedCondition(t, req, tc.cond)
 			rsp, calls := crossplane(t, f, req, poolOf(t, tc.pool...))
@@ -319,11 +317,11 @@ func poolOf(t testing.TB, objs ...any) []*structpb.Struct {
 			q := teamQuotaObject(t)
 			hard := sub(sub(q, "data"), "hard")
 			hard.Fields["memroy"] = hard.GetFields()["memory"]
-			delete(hard.Fields, "memory")
+			delete(hard.GetFields(), "memory")
 			out = append(out, q)
 			continue
 		}
-		out = append(out, structOf(t, o.(*v1alpha1.XCloudSpace)))
+		out = append(out, xfntest.MustStruct(o.(*v1alpha1.XCloudSpace)))
 	}
 	return out
 }
@@ -335,7 +333,7 @@ func TestRunFunctionAdmissionSimultaneousClaims(t *testing.T) {
 	pool := poolOf(t, "quota", a, b, spaceXR("other", 1, "8", "8"))
 	var admitted []string
 	for _, xr := range []*v1alpha1.XCloudSpace{b, a} {
-		req := runRequest(t, xr, quotaInput(), nil)
+		req := runRequest(xr, quotaInput(), nil)
 		req.Meta.Capabilities = capabilities
 		rsp, _ := crossplane(t, f, req, pool)
 		if len(rsp.GetDesired().GetResources()) > 0 {
@@ -375,7 +373,7 @@ func TestRunFunctionAdmissionKeepsObservedExactly(t *testing.T) {
 	xr := spaceXR("checkout", 5, "24", "8")
 	xr.Spec.Tier = v1alpha1.TierLarge
 	xr.Status.Namespace = "team-payments-checkout"
-	req := runRequest(t, xr, quotaInput(), observed)
+	req := runRequest(xr, quotaInput(), observed)
 	req.Meta.Capabilities = capabilities
 	rsp, _ := crossplane(t, f, req, poolOf(t, "quota", spaceXR("other", 1, "16", "16")))
 
@@ -383,8 +381,8 @@ func TestRunFunctionAdmissionKeepsObservedExactly(t *testing.T) {
 		t.Fatalf("RunFunction(...): want a TeamQuotaExceeded condition, got %v", c)
 	}
 	for name, o := range observed {
-		want := structOf(t, o)
-		delete(want.Fields, "status")
+		want := xfntest.MustStruct(o)
+		delete(want.GetFields(), "status")
 		for _, f := range []string{"uid", "resourceVersion", "generation", "creationTimestamp", "managedFields"} {
 			delete(sub(want, "metadata").GetFields(), f)
 		}
@@ -430,7 +428,7 @@ func TestRunFunctionAdmissionFirstCall(t *testing.T) {
 	observed := map[string]map[string]any{
 		"namespace": {"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": "team-payments-checkout"}},
 	}
-	req := runRequest(t, spaceXR("checkout", 5, "8", "8"), quotaInput(), observed)
+	req := runRequest(spaceXR("checkout", 5, "8", "8"), quotaInput(), observed)
 	req.Meta.Capabilities = capabilities
 	rsp, err := f.RunFunction(t.Context(), req)
 	if err != nil {
@@ -466,9 +464,7 @@ func BenchmarkRunFunctionTeamOf1000(b *testing.B) {
 }
 
 func benchmarkTeam(b *testing.B, cpu func(i int) string) {
-	if err := AddToScheme(); err != nil {
-		b.Fatal(err)
-	}
+	b.Helper()
 	quota := teamQuotaObject(b)
 	hard := sub(sub(quota, "data"), "hard")
 	for k, v := range map[string]string{"cpu": "2000", "memory": "20Ti", "storage": "200Ti", "pods": "200k", "loadBalancers": "3000"} {
@@ -479,10 +475,10 @@ func benchmarkTeam(b *testing.B, cpu func(i int) string) {
 	xr := spaceXR("space-1000", 2000, "1", "1")
 	team := make([]*structpb.Struct, 0, 1001)
 	for i := range 1000 {
-		team = append(team, structOf(b, spaceXR(fmt.Sprintf("space-%04d", i), i, cpu(i), cpu(i))))
+		team = append(team, xfntest.MustStruct(spaceXR(fmt.Sprintf("space-%04d", i), i, cpu(i), cpu(i))))
 	}
-	team = append(team, structOf(b, xr))
-	req := runRequest(b, xr, quotaInput(), nil)
+	team = append(team, xfntest.MustStruct(xr))
+	req := runRequest(xr, quotaInput(), nil)
 	req.Meta.Capabilities = capabilities
 	req.RequiredResources = map[string]*fnv1.Resources{requiredTeamQuota: {Items: []*fnv1.Resource{{Resource: quota}}}}
 	spaces := &fnv1.Resources{}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/crossplane/function-sdk-go/resource"
@@ -44,7 +43,6 @@ func Budget(s *Space, id Identity, tags map[string]string) (Part, field.ErrorLis
 		}
 	}
 	b := &budgetsv1beta1.Budget{
-		TypeMeta: metav1.TypeMeta{APIVersion: budgetsv1beta1.CRDGroupVersion.String(), Kind: budgetsv1beta1.Budget_Kind},
 		Spec: budgetsv1beta1.BudgetSpec{
 			ResourceSpec: providerSpec(s),
 			ForProvider: budgetsv1beta1.BudgetParameters{

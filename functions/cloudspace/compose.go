@@ -10,7 +10,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/crossplane/function-sdk-go/resource"
-	"github.com/crossplane/function-sdk-go/resource/composed"
 
 	fnv1alpha1 "github.com/cloudspace-dev/cloudspace/apis/fn/v1alpha1"
 	"github.com/cloudspace-dev/cloudspace/apis/v1alpha1"
@@ -89,8 +88,9 @@ func NewPlan(s *Space) (*Plan, field.ErrorList) {
 	// Tag every taggable resource, as its type decides, and check the tags
 	// against AWS's rules before emitting anything.
 	var taggable []Part
+	tags := AWSTags(p.Tags)
 	for _, pt := range p.Parts {
-		if SetTags(pt.Object, p.Tags) {
+		if SetTags(pt.Object, tags) {
 			taggable = append(taggable, pt)
 		}
 	}
@@ -141,13 +141,39 @@ func describe(pt Part) string {
 	return fmt.Sprintf("%s (%s)", pt.Name, t.Name())
 }
 
-// Compose desires every resource of s. Readiness comes from observed: a
-// provider resource or remote Object is ready when its Ready condition is
-// True, a tenant object once it exists.
-func Compose(s *Space, observed xfn.Observed, d *xfn.Desired) error {
-	cp, errs := s.Plan()
+// Desired is a composed resource to desire.
+type Desired struct {
+	Name resource.Name
+	// Object is a typed object registered in composed.Scheme, or
+	// unstructured content.
+	Object runtime.Object
+	Ready  resource.Ready
+}
+
+// Composed is what an admitted space composes.
+type Composed struct {
+	// Resources to desire, in the plan's order.
+	Resources []Desired
+	// Status of the composite resource: what the composer knows of the
+	// space.
+	Status v1alpha1.XCloudSpaceStatus
+	// Conditions to report: TagsCompliant.
+	Conditions []xfn.Condition
+}
+
+// Compose plans every resource of s and reports its status. Readiness
+// comes from observed: a provider resource or remote Object is ready when
+// its Ready condition is True, a tenant object once it exists. The error
+// names every problem of the claim and the input.
+func Compose(s *Space, observed xfn.Observed) (*Composed, error) {
+	p, errs := NewPlan(s)
 	if len(errs) > 0 {
-		return fmt.Errorf("invalid %s %q: %s", v1alpha1.CompositeKind, spaceName(s), strings.TrimSpace(errs.ToAggregate().Error()))
+		return nil, fmt.Errorf("invalid %s %q: %s", v1alpha1.CompositeKind, spaceName(s), strings.TrimSpace(errs.ToAggregate().Error()))
+	}
+	c := &Composed{
+		Resources:  make([]Desired, 0, len(p.Parts)),
+		Status:     Status(s, p, observed),
+		Conditions: []xfn.Condition{TagsCompliantCondition(len(p.Tags))},
 	}
 	// Crossplane applies desired resources in no particular order and stops
 	// at the first that fails, so a namespaced tenant object applied before
@@ -155,7 +181,7 @@ func Compose(s *Space, observed xfn.Observed, d *xfn.Desired) error {
 	// plane). Namespaced tenant objects are desired once the Namespace has
 	// been observed; the Namespace is composed on the first reconcile.
 	nsObserved := observed.Has(NameNamespace)
-	for i, pt := range cp.Parts {
+	for _, pt := range p.Parts {
 		if pt.Tenant && pt.Name != NameNamespace && !nsObserved {
 			continue
 		}
@@ -163,9 +189,9 @@ func Compose(s *Space, observed xfn.Observed, d *xfn.Desired) error {
 		if pt.Tenant {
 			ready = observed.ReadyIfExists(pt.Name)
 		}
-		d.SetStruct(pt.Name, cp.Resources[i], ready)
+		c.Resources = append(c.Resources, Desired{Name: pt.Name, Object: pt.Object, Ready: ready})
 	}
-	return nil
+	return c, nil
 }
 
 func spaceName(s *Space) string {
@@ -173,16 +199,4 @@ func spaceName(s *Space) string {
 		return ""
 	}
 	return s.Name
-}
-
-// ToComposed converts a typed object into a composed resource with
-// composed.From, and drops the empty status a typed object carries, which
-// says nothing and costs bytes on every call.
-func ToComposed(obj runtime.Object) (*composed.Unstructured, error) {
-	u, err := composed.From(obj)
-	if err != nil {
-		return nil, err
-	}
-	delete(u.Object, "status")
-	return u, nil
 }

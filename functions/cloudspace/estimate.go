@@ -164,12 +164,6 @@ func (p *Prices) publicNetwork(r Request) decimal.Decimal {
 	return p.network(r.AvailabilityZones, true)
 }
 
-// fixed is the price of what every space has once: its bucket, budget and
-// key.
-func (p *Prices) fixed() decimal.Decimal {
-	return p.Bucket.Round(2).Add(p.Budget.Round(2)).Add(p.KMSKey.Round(2))
-}
-
 // API returns e in the API's form, every amount with two fraction digits.
 func (e Estimate) API() *v1alpha1.CostEstimate {
 	out := &v1alpha1.CostEstimate{Monthly: e.Monthly.StringFixed(2), Currency: e.Currency}

@@ -143,23 +143,3 @@ func TestEstimate(t *testing.T) {
 		})
 	}
 }
-
-// TestCostCacheAgrees checks that admission's cached pricing of the team's
-// other spaces gives the same total as the estimate, on a miss and a hit.
-func TestCostCacheAgrees(t *testing.T) {
-	p := mustPrices(t, quotaPricing())
-	cc := newCostCache()
-	for _, r := range []Request{
-		{Amounts: amounts("8", "16Gi", "100Gi", ""), AvailabilityZones: 2},
-		{Amounts: amounts("16", "64Gi", "", "2"), AvailabilityZones: 3, Public: true},
-		{Amounts: amounts("500m", "500M", "", ""), AvailabilityZones: 1},
-		{Amounts: amounts("8", "500M", "", "2"), AvailabilityZones: 3},
-		{Amounts: amounts("500m", "16Gi", "100Gi", ""), AvailabilityZones: 2, Public: true},
-	} {
-		for range 2 {
-			if want, got := p.Estimate(r).Monthly, cc.monthly(p, r); !want.Equal(got) {
-				t.Errorf("costCache.monthly(%v): got %s, want the estimate's %s", *r.Amounts.API(), got, want)
-			}
-		}
-	}
-}

@@ -2,11 +2,18 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"maps"
+	"slices"
+
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/response"
 
+	fnv1alpha1 "github.com/cloudspace-dev/cloudspace/apis/fn/v1alpha1"
+	"github.com/cloudspace-dev/cloudspace/apis/v1alpha1"
 	"github.com/cloudspace-dev/cloudspace/internal/xfn"
 )
 
@@ -15,61 +22,127 @@ type Function struct {
 	fnv1.UnimplementedFunctionRunnerServiceServer
 
 	log logging.Logger
+
+	// inputs remembers parsed function inputs; nil remembers none.
+	inputs *InputMemo
 }
 
-// RunFunction composes a CloudSpace.
+// An Option configures the composer.
+type Option func(f *Function)
+
+// WithInputMemo has the composer remember the inputs it parsed in m.
+func WithInputMemo(m *InputMemo) Option {
+	return func(f *Function) { f.inputs = m }
+}
+
+// NewFunction returns the composer. The types it composes must be
+// registered in composed.Scheme (AddToScheme).
+func NewFunction(log logging.Logger, opts ...Option) *Function {
+	f := &Function{log: log}
+	for _, o := range opts {
+		o(f)
+	}
+	return f
+}
+
+// RunFunction composes a CloudSpace. It is the only code of the composer
+// that reads the request or writes the response: it unpacks the request
+// into typed values once, hands them to the domain functions, and writes
+// what they return.
 func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
 	rsp := response.To(req, response.DefaultTTL)
 
-	in := InputOf(req)
-	if err := in.Err; err != nil {
-		response.Fatal(rsp, err)
-		return rsp, nil
-	}
-	st := SpaceOf(req, in)
-	log := f.log.WithValues("xr-name", st.XR.GetName())
-	if st.Err != nil {
-		response.Fatal(rsp, st.Err)
-		if len(st.Invalid) > 0 {
-			log.Debug("Rejected invalid composite resource", "error", st.Invalid.ToAggregate())
-		}
-		return rsp, nil
-	}
-	s, xr := st.Space, st.XR
-	observed, desired := xfn.ObservedOf(req), xfn.NewDesired(req)
-
-	// Admission decides whether the space may be composed. A space that is
-	// not admitted composes nothing new and keeps what it has as observed.
-	a, err := Admit(req, in.Policy, s, xr)
-	if err != nil {
-		response.Fatal(rsp, err)
-		return rsp, nil
-	}
-	if !a.Admitted {
-		if err := HoldSpace(req, rsp, a, xr, observed, desired); err != nil {
+	in, pol, ok := f.inputs.Get(req.GetInput())
+	if !ok {
+		in = &fnv1alpha1.Composer{}
+		if err := xfn.DecodeInput(req, in); err != nil {
 			response.Fatal(rsp, err)
 			return rsp, nil
 		}
-		log.Debug("Held CloudSpace", "reason", a.Condition.Reason, "held-resources", desired.Len())
+		var err error
+		if pol, err = ParseInput(in); err != nil {
+			response.Fatal(rsp, err)
+			return rsp, nil
+		}
+		f.inputs.Add(req.GetInput(), in, pol)
+	}
+
+	xr := &v1alpha1.XCloudSpace{}
+	if err := xfn.DecodeComposite(req, xr); err != nil {
+		response.Fatal(rsp, err)
+		return rsp, nil
+	}
+	log := f.log.WithValues("xr-name", xr.GetName())
+	s, errs := NewSpace(xr, in)
+	if len(errs) > 0 {
+		response.Fatal(rsp, fmt.Errorf("invalid %s %q: %w", v1alpha1.CompositeKind, xr.GetName(), errs.ToAggregate()))
+		log.Debug("Rejected invalid composite resource", "error", errs.ToAggregate())
+		return rsp, nil
+	}
+	observed := xfn.ObservedOf(req)
+
+	// Admission decides whether the space may be composed, from what
+	// Crossplane sent of the team's quota data and spaces.
+	self := SpaceCandidate(pol, s, xr)
+	team := ReadTeam(pol, self, xfn.RequiredOf(req), xfn.SupportsRequiredResources(req))
+	v := Admit(pol, self, team)
+
+	d := xfn.NewDesired(req)
+	if !v.Admitted {
+		// A space that is not admitted composes nothing new and keeps
+		// what it has exactly as observed.
+		writeVerdict(rsp, req, v)
+		for _, h := range Hold(observed) {
+			d.Keep(h.Name, observed[h.Name], h.Ready)
+		}
+		d.Apply(rsp)
+		if err := xfn.SetStatus(rsp, HeldStatus(xr, v)); err != nil {
+			response.Fatal(rsp, err)
+			return rsp, nil
+		}
+		if len(observed) == 0 {
+			// Nothing composed is not ready: a rejected new space must not
+			// look like a ready one.
+			rsp.Desired.Composite.Ready = fnv1.Ready_READY_FALSE
+		}
+		log.Debug("Held CloudSpace", "reason", v.Condition.Reason, "held-resources", d.Len())
 		return rsp, nil
 	}
 
-	if err := Compose(s, observed, desired); err != nil {
-		ComposeFailed(req, rsp, s, err)
-		return rsp, nil
-	}
-	desired.Apply(rsp)
-	if err := SetStatus(req, rsp, s, observed); err != nil {
-		response.Fatal(rsp, err)
-		return rsp, nil
-	}
-	admitted, err := a.StatusValues(s)
+	c, err := Compose(s, observed)
 	if err != nil {
+		if cond, ok := TagsViolated(s); ok {
+			xfn.SetConditions(rsp, req, cond)
+		}
 		response.Fatal(rsp, err)
 		return rsp, nil
 	}
-	xfn.SetCompositeStatus(rsp, admitted)
-	a.Report(req, rsp)
-	log.Debug("Composed CloudSpace", "namespace", s.Namespace, "desired-resources", desired.Len())
+	for _, r := range c.Resources {
+		if err := d.Set(r.Name, r.Object, r.Ready); err != nil {
+			response.Fatal(rsp, fmt.Errorf("cannot compose %q: %w", r.Name, err))
+			return rsp, nil
+		}
+	}
+	d.Apply(rsp)
+	st := c.Status
+	st.Estimate, st.TeamQuota = v.Estimate, v.TeamQuota
+	if err := xfn.SetStatus(rsp, st); err != nil {
+		response.Fatal(rsp, err)
+		return rsp, nil
+	}
+	xfn.SetConditions(rsp, req, c.Conditions...)
+	writeVerdict(rsp, req, v)
+	log.Debug("Composed CloudSpace", "namespace", s.Namespace, "desired-resources", d.Len())
 	return rsp, nil
+}
+
+// writeVerdict writes admission's requirements, TTL and condition.
+func writeVerdict(rsp *fnv1.RunFunctionResponse, req *fnv1.RunFunctionRequest, v Verdict) {
+	for _, k := range slices.Sorted(maps.Keys(v.Requirements)) {
+		xfn.Require(rsp, k, v.Requirements[k])
+	}
+	if v.TTL > 0 {
+		rsp.Meta.Ttl = durationpb.New(v.TTL)
+	}
+	xfn.SetConditions(rsp, req, v.Condition)
 }

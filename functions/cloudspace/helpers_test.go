@@ -1,18 +1,20 @@
 package main
 
 import (
-	"encoding/json"
+	"maps"
+	"os"
+	"slices"
 	"testing"
 
-	"google.golang.org/protobuf/encoding/protojson"
-	"google.golang.org/protobuf/types/known/structpb"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/crossplane/function-sdk-go/resource/composed"
 
 	fnv1alpha1 "github.com/cloudspace-dev/cloudspace/apis/fn/v1alpha1"
 	"github.com/cloudspace-dev/cloudspace/apis/v1alpha1"
+	"github.com/cloudspace-dev/cloudspace/internal/xfn/xfntest"
 )
 
 // composeXR is the claim of the composer's tests: a dev space of tier
@@ -71,13 +73,18 @@ func composeInput() *fnv1alpha1.Composer {
 	}
 }
 
+// TestMain registers the composed types once, as main does.
+func TestMain(m *testing.M) {
+	if err := AddToScheme(composed.Scheme); err != nil {
+		panic(err)
+	}
+	os.Exit(m.Run())
+}
+
 // composeSpace returns the validated space of xr and in, failing the test
 // when they are invalid.
 func composeSpace(t testing.TB, xr *v1alpha1.XCloudSpace, in *fnv1alpha1.Composer) *Space {
 	t.Helper()
-	if err := AddToScheme(); err != nil {
-		t.Fatal(err)
-	}
 	s, errs := NewSpace(xr, in)
 	if len(errs) > 0 {
 		t.Fatalf("NewSpace(...): %v", errs.ToAggregate())
@@ -124,40 +131,20 @@ func errFields(errs field.ErrorList) []string {
 	return out
 }
 
-// structOf converts v to a protobuf Struct through JSON.
-func structOf(t testing.TB, v any) *structpb.Struct {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &structpb.Struct{}
-	if err := protojson.Unmarshal(b, s); err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-// runRequest is a RunFunctionRequest for xr and in, with observed composed
-// resources by name.
-func runRequest(t testing.TB, xr *v1alpha1.XCloudSpace, in *fnv1alpha1.Composer, observed map[string]map[string]any) *fnv1.RunFunctionRequest {
-	t.Helper()
-	if err := AddToScheme(); err != nil {
-		t.Fatal(err)
-	}
+// runRequest is a RunFunctionRequest for xr and in as Crossplane sends it
+// to the first step of the pipeline, with observed composed resources by
+// name, and opts.
+func runRequest(xr *v1alpha1.XCloudSpace, in *fnv1alpha1.Composer, observed map[string]map[string]any, opts ...xfntest.Option) *fnv1.RunFunctionRequest {
 	xr.APIVersion, xr.Kind = v1alpha1.SchemeGroupVersion.String(), v1alpha1.CompositeKind
 	in.APIVersion, in.Kind = fnv1alpha1.SchemeGroupVersion.String(), fnv1alpha1.ComposerKind
-	req := &fnv1.RunFunctionRequest{
-		Meta:     &fnv1.RequestMeta{Tag: "test"},
-		Input:    structOf(t, in),
-		Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: structOf(t, xr)}},
-		Desired:  &fnv1.State{Composite: &fnv1.Resource{Resource: structOf(t, map[string]any{"apiVersion": xr.APIVersion, "kind": xr.Kind})}},
+	o := []xfntest.Option{
+		xfntest.WithTag("test"),
+		xfntest.WithInput(in),
+		xfntest.WithObservedComposite(xr),
+		xfntest.WithDesiredComposite(map[string]any{"apiVersion": xr.APIVersion, "kind": xr.Kind}, fnv1.Ready_READY_UNSPECIFIED),
 	}
-	if len(observed) > 0 {
-		req.Observed.Resources = map[string]*fnv1.Resource{}
-		for name, o := range observed {
-			req.Observed.Resources[name] = &fnv1.Resource{Resource: structOf(t, o)}
-		}
+	for _, name := range slices.Sorted(maps.Keys(observed)) {
+		o = append(o, xfntest.WithObserved(name, observed[name]))
 	}
-	return req
+	return xfntest.Request(append(o, opts...)...)
 }

@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
 	"github.com/crossplane/function-sdk-go/resource"
 
 	iamv1beta1 "github.com/upbound/provider-aws/v2/apis/cluster/iam/v1beta1"
@@ -29,11 +27,8 @@ func IAM(s *Space, id Identity) ([]Part, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot marshal access policy: %w", err)
 	}
-	tm := func(kind string) metav1.TypeMeta {
-		return metav1.TypeMeta{APIVersion: iamv1beta1.CRDGroupVersion.String(), Kind: kind}
-	}
 	return []Part{
-		{Name: NameRole, Object: &iamv1beta1.Role{TypeMeta: tm(iamv1beta1.Role_Kind), Spec: iamv1beta1.RoleSpec{
+		{Name: NameRole, Object: &iamv1beta1.Role{Spec: iamv1beta1.RoleSpec{
 			ResourceSpec: providerSpec(s),
 			ForProvider: iamv1beta1.RoleParameters{
 				AssumeRolePolicy:   ptr(string(trust)),
@@ -41,14 +36,14 @@ func IAM(s *Space, id Identity) ([]Part, error) {
 				MaxSessionDuration: ptr(float64(3600)),
 			},
 		}}},
-		{Name: NamePolicy, Object: &iamv1beta1.Policy{TypeMeta: tm(iamv1beta1.Policy_Kind), Spec: iamv1beta1.PolicySpec{
+		{Name: NamePolicy, Object: &iamv1beta1.Policy{Spec: iamv1beta1.PolicySpec{
 			ResourceSpec: providerSpec(s),
 			ForProvider: iamv1beta1.PolicyParameters{
 				Description: ptr(fmt.Sprintf("Access to the bucket and key of CloudSpace %s", s.Name)),
 				Policy:      ptr(string(access)),
 			},
 		}}},
-		{Name: NamePolicyAttachment, Object: &iamv1beta1.RolePolicyAttachment{TypeMeta: tm(iamv1beta1.RolePolicyAttachment_Kind), Spec: iamv1beta1.RolePolicyAttachmentSpec{
+		{Name: NamePolicyAttachment, Object: &iamv1beta1.RolePolicyAttachment{Spec: iamv1beta1.RolePolicyAttachmentSpec{
 			ResourceSpec: providerSpec(s),
 			ForProvider: iamv1beta1.RolePolicyAttachmentParameters{
 				RoleSelector:      selectController(nil),

@@ -31,11 +31,8 @@ func KMS(s *Space, id Identity) []Part {
 	if s.Spec.Environment == v1alpha1.EnvironmentProd {
 		window = keyDeletionWindowProd
 	}
-	tm := func(kind string) metav1.TypeMeta {
-		return metav1.TypeMeta{APIVersion: kmsv1beta1.CRDGroupVersion.String(), Kind: kind}
-	}
 	return []Part{
-		{Name: NameKey, Object: &kmsv1beta1.Key{TypeMeta: tm(kmsv1beta1.Key_Kind), Spec: kmsv1beta1.KeySpec{
+		{Name: NameKey, Object: &kmsv1beta1.Key{Spec: kmsv1beta1.KeySpec{
 			ResourceSpec: providerSpec(s),
 			ForProvider: kmsv1beta1.KeyParameters{
 				Region:               ptr(s.Spec.Region),
@@ -45,7 +42,6 @@ func KMS(s *Space, id Identity) []Part {
 			},
 		}}},
 		{Name: NameKeyAlias, Object: &kmsv1beta1.Alias{
-			TypeMeta:   tm(kmsv1beta1.Alias_Kind),
 			ObjectMeta: metav1.ObjectMeta{Annotations: map[string]string{AnnotationExternalName: id.KeyAlias}},
 			Spec: kmsv1beta1.AliasSpec{
 				ResourceSpec: providerSpec(s),

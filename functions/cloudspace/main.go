@@ -10,6 +10,7 @@ import (
 
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/crossplane/function-sdk-go/resource/composed"
 
 	"github.com/cloudspace-dev/cloudspace/internal/xfn"
 )
@@ -18,19 +19,23 @@ import (
 type CLI struct {
 	xfn.ServeFlags
 
-	SpaceCacheSize int `default:"1024" help:"Composite resources to keep decoded and composed, about 32 kB each. Calls for a space that is not cached compose it anew; give at least the number of spaces in the cluster."`
+	InputMemoSize int `default:"8" help:"Function inputs to keep parsed, by content: one for each Composition step that calls the composer. 0 parses every input afresh."`
 }
 
 // Run the function server.
 func (c *CLI) Run() error {
-	if err := AddToScheme(); err != nil {
+	if err := AddToScheme(composed.Scheme); err != nil {
 		return err
 	}
-	if c.SpaceCacheSize < 1 {
-		return fmt.Errorf("--space-cache-size must be at least 1, got %d", c.SpaceCacheSize)
+	if c.InputMemoSize < 0 {
+		return fmt.Errorf("--input-memo-size must not be negative, got %d", c.InputMemoSize)
 	}
-	spaces.Resize(c.SpaceCacheSize)
-	return c.Serve(func(log logging.Logger) fnv1.FunctionRunnerServiceServer { return &Function{log: log} })
+	lookups := NewInputMemoLookups()
+	var opts []Option
+	if c.InputMemoSize > 0 {
+		opts = append(opts, WithInputMemo(NewInputMemo(c.InputMemoSize, lookups)))
+	}
+	return c.Serve(func(log logging.Logger) fnv1.FunctionRunnerServiceServer { return NewFunction(log, opts...) }, lookups)
 }
 
 func main() {

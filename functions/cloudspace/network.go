@@ -126,8 +126,10 @@ func selectController(labels map[string]string) *xpv1.Selector {
 	return &xpv1.Selector{MatchControllerRef: ptr(true), MatchLabels: labels}
 }
 
-func ec2Meta(kind string, labels map[string]string) (metav1.TypeMeta, metav1.ObjectMeta) {
-	return metav1.TypeMeta{APIVersion: ec2v1beta1.CRDGroupVersion.String(), Kind: kind}, metav1.ObjectMeta{Labels: labels}
+// labelled is the metadata of a resource that selectors tell apart by
+// labels.
+func labelled(labels map[string]string) metav1.ObjectMeta {
+	return metav1.ObjectMeta{Labels: labels}
 }
 
 // Network returns the network resources of s with the given subnets, by
@@ -138,37 +140,33 @@ func Network(s *Space, subnets []Subnet) []Part {
 	parts := []Part{{Name: NameVPC, Object: VPC(s)}}
 
 	rt := func(tier string) *ec2v1beta1.RouteTable {
-		tm, om := ec2Meta(ec2v1beta1.RouteTable_Kind, map[string]string{LabelRouteTable: tier})
-		return &ec2v1beta1.RouteTable{TypeMeta: tm, ObjectMeta: om, Spec: ec2v1beta1.RouteTableSpec{
+		return &ec2v1beta1.RouteTable{ObjectMeta: labelled(map[string]string{LabelRouteTable: tier}), Spec: ec2v1beta1.RouteTableSpec{
 			ResourceSpec: providerSpec(s),
 			ForProvider:  ec2v1beta1.RouteTableParameters_2{Region: region, VPCIDSelector: vpc},
 		}}
 	}
 	parts = append(parts, Part{Name: NameRouteTablePrivate, Object: rt(SubnetPrivate)})
 	if s.Spec.Network.Public {
-		tm, om := ec2Meta(ec2v1beta1.InternetGateway_Kind, nil)
 		parts = append(parts,
-			Part{Name: NameInternetGateway, Object: &ec2v1beta1.InternetGateway{TypeMeta: tm, ObjectMeta: om, Spec: ec2v1beta1.InternetGatewaySpec{
+			Part{Name: NameInternetGateway, Object: &ec2v1beta1.InternetGateway{Spec: ec2v1beta1.InternetGatewaySpec{
 				ResourceSpec: providerSpec(s),
 				ForProvider:  ec2v1beta1.InternetGatewayParameters_2{Region: region, VPCIDSelector: vpc},
 			}}},
 			Part{Name: NameRouteTablePublic, Object: rt(SubnetPublic)},
+			Part{Name: NameDefaultRoute, Object: &ec2v1beta1.Route{Spec: ec2v1beta1.RouteSpec{
+				ResourceSpec: providerSpec(s),
+				ForProvider: ec2v1beta1.RouteParameters_2{
+					Region:               region,
+					DestinationCidrBlock: ptr("0.0.0.0/0"),
+					GatewayIDSelector:    selectController(nil),
+					RouteTableIDSelector: selectController(map[string]string{LabelRouteTable: SubnetPublic}),
+				},
+			}}},
 		)
-		tm, om = ec2Meta(ec2v1beta1.Route_Kind, nil)
-		parts = append(parts, Part{Name: NameDefaultRoute, Object: &ec2v1beta1.Route{TypeMeta: tm, ObjectMeta: om, Spec: ec2v1beta1.RouteSpec{
-			ResourceSpec: providerSpec(s),
-			ForProvider: ec2v1beta1.RouteParameters_2{
-				Region:               region,
-				DestinationCidrBlock: ptr("0.0.0.0/0"),
-				GatewayIDSelector:    selectController(nil),
-				RouteTableIDSelector: selectController(map[string]string{LabelRouteTable: SubnetPublic}),
-			},
-		}}})
 	}
 
 	for _, sn := range subnets {
-		tm, om := ec2Meta(ec2v1beta1.Subnet_Kind, map[string]string{LabelSubnet: sn.ID()})
-		parts = append(parts, Part{Name: NameSubnet(sn), Object: &ec2v1beta1.Subnet{TypeMeta: tm, ObjectMeta: om, Spec: ec2v1beta1.SubnetSpec{
+		parts = append(parts, Part{Name: NameSubnet(sn), Object: &ec2v1beta1.Subnet{ObjectMeta: labelled(map[string]string{LabelSubnet: sn.ID()}), Spec: ec2v1beta1.SubnetSpec{
 			ResourceSpec: providerSpec(s),
 			ForProvider: ec2v1beta1.SubnetParameters_2{
 				Region:              region,
@@ -178,8 +176,7 @@ func Network(s *Space, subnets []Subnet) []Part {
 				VPCIDSelector:       vpc,
 			},
 		}}})
-		tm, om = ec2Meta(ec2v1beta1.RouteTableAssociation_Kind, nil)
-		parts = append(parts, Part{Name: NameSubnetAssociation(sn), Object: &ec2v1beta1.RouteTableAssociation{TypeMeta: tm, ObjectMeta: om, Spec: ec2v1beta1.RouteTableAssociationSpec{
+		parts = append(parts, Part{Name: NameSubnetAssociation(sn), Object: &ec2v1beta1.RouteTableAssociation{Spec: ec2v1beta1.RouteTableAssociationSpec{
 			ResourceSpec: providerSpec(s),
 			ForProvider: ec2v1beta1.RouteTableAssociationParameters{
 				Region:               region,
@@ -189,8 +186,7 @@ func Network(s *Space, subnets []Subnet) []Part {
 		}}})
 	}
 
-	tm, om := ec2Meta(ec2v1beta1.SecurityGroup_Kind, nil)
-	parts = append(parts, Part{Name: NameSecurityGroup, Object: &ec2v1beta1.SecurityGroup{TypeMeta: tm, ObjectMeta: om, Spec: ec2v1beta1.SecurityGroupSpec{
+	parts = append(parts, Part{Name: NameSecurityGroup, Object: &ec2v1beta1.SecurityGroup{Spec: ec2v1beta1.SecurityGroupSpec{
 		ResourceSpec: providerSpec(s),
 		ForProvider: ec2v1beta1.SecurityGroupParameters_2{
 			Region:              region,
@@ -199,8 +195,7 @@ func Network(s *Space, subnets []Subnet) []Part {
 			VPCIDSelector:       vpc,
 		},
 	}}})
-	tm, om = ec2Meta(ec2v1beta1.SecurityGroupEgressRule_Kind, nil)
-	parts = append(parts, Part{Name: NameEgressRule, Object: &ec2v1beta1.SecurityGroupEgressRule{TypeMeta: tm, ObjectMeta: om, Spec: ec2v1beta1.SecurityGroupEgressRuleSpec{
+	parts = append(parts, Part{Name: NameEgressRule, Object: &ec2v1beta1.SecurityGroupEgressRule{Spec: ec2v1beta1.SecurityGroupEgressRuleSpec{
 		ResourceSpec: providerSpec(s),
 		ForProvider: ec2v1beta1.SecurityGroupEgressRuleParameters{
 			Region:                  region,
@@ -211,8 +206,7 @@ func Network(s *Space, subnets []Subnet) []Part {
 		},
 	}}})
 
-	tm, om = ec2Meta(ec2v1beta1.VPCEndpoint_Kind, nil)
-	parts = append(parts, Part{Name: NameS3Endpoint, Object: &ec2v1beta1.VPCEndpoint{TypeMeta: tm, ObjectMeta: om, Spec: ec2v1beta1.VPCEndpointSpec{
+	parts = append(parts, Part{Name: NameS3Endpoint, Object: &ec2v1beta1.VPCEndpoint{Spec: ec2v1beta1.VPCEndpointSpec{
 		ResourceSpec: providerSpec(s),
 		ForProvider: ec2v1beta1.VPCEndpointParameters_2{
 			Region:          region,
@@ -226,8 +220,7 @@ func Network(s *Space, subnets []Subnet) []Part {
 		tiers = append(tiers, SubnetPublic)
 	}
 	for _, t := range tiers {
-		tm, om := ec2Meta(ec2v1beta1.VPCEndpointRouteTableAssociation_Kind, nil)
-		parts = append(parts, Part{Name: NameEndpointAssociation(t), Object: &ec2v1beta1.VPCEndpointRouteTableAssociation{TypeMeta: tm, ObjectMeta: om, Spec: ec2v1beta1.VPCEndpointRouteTableAssociationSpec{
+		parts = append(parts, Part{Name: NameEndpointAssociation(t), Object: &ec2v1beta1.VPCEndpointRouteTableAssociation{Spec: ec2v1beta1.VPCEndpointRouteTableAssociationSpec{
 			ResourceSpec: providerSpec(s),
 			ForProvider: ec2v1beta1.VPCEndpointRouteTableAssociationParameters{
 				Region:                region,
@@ -241,10 +234,7 @@ func Network(s *Space, subnets []Subnet) []Part {
 
 // VPC is the space's VPC.
 func VPC(s *Space) *ec2v1beta1.VPC {
-	tm, om := ec2Meta(ec2v1beta1.VPC_Kind, nil)
 	return &ec2v1beta1.VPC{
-		TypeMeta:   tm,
-		ObjectMeta: om,
 		Spec: ec2v1beta1.VPCSpec{
 			ResourceSpec: providerSpec(s),
 			ForProvider: ec2v1beta1.VPCParameters_2{

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
-	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -56,6 +55,16 @@ type QuotaConfig struct {
 	APIVersion  string
 	Kind        string
 	TTL         time.Duration
+}
+
+// ParseInput validates the function input and parses its admission
+// policy. The error names every problem.
+func ParseInput(in *fnv1alpha1.Composer) (*Policy, error) {
+	pol, perrs := NewPolicy(in)
+	if errs := append(ValidateInput(in), perrs...); len(errs) > 0 {
+		return nil, fmt.Errorf("invalid function input: %w", errs.ToAggregate())
+	}
+	return pol, nil
 }
 
 // NewPolicy parses the admission policy of in: the tier limits, the price
@@ -346,13 +355,12 @@ func (pol *Policy) AdmitTeam(tq *TeamQuota, self *Candidate, spaces []*Candidate
 		after.add(c.Held, tq.budgetOf(c, c.HeldBudget))
 	}
 	var prior Usage // What the spaces decided so far count for.
-	costs := newCostCache()
 	for _, c := range all {
 		after.Amounts.SubFrom(c.Held)
 		after.Budget = after.Budget.Sub(tq.budgetOf(c, c.HeldBudget))
 
 		others := Usage{Amounts: prior.Amounts.Add(after.Amounts), Budget: prior.Budget.Add(after.Budget)}
-		problems := pol.checkSpace(tq, c, others, costs)
+		problems := pol.checkSpace(tq, c, others)
 		if c == self {
 			others.Spaces = prior.Spaces + countAfter(all, self)
 			return TeamDecision{Others: others, Problems: problems}
@@ -372,7 +380,7 @@ func (pol *Policy) AdmitTeam(tq *TeamQuota, self *Candidate, spaces []*Candidate
 
 // checkSpace returns the ways c does not fit the team, given what the
 // team's other spaces use as c counts them.
-func (pol *Policy) checkSpace(tq *TeamQuota, c *Candidate, others Usage, costs *costCache) []Problem {
+func (pol *Policy) checkSpace(tq *TeamQuota, c *Candidate, others Usage) []Problem {
 	if c.Invalid != "" {
 		return []Problem{{ReasonTierLimitExceeded, c.Invalid}}
 	}
@@ -380,84 +388,13 @@ func (pol *Policy) checkSpace(tq *TeamQuota, c *Candidate, others Usage, costs *
 		return []Problem{{ReasonTeamQuotaExceeded, "the space is being deleted"}}
 	}
 	problems := pol.CheckTier(c)
-	problems = append(problems, pol.checkCost(c, costs)...)
+	_, bp := pol.CheckBudget(c)
+	problems = append(problems, bp...)
 	problems = append(problems, tq.CheckNamespace(c)...)
 	if len(problems) > 0 {
 		return problems
 	}
 	return tq.checkFit(c, others)
-}
-
-// costCache holds the price of each amount a team's spaces request, by
-// item: the spaces of a team share many amounts, and pricing each of a
-// thousand spaces afresh would dominate admission. An estimate's total is
-// the sum of its items, each rounded to the cent, so summing cached items
-// gives the same total as Estimate.
-type costCache struct {
-	items   map[costItemKey]decimal.Decimal
-	network map[[2]int]decimal.Decimal
-}
-
-type costItemKey struct {
-	item   quantity.Dimension
-	amount string
-}
-
-func newCostCache() *costCache {
-	return &costCache{items: map[costItemKey]decimal.Decimal{}, network: map[[2]int]decimal.Decimal{}}
-}
-
-// monthly is the total of p.Estimate(r).
-func (cc *costCache) monthly(p *Prices, r Request) decimal.Decimal {
-	total := p.fixed()
-	for _, d := range []quantity.Dimension{quantity.CPU, quantity.Memory, quantity.Storage, quantity.GPU} {
-		total = total.Add(cc.item(p, d, r.Amounts[d]))
-	}
-	public := 0
-	if r.Public {
-		public = 1
-	}
-	k := [2]int{r.AvailabilityZones, public}
-	v, ok := cc.network[k]
-	if !ok {
-		v = p.network(r.AvailabilityZones, false).Add(p.publicNetwork(r))
-		cc.network[k] = v
-	}
-	return total.Add(v)
-}
-
-// item is the price of q of dimension d.
-func (cc *costCache) item(p *Prices, d quantity.Dimension, q resource.Quantity) decimal.Decimal {
-	k := costItemKey{d, q.String()}
-	if v, ok := cc.items[k]; ok {
-		return v
-	}
-	var v decimal.Decimal
-	switch d { //nolint:exhaustive // Only these dimensions are priced.
-	case quantity.CPU:
-		v = p.cpu(q)
-	case quantity.Memory:
-		v = p.memory(q)
-	case quantity.Storage:
-		v = p.storage(q)
-	case quantity.GPU:
-		v = p.gpu(q)
-	}
-	cc.items[k] = v
-	return v
-}
-
-// checkCost is CheckBudget through the cache, for the team's other spaces.
-func (pol *Policy) checkCost(c *Candidate, costs *costCache) []Problem {
-	if pol.Prices == nil {
-		return nil
-	}
-	r := c.Request
-	if r.Currency == pol.Prices.Currency && !costs.monthly(pol.Prices, r).GreaterThan(r.Budget) {
-		return nil
-	}
-	_, problems := pol.CheckBudget(c) // Rare: it words the problem.
-	return problems
 }
 
 // budgetOf is amount, a budget of c, when it counts towards the team's

@@ -9,9 +9,6 @@ import (
 )
 
 func TestRemote(t *testing.T) {
-	if err := AddToScheme(); err != nil {
-		t.Fatal(err)
-	}
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "team-payments-checkout", Labels: map[string]string{"a": "b"}}}
 	cases := map[string]struct {
 		reason string

@@ -11,9 +11,6 @@ import (
 )
 
 func TestAddToScheme(t *testing.T) {
-	if err := AddToScheme(); err != nil {
-		t.Fatal(err)
-	}
 	xr := withXR(func(xr *v1alpha1.XCloudSpace) {
 		xr.Spec.Environment = v1alpha1.EnvironmentProd
 		xr.Spec.Network.Public = true

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode"
 
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -54,8 +55,6 @@ type Space struct {
 
 	// Input is the function input.
 	Input *fnv1alpha1.Composer
-
-	memo *spaceMemo
 }
 
 var (
@@ -77,24 +76,31 @@ var rfc1918 = []netip.Prefix{
 // NewSpace validates xr against the input's policy and applies defaults.
 // It returns every problem at once, each naming its field, value and rule.
 func NewSpace(xr *v1alpha1.XCloudSpace, in *fnv1alpha1.Composer) (*Space, field.ErrorList) {
-	spec := xr.Spec // Decoded afresh for every request; defaults may be applied in place.
+	spec := xr.Spec
 	Default(&spec)
-	s := &Space{Name: xr.GetName(), Spec: spec, Input: in, memo: &spaceMemo{}}
+	s := &Space{Name: xr.GetName(), Spec: spec, Input: in}
 
 	p := field.NewPath("spec")
 	var errs field.ErrorList
 
+	errs = append(errs, validateClaim(xr)...)
 	errs = append(errs, validateDNSLabel(p.Child("team"), spec.Team, 40)...)
 	if !slices.Contains(v1alpha1.Environments(), spec.Environment) {
 		errs = append(errs, field.NotSupported(p.Child("environment"), spec.Environment, v1alpha1.Environments()))
 	}
-	if !reEmail.MatchString(spec.Owner) {
+	switch {
+	case len(spec.Owner) > maxOwnerLength:
+		errs = append(errs, field.TooLong(p.Child("owner"), "", maxOwnerLength))
+	case !reEmail.MatchString(spec.Owner):
 		errs = append(errs, field.Invalid(p.Child("owner"), spec.Owner, "must be an e-mail address such as dev@example.com"))
 	}
 	if !reCostCenter.MatchString(spec.CostCenter) {
 		errs = append(errs, field.Invalid(p.Child("costCenter"), spec.CostCenter, "must match "+v1alpha1.PatternCostCenter))
 	}
-	if !reRegion.MatchString(spec.Region) {
+	switch {
+	case len(spec.Region) > maxRegionLength:
+		errs = append(errs, field.TooLong(p.Child("region"), "", maxRegionLength))
+	case !reRegion.MatchString(spec.Region):
 		errs = append(errs, field.Invalid(p.Child("region"), spec.Region, "must be an AWS region such as eu-west-1"))
 	}
 	tier, ok := findTier(in, spec.Tier)
@@ -110,6 +116,9 @@ func NewSpace(xr *v1alpha1.XCloudSpace, in *fnv1alpha1.Composer) (*Space, field.
 	var nerrs field.ErrorList
 	s.CIDR, nerrs = validateNetwork(p.Child("network"), spec.Network)
 	errs = append(errs, nerrs...)
+	if spec.Environment == v1alpha1.EnvironmentProd && spec.Network.AvailabilityZones < minProdZones {
+		errs = append(errs, field.Invalid(p.Child("network", "availabilityZones"), spec.Network.AvailabilityZones, fmt.Sprintf("must be at least %d in prod", minProdZones)))
+	}
 
 	rp := p.Child("resources")
 	var q [4]resource.Quantity
@@ -128,15 +137,11 @@ func NewSpace(xr *v1alpha1.XCloudSpace, in *fnv1alpha1.Composer) (*Space, field.
 		errs = append(errs, qerrs...)
 	}
 	s.CPU, s.Memory, s.Storage, s.GPU = q[0], q[1], q[2], q[3]
-	for _, q := range []*resource.Quantity{&s.CPU, &s.Memory, &s.Storage, &s.GPU} {
-		// String caches the canonical form in the quantity on first use;
-		// do it now, because a space is shared by concurrent calls.
-		_ = q.String()
-	}
 	if s.GPU.Value()*1000 != s.GPU.MilliValue() {
 		errs = append(errs, field.Invalid(rp.Child("gpu"), spec.Resources.GPU, "must be a whole number of GPUs"))
 	}
-	if !s.GPU.IsZero() && spec.Tier != v1alpha1.TierLarge && spec.Tier != v1alpha1.TierXLarge {
+	// As the XRD's CEL rule: any GPU count but the string "0" needs a GPU tier.
+	if spec.Resources.GPU != "" && spec.Resources.GPU != "0" && spec.Tier != v1alpha1.TierLarge && spec.Tier != v1alpha1.TierXLarge {
 		errs = append(errs, field.Invalid(rp.Child("gpu"), spec.Resources.GPU, "needs tier large or xlarge"))
 	}
 
@@ -148,6 +153,76 @@ func NewSpace(xr *v1alpha1.XCloudSpace, in *fnv1alpha1.Composer) (*Space, field.
 
 	s.Namespace = TenantNamespace(xr)
 	return s, errs
+}
+
+// Bounds the XRD's schema sets, which the function holds too: the API
+// server's validation is bypassed by a composite created directly, an older
+// XRD or crossplane render.
+const (
+	maxOwnerLength  = 254
+	maxRegionLength = 32
+	maxClaimTags    = 40
+	minProdZones    = 2
+)
+
+// lookAlike returns the rule a claim's tag key breaks that lets it pass for
+// another key, or "": space at either end or two in a row, a control or
+// invisible format character (a zero-width space), or letters of two
+// scripts in one key (a Cyrillic "с" in "cost-center").
+func lookAlike(k string) string {
+	if strings.TrimSpace(k) != k || strings.Contains(k, "  ") {
+		return "the key must not begin or end with a space or hold two in a row"
+	}
+	var script *unicode.RangeTable
+	for _, r := range k {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return fmt.Sprintf("the key must not hold the invisible character %U", r)
+		}
+		if !unicode.IsLetter(r) {
+			continue
+		}
+		s := scriptOf(r)
+		if script != nil && s != script {
+			return "the key must not mix letters of two scripts"
+		}
+		script = s
+	}
+	return ""
+}
+
+// scripts are the scripts lookAlike tells apart; letters of others count
+// as one more script.
+var scripts = []*unicode.RangeTable{unicode.Latin, unicode.Cyrillic, unicode.Greek, unicode.Armenian, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul, unicode.Arabic, unicode.Hebrew}
+
+func scriptOf(r rune) *unicode.RangeTable {
+	for _, s := range scripts {
+		if unicode.Is(s, r) {
+			return s
+		}
+	}
+	return unicode.L
+}
+
+// validateClaim checks that xr comes from a CloudSpace claim whose name
+// can name the tenant namespace. A composite created without a claim would
+// name its tenant namespace after itself, so any name (kube-system, another
+// team's namespace) could be asked for.
+func validateClaim(xr *v1alpha1.XCloudSpace) field.ErrorList {
+	l := xr.GetLabels()
+	lp := field.NewPath("metadata", "labels")
+	cn, cns := l[LabelClaimName], l[LabelClaimNamespace]
+	var errs field.ErrorList
+	if cns == "" {
+		errs = append(errs, field.Required(lp.Key(LabelClaimNamespace), "an XCloudSpace must be created through a CloudSpace claim in a team namespace, which names its tenant namespace"))
+	} else if !reDNSLabel.MatchString(cns) {
+		errs = append(errs, field.Invalid(lp.Key(LabelClaimNamespace), cns, "must be a namespace name"))
+	}
+	if cn == "" {
+		errs = append(errs, field.Required(lp.Key(LabelClaimName), "an XCloudSpace must be created through a CloudSpace claim, whose name names its tenant namespace"))
+	} else if !reDNSLabel.MatchString(cn) || len(cn) > 63 {
+		errs = append(errs, field.Invalid(lp.Key(LabelClaimName), cn, "the claim's name must be a lower-case DNS label (a-z, 0-9 and '-', no dots): it names the tenant namespace and the KMS alias"))
+	}
+	return errs
 }
 
 // Default applies the API's defaults to fields the request left empty, as
@@ -279,7 +354,14 @@ func validateBudget(p *field.Path, b v1alpha1.BudgetSpec) field.ErrorList {
 // space is composed (ResolveTags, ValidateAWSTags).
 func validateTags(p *field.Path, tags map[string]string) field.ErrorList {
 	var errs field.ErrorList
+	if len(tags) > maxClaimTags {
+		errs = append(errs, field.TooMany(p, len(tags), maxClaimTags))
+	}
 	for _, k := range sortedKeys(tags) {
+		if rule := lookAlike(k); rule != "" {
+			errs = append(errs, field.Invalid(p.Key(k), k, rule+": a look-alike of an enforced key would pass beside it"))
+			continue
+		}
 		for _, v := range ValidateAWSTags(map[string]string{k: tags[k]}) {
 			if v.Key != "" {
 				errs = append(errs, field.Invalid(p.Key(k), k, "breaks AWS's tag rules: "+v.Rule))

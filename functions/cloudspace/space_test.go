@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -36,6 +37,66 @@ func TestNewSpace(t *testing.T) {
 				`spec.resources.cpu: Invalid value: "four": must be a Kubernetes quantity`,
 				`spec.budget.monthlyLimit: Invalid value: "12.345": must be a decimal amount with at most two fraction digits`,
 			},
+		},
+		"TooManyTags": {
+			reason: "a claim may set at most 40 tags, as the XRD's maxProperties says",
+			mutate: func(xr *v1alpha1.XCloudSpace) {
+				xr.Spec.Tags = map[string]string{}
+				for i := range 41 {
+					xr.Spec.Tags[fmt.Sprintf("k%02d", i)] = "v"
+				}
+			},
+			want: []string{`spec.tags: Too many: 41: must have at most 40 items`},
+		},
+		"LookAlikeTagKeys": {
+			reason: "a key that could pass for an enforced one is refused: another script's letter, spaces at an end, an invisible character",
+			mutate: func(xr *v1alpha1.XCloudSpace) {
+				xr.Spec.Tags = map[string]string{"cost-\u0441enter": "x", "cost-center ": "x", "team\u200b": "x", "Projekt Zürich": "ok"}
+			},
+			want: []string{
+				`spec.tags[cost-center ]: Invalid value: "cost-center ": the key must not begin or end with a space`,
+				"spec.tags[cost-\u0441enter]: Invalid value: \"cost-\u0441enter\": the key must not mix letters of two scripts",
+				"spec.tags[team\u200b]: Invalid value: \"team\\u200b\": the key must not hold the invisible character U+200B",
+			},
+		},
+		"DirectComposite": {
+			reason: "a composite created without a claim would name its tenant namespace after itself (kube-system, another team's namespace)",
+			mutate: func(xr *v1alpha1.XCloudSpace) { xr.SetName("kube-system"); xr.SetLabels(nil) },
+			want: []string{
+				`metadata.labels[crossplane.io/claim-namespace]: Required value: an XCloudSpace must be created through a CloudSpace claim`,
+				`metadata.labels[crossplane.io/claim-name]: Required value: an XCloudSpace must be created through a CloudSpace claim`,
+			},
+		},
+		"ClaimNameWithDot": {
+			reason: "a claim name with a dot would give an invalid tenant namespace and KMS alias",
+			mutate: func(xr *v1alpha1.XCloudSpace) {
+				xr.SetLabels(map[string]string{LabelClaimName: "checkout.v2", LabelClaimNamespace: "team-payments"})
+			},
+			want: []string{`metadata.labels[crossplane.io/claim-name]: Invalid value: "checkout.v2": the claim's name must be a lower-case DNS label`},
+		},
+		"HugeOwnerAndRegion": {
+			reason: "strings past the schema's maxLength are refused without echoing them",
+			mutate: func(xr *v1alpha1.XCloudSpace) {
+				xr.Spec.Owner = strings.Repeat("a", 1<<20) + "@example.com"
+				xr.Spec.Region = strings.Repeat("x", 1<<20)
+			},
+			want: []string{
+				`spec.owner: Too long: may not be more than 254 bytes`,
+				`spec.region: Too long: may not be more than 32 bytes`,
+			},
+		},
+		"GPUZeroPointZeroOnMedium": {
+			reason: "as the XRD's CEL rule, any GPU string but \"0\" needs a GPU tier",
+			mutate: func(xr *v1alpha1.XCloudSpace) { xr.Spec.Resources.GPU = "0.0" },
+			want:   []string{`spec.resources.gpu: Invalid value: "0.0": needs tier large or xlarge`},
+		},
+		"ProdOneZone": {
+			reason: "prod needs two zones, as the XRD's CEL rule says",
+			mutate: func(xr *v1alpha1.XCloudSpace) {
+				xr.Spec.Environment = v1alpha1.EnvironmentProd
+				xr.Spec.Network.AvailabilityZones = 1
+			},
+			want: []string{`spec.network.availabilityZones: Invalid value: 1: must be at least 2 in prod`},
 		},
 		"UnknownTier": {
 			reason: "a tier outside the enum is not supported",

@@ -13,18 +13,23 @@ import (
 	fnv1alpha1 "github.com/cloudspace-dev/cloudspace/apis/fn/v1alpha1"
 	"github.com/cloudspace-dev/cloudspace/apis/v1alpha1"
 	"github.com/cloudspace-dev/cloudspace/internal/xfn"
+	"github.com/cloudspace-dev/cloudspace/internal/xfn/xfntest"
 )
 
-func observedWith(atProvider map[string]any) *fnv1.Resource {
+func observedWith(atProvider map[string]any) *structpb.Struct {
 	s, err := structpb.NewStruct(map[string]any{"status": map[string]any{"atProvider": atProvider}})
 	if err != nil {
 		panic(err)
 	}
-	return &fnv1.Resource{Resource: s}
+	return s
 }
 
 func TestStatus(t *testing.T) {
 	s := composeSpace(t, composeXR(), composeInput())
+	p, errs := NewPlan(s)
+	if len(errs) > 0 {
+		t.Fatal(errs.ToAggregate())
+	}
 	lr, _ := ResolveLimitRange(s)
 	base := v1alpha1.XCloudSpaceStatus{
 		Namespace: "team-payments-checkout",
@@ -44,13 +49,13 @@ func TestStatus(t *testing.T) {
 		"Observed": {
 			reason: "Identifiers come from the observed resources' status.atProvider; subnets in zone order, private first.",
 			observed: xfn.Observed{
-				string(NameVPC):           observedWith(map[string]any{"id": "vpc-1"}),
-				"subnet-private-b":        observedWith(map[string]any{"id": "subnet-b"}),
-				"subnet-private-a":        observedWith(map[string]any{"id": "subnet-a"}),
-				string(NameSecurityGroup): observedWith(map[string]any{"id": "sg-1"}),
-				string(NameBucket):        observedWith(map[string]any{"id": "bucket-1", "arn": "arn:aws:s3:::bucket-1"}),
-				string(NameRole):          observedWith(map[string]any{"arn": "arn:aws:iam::123456789012:role/r"}),
-				string(NameKey):           observedWith(map[string]any{"arn": "arn:aws:kms:eu-west-1:123456789012:key/k"}),
+				NameVPC:            observedWith(map[string]any{"id": "vpc-1"}),
+				"subnet-private-b": observedWith(map[string]any{"id": "subnet-b"}),
+				"subnet-private-a": observedWith(map[string]any{"id": "subnet-a"}),
+				NameSecurityGroup:  observedWith(map[string]any{"id": "sg-1"}),
+				NameBucket:         observedWith(map[string]any{"id": "bucket-1", "arn": "arn:aws:s3:::bucket-1"}),
+				NameRole:           observedWith(map[string]any{"arn": "arn:aws:iam::123456789012:role/r"}),
+				NameKey:            observedWith(map[string]any{"arn": "arn:aws:kms:eu-west-1:123456789012:key/k"}),
 			},
 			want: func(st v1alpha1.XCloudSpaceStatus) v1alpha1.XCloudSpaceStatus {
 				st.Network = &v1alpha1.NetworkStatus{VPCID: "vpc-1", SubnetIDs: []string{"subnet-a", "subnet-b"}, SecurityGroupID: "sg-1"}
@@ -63,10 +68,7 @@ func TestStatus(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			got, err := Status(s, tc.observed)
-			if err != nil {
-				t.Fatal(err)
-			}
+			got := Status(s, p, tc.observed)
 			if diff := cmp.Diff(tc.want(base), got); diff != "" {
 				t.Errorf("%s\nStatus(...): -want, +got:\n%s", tc.reason, diff)
 			}
@@ -98,12 +100,12 @@ func TestTagsCompliantCondition(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			req := runRequest(t, composeXR(), composeInput(), nil)
+			req := runRequest(composeXR(), composeInput(), nil)
 			if tc.observed != nil {
-				req.Observed.Composite.Resource = structOf(t, map[string]any{
+				req.Observed.Composite.Resource = xfntest.MustStruct(map[string]any{
 					"apiVersion": "platform.cloudspace.dev/v1alpha1", "kind": "XCloudSpace",
 					"metadata": map[string]any{"name": "checkout-7x9kq", "labels": map[string]any{LabelClaimName: "checkout", LabelClaimNamespace: "team-payments"}},
-					"spec":     structOf(t, composeXR().Spec).AsMap(),
+					"spec":     xfntest.MustStruct(composeXR().Spec).AsMap(),
 					"status":   tc.observed,
 				})
 			}
@@ -119,7 +121,7 @@ func TestTagsCompliantCondition(t *testing.T) {
 			}
 			var conds []*fnv1.Condition
 			for _, c := range rsp.GetConditions() {
-				if c.GetType() == ConditionTagsCompliant {
+				if c.GetType() == TypeTagsCompliant {
 					conds = append(conds, c)
 				}
 			}
@@ -127,7 +129,7 @@ func TestTagsCompliantCondition(t *testing.T) {
 				t.Errorf("%s\nRunFunction(...) results: -want, +got:\n%s", tc.reason, diff)
 			}
 			want := &fnv1.Condition{
-				Type: ConditionTagsCompliant, Status: fnv1.Status_STATUS_CONDITION_TRUE, Reason: "Compliant",
+				Type: TypeTagsCompliant, Status: fnv1.Status_STATUS_CONDITION_TRUE, Reason: "Compliant",
 				Message: ptr("Every taggable resource carries the 5 cost tags of the tag policy"),
 				Target:  fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
 			}
@@ -138,12 +140,16 @@ func TestTagsCompliantCondition(t *testing.T) {
 	}
 }
 
-func TestComposeFailed(t *testing.T) {
+func TestTagsViolated(t *testing.T) {
+	type want struct {
+		c  xfn.Condition
+		ok bool
+	}
 	cases := map[string]struct {
 		reason string
 		xr     *v1alpha1.XCloudSpace
 		in     *fnv1alpha1.Composer
-		want   []*fnv1.Condition
+		want   want
 	}{
 		"TagsAtFault": {
 			reason: "A space rejected for its tags reports TagsCompliant False naming the first problem.",
@@ -151,10 +157,9 @@ func TestComposeFailed(t *testing.T) {
 				xr.Spec.Tags = map[string]string{"team": "x", "cloudspace": "y"}
 			}),
 			in: composeInput(),
-			want: []*fnv1.Condition{{
-				Type: ConditionTagsCompliant, Status: fnv1.Status_STATUS_CONDITION_FALSE, Reason: ReasonTagPolicyViolated,
-				Message: ptr(`spec.tags[cloudspace]: Forbidden: tag "cloudspace" is enforced by the platform's tag policy and cannot be set by a claim (and 1 more)`),
-				Target:  fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
+			want: want{ok: true, c: xfn.Condition{
+				Type: TypeTagsCompliant, Status: xfn.False, Reason: ReasonTagPolicyViolated, Problem: true,
+				Message: `spec.tags[cloudspace]: Forbidden: tag "cloudspace" is enforced by the platform's tag policy and cannot be set by a claim (and 1 more)`,
 			}},
 		},
 		"AWSRuleBroken": {
@@ -163,10 +168,9 @@ func TestComposeFailed(t *testing.T) {
 			in: withInput(func(in *fnv1alpha1.Composer) {
 				in.TagPolicy = &fnv1alpha1.TagPolicy{Required: []fnv1alpha1.RequiredTag{{Key: "owner", Value: "a*b"}}}
 			}),
-			want: []*fnv1.Condition{{
-				Type: ConditionTagsCompliant, Status: fnv1.Status_STATUS_CONDITION_FALSE, Reason: ReasonTagPolicyViolated,
-				Message: ptr(`tags[owner]: Invalid value: "owner": breaks AWS's tag rules on every taggable resource: the value may hold only letters, digits, spaces and _ . : / = + - @`),
-				Target:  fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
+			want: want{ok: true, c: xfn.Condition{
+				Type: TypeTagsCompliant, Status: xfn.False, Reason: ReasonTagPolicyViolated, Problem: true,
+				Message: `tags[owner]: Invalid value: "owner": breaks AWS's tag rules on every taggable resource: the value may hold only letters, digits, spaces and _ . : / = + - @`,
 			}},
 		},
 		"OtherProblem": {
@@ -180,19 +184,12 @@ func TestComposeFailed(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			s := composeSpace(t, tc.xr, tc.in)
-			d := xfn.NewDesired(&fnv1.RunFunctionRequest{})
-			err := Compose(s, xfn.Observed{}, d)
-			if err == nil {
+			if _, err := Compose(s, xfn.Observed{}); err == nil {
 				t.Fatalf("%s\nCompose(...): want an error", tc.reason)
 			}
-			rsp := &fnv1.RunFunctionResponse{}
-			ComposeFailed(runRequest(t, tc.xr, tc.in, nil), rsp, s, err)
-			if diff := cmp.Diff(tc.want, rsp.GetConditions(), protocmp.Transform()); diff != "" {
-				t.Errorf("%s\nComposeFailed(...) conditions: -want, +got:\n%s", tc.reason, diff)
-			}
-			last := rsp.GetResults()[len(rsp.GetResults())-1]
-			if last.GetSeverity() != fnv1.Severity_SEVERITY_FATAL || last.GetMessage() != err.Error() {
-				t.Errorf("%s\nComposeFailed(...): want a Fatal result with the error, got %v", tc.reason, last)
+			c, ok := TagsViolated(s)
+			if diff := cmp.Diff(tc.want, want{c: c, ok: ok}, cmp.AllowUnexported(want{})); diff != "" {
+				t.Errorf("%s\nTagsViolated(...): -want, +got:\n%s", tc.reason, diff)
 			}
 		})
 	}

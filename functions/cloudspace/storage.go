@@ -22,13 +22,9 @@ const (
 // key, closed to the public, and versioned in prod.
 func Storage(s *Space, id Identity) []Part {
 	region := ptr(s.Spec.Region)
-	tm := func(kind string) metav1.TypeMeta {
-		return metav1.TypeMeta{APIVersion: s3v1beta1.CRDGroupVersion.String(), Kind: kind}
-	}
 	bucket := selectController(nil)
 	parts := []Part{
 		{Name: NameBucket, Object: &s3v1beta1.Bucket{
-			TypeMeta:   tm(s3v1beta1.Bucket_Kind),
 			ObjectMeta: metav1.ObjectMeta{Annotations: map[string]string{AnnotationExternalName: id.BucketName}},
 			Spec: s3v1beta1.BucketSpec{
 				ResourceSpec: providerSpec(s),
@@ -36,7 +32,6 @@ func Storage(s *Space, id Identity) []Part {
 			},
 		}},
 		{Name: NameBucketEncryption, Object: &s3v1beta1.BucketServerSideEncryptionConfiguration{
-			TypeMeta: tm(s3v1beta1.BucketServerSideEncryptionConfiguration_Kind),
 			Spec: s3v1beta1.BucketServerSideEncryptionConfigurationSpec{
 				ResourceSpec: providerSpec(s),
 				ForProvider: s3v1beta1.BucketServerSideEncryptionConfigurationParameters{
@@ -53,7 +48,6 @@ func Storage(s *Space, id Identity) []Part {
 			},
 		}},
 		{Name: NameBucketAccessBlock, Object: &s3v1beta1.BucketPublicAccessBlock{
-			TypeMeta: tm(s3v1beta1.BucketPublicAccessBlock_Kind),
 			Spec: s3v1beta1.BucketPublicAccessBlockSpec{
 				ResourceSpec: providerSpec(s),
 				ForProvider: s3v1beta1.BucketPublicAccessBlockParameters{
@@ -69,7 +63,6 @@ func Storage(s *Space, id Identity) []Part {
 	}
 	if s.Spec.Environment == v1alpha1.EnvironmentProd {
 		parts = append(parts, Part{Name: NameBucketVersioning, Object: &s3v1beta1.BucketVersioning{
-			TypeMeta: tm(s3v1beta1.BucketVersioning_Kind),
 			Spec: s3v1beta1.BucketVersioningSpec{
 				ResourceSpec: providerSpec(s),
 				ForProvider: s3v1beta1.BucketVersioningParameters{

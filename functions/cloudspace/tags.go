@@ -8,8 +8,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/runtime"
@@ -74,30 +72,10 @@ func tagPolicy(s *Space) *fnv1alpha1.TagPolicy {
 	return DefaultTagPolicy()
 }
 
-// patterns caches compiled tag patterns: the input is decoded afresh for
-// every request, but its patterns rarely change. It holds at most
-// maxPatterns, so that inputs that keep changing cannot grow it forever.
-var (
-	patterns     sync.Map // map[string]*regexp.Regexp
-	patternCount atomic.Int64
-)
-
-const maxPatterns = 1024
-
+// compilePattern compiles a tag policy pattern, which must match a whole
+// value.
 func compilePattern(p string) (*regexp.Regexp, error) {
-	if re, ok := patterns.Load(p); ok {
-		return re.(*regexp.Regexp), nil //nolint:forcetypeassert // Only *regexp.Regexp is stored.
-	}
-	re, err := regexp.Compile(`^(?:` + p + `)$`)
-	if err != nil {
-		return nil, err
-	}
-	if patternCount.Load() < maxPatterns {
-		if _, loaded := patterns.LoadOrStore(p, re); !loaded {
-			patternCount.Add(1)
-		}
-	}
-	return re, nil
+	return regexp.Compile(`^(?:` + p + `)$`)
 }
 
 // ResolveTags returns the cost tags of s: the policy's required tags from
@@ -299,28 +277,28 @@ func tagKeyRules(k string) []string {
 	return rs
 }
 
-// tagsField caches, per type, the index path of Spec.ForProvider.Tags when
-// it is a map[string]*string, or nil when the type has no tags.
-var tagsField sync.Map // map[reflect.Type][]int
-
 var typeTags = reflect.TypeFor[map[string]*string]()
 
+// tagsIndex is the index path of Spec.ForProvider.Tags in the struct t
+// points to when that field is a map[string]*string, as in taggable
+// provider-aws resources, or nil.
 func tagsIndex(t reflect.Type) []int {
-	if idx, ok := tagsField.Load(t); ok {
-		return idx.([]int) //nolint:forcetypeassert // Only []int is stored.
+	if t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+		return nil
 	}
-	var idx []int
-	if t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Struct {
-		if spec, ok := t.Elem().FieldByName("Spec"); ok && spec.Type.Kind() == reflect.Struct {
-			if fp, ok := spec.Type.FieldByName("ForProvider"); ok && fp.Type.Kind() == reflect.Struct {
-				if tf, ok := fp.Type.FieldByName("Tags"); ok && tf.Type == typeTags {
-					idx = slices.Concat(spec.Index, fp.Index, tf.Index)
-				}
-			}
-		}
+	spec, ok := t.Elem().FieldByName("Spec")
+	if !ok || spec.Type.Kind() != reflect.Struct {
+		return nil
 	}
-	tagsField.Store(t, idx)
-	return idx
+	fp, ok := spec.Type.FieldByName("ForProvider")
+	if !ok || fp.Type.Kind() != reflect.Struct {
+		return nil
+	}
+	tf, ok := fp.Type.FieldByName("Tags")
+	if !ok || tf.Type != typeTags {
+		return nil
+	}
+	return slices.Concat(spec.Index, fp.Index, tf.Index)
 }
 
 // Taggable reports whether obj's type has spec.forProvider.tags, as
@@ -329,9 +307,11 @@ func Taggable(obj runtime.Object) bool {
 	return obj != nil && tagsIndex(reflect.TypeOf(obj)) != nil
 }
 
-// SetTags sets spec.forProvider.tags of a taggable obj to tags and reports
-// whether it did. It leaves other objects alone.
-func SetTags(obj runtime.Object, tags map[string]string) bool {
+// SetTags sets spec.forProvider.tags of a taggable obj to tags, in the
+// form provider-aws types hold them (AWSTags), and reports whether it did.
+// It leaves other objects alone. The resources of a space share one map:
+// nothing changes it once it is set.
+func SetTags(obj runtime.Object, tags map[string]*string) bool {
 	if obj == nil {
 		return false
 	}
@@ -339,12 +319,17 @@ func SetTags(obj runtime.Object, tags map[string]string) bool {
 	if idx == nil {
 		return false
 	}
+	reflect.ValueOf(obj).Elem().FieldByIndex(idx).Set(reflect.ValueOf(tags))
+	return true
+}
+
+// AWSTags is tags in the form provider-aws types hold them.
+func AWSTags(tags map[string]string) map[string]*string {
 	t := make(map[string]*string, len(tags))
 	for k, v := range tags {
 		t[k] = ptr(v)
 	}
-	reflect.ValueOf(obj).Elem().FieldByIndex(idx).Set(reflect.ValueOf(t))
-	return true
+	return t
 }
 
 // Label syntax of Kubernetes.

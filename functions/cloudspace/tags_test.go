@@ -202,7 +202,7 @@ func TestValidateAWSTags(t *testing.T) {
 }
 
 func TestSetTags(t *testing.T) {
-	tags := map[string]string{"team": "payments"}
+	tags := AWSTags(map[string]string{"team": "payments"})
 	for name, tc := range map[string]struct {
 		reason string
 		set    func() (bool, map[string]*string)

@@ -43,29 +43,30 @@ func TenantLabels(s *Space, tags map[string]string) map[string]string {
 
 // Tenant returns the Kubernetes objects of the tenant namespace.
 func Tenant(s *Space, lr v1alpha1.LimitRangeSpec, labels map[string]string) []Part {
-	meta := func(kind, apiVersion string) (metav1.TypeMeta, metav1.ObjectMeta) {
-		return metav1.TypeMeta{APIVersion: apiVersion, Kind: kind},
-			metav1.ObjectMeta{Name: tenantObjectName, Namespace: s.Namespace, Labels: labels}
-	}
 	role := s.Input.Tenant.ClusterRole
 	if role == "" {
 		role = DefaultClusterRole
 	}
-	tm, om := meta("RoleBinding", rbacv1.SchemeGroupVersion.String())
 	parts := []Part{
 		{Name: NameNamespace, Object: TenantNamespaceObject(s, labels), Tenant: true},
 		{Name: NameResourceQuota, Object: ResourceQuota(s, labels), Tenant: true},
 		{Name: NameLimitRange, Object: LimitRange(s, lr, labels), Tenant: true},
 		{Name: NameRoleBinding, Tenant: true, Object: &rbacv1.RoleBinding{
-			TypeMeta: tm, ObjectMeta: om,
-			Subjects: []rbacv1.Subject{{Kind: rbacv1.GroupKind, APIGroup: rbacv1.GroupName, Name: s.Input.Tenant.GroupPrefix + s.Spec.Team}},
-			RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role},
+			ObjectMeta: tenantObjectMeta(s, labels),
+			Subjects:   []rbacv1.Subject{{Kind: rbacv1.GroupKind, APIGroup: rbacv1.GroupName, Name: s.Input.Tenant.GroupPrefix + s.Spec.Team}},
+			RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role},
 		}},
 	}
 	if d := s.Input.Tenant.DenyCrossNamespaceIngress; d == nil || *d {
 		parts = append(parts, Part{Name: NameNetworkPolicy, Tenant: true, Object: NetworkPolicy(s, labels)})
 	}
 	return parts
+}
+
+// tenantObjectMeta is the metadata of a tenant object in the tenant
+// namespace.
+func tenantObjectMeta(s *Space, labels map[string]string) metav1.ObjectMeta {
+	return metav1.ObjectMeta{Name: tenantObjectName, Namespace: s.Namespace, Labels: labels}
 }
 
 // NetworkPolicy admits ingress to every pod of the tenant namespace only
@@ -96,7 +97,6 @@ func NetworkPolicy(s *Space, labels map[string]string) *unstructured.Unstructure
 // TenantNamespaceObject is the tenant namespace.
 func TenantNamespaceObject(s *Space, labels map[string]string) *corev1.Namespace {
 	return &corev1.Namespace{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
 		ObjectMeta: metav1.ObjectMeta{Name: s.Namespace, Labels: labels},
 	}
 }
@@ -123,8 +123,7 @@ func ResourceQuota(s *Space, labels map[string]string) *corev1.ResourceQuota {
 		hard[corev1.ResourceServicesLoadBalancers] = q
 	}
 	return &corev1.ResourceQuota{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ResourceQuota"},
-		ObjectMeta: metav1.ObjectMeta{Name: tenantObjectName, Namespace: s.Namespace, Labels: labels},
+		ObjectMeta: tenantObjectMeta(s, labels),
 		Spec:       corev1.ResourceQuotaSpec{Hard: hard},
 	}
 }
@@ -152,8 +151,7 @@ func LimitRange(s *Space, lr v1alpha1.LimitRangeSpec, labels map[string]string) 
 		items = append(items, pvc)
 	}
 	return &corev1.LimitRange{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "LimitRange"},
-		ObjectMeta: metav1.ObjectMeta{Name: tenantObjectName, Namespace: s.Namespace, Labels: labels},
+		ObjectMeta: tenantObjectMeta(s, labels),
 		Spec:       corev1.LimitRangeSpec{Limits: items},
 	}
 }

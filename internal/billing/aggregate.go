@@ -3,10 +3,10 @@ package billing
 import (
 	"bytes"
 	"fmt"
-	"hash/maphash"
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/shopspring/decimal"
 
@@ -24,6 +24,9 @@ type costPair struct {
 // group is the running aggregate of one space (or one account's unattributed
 // spend) in one period.
 type group struct {
+	// mu guards the group while the workers reading a file fill it.
+	mu sync.Mutex
+
 	space, account string
 	period         period
 
@@ -43,6 +46,9 @@ type group struct {
 	services map[string]*costPair
 	lastSvc  []byte
 	lastSvcP *costPair
+	// svcByID are the costs in services by the aggregate's number of the
+	// service (aggregate.serviceID), nil where not yet looked up.
+	svcByID []*costPair
 
 	days     map[int32]*costPair
 	lastDay  int32
@@ -52,17 +58,18 @@ type group struct {
 	dayArr  [dayWindow]*costPair
 	dayBase int32
 
-	// seen holds the hash of every distinct resource ID, and the cost of
-	// the IDs in ids (nil for the others), so that a row costs one lookup.
-	// An ID evicted from ids can never return (only smaller IDs enter), and
-	// an ID among the smallest maxIDs of all rows is among the smallest of
-	// every worker's share, so the costs of the listed IDs are exact after
-	// a merge.
-	seen    map[uint64]*costPair
-	ids     []string // sorted, the smallest maxIDs distinct IDs
-	first   int64
-	last    int64
-	hasTime bool
+	// resources counts the distinct resource IDs in bounded memory, and ids
+	// are the smallest maxIDs of them, sorted, with their costs. An ID
+	// evicted from ids can never return (only smaller IDs enter once the
+	// list is full), and an ID among the smallest maxIDs of all rows is
+	// among the smallest of every worker's share, so the costs of the
+	// listed IDs are exact after a merge.
+	resources distinct
+	ids       []string // sorted
+	idCost    []*costPair
+	first     int64
+	last      int64
+	hasTime   bool
 
 	sources map[int]struct{}
 
@@ -85,6 +92,8 @@ func (a rowAt) before(b rowAt) bool {
 		return a.file < b.file
 	case a.rowGroup != b.rowGroup:
 		return a.rowGroup < b.rowGroup
+	case a.off != b.off:
+		return a.off < b.off
 	case a.line != b.line:
 		return a.line < b.line
 	}
@@ -117,30 +126,49 @@ func newGroup(space, account string, p period) *group {
 		space:   space, account: account, period: p,
 		services: map[string]*costPair{},
 		days:     map[int32]*costPair{},
-		seen:     map[uint64]*costPair{},
 		sources:  map[int]struct{}{},
 	}
 }
 
-// aggregate is a set of groups. Each ingest worker fills its own; they are
-// merged at the end, so the result does not depend on how rows were split.
+// aggregate is a set of groups. The workers reading a file fill one
+// aggregate together, so that memory does not grow with the number of
+// workers; the aggregates of files are merged at the end. Sums, the listed
+// IDs and the distinct count are the same whatever order rows come in, so
+// the result does not depend on how rows were split.
 type aggregate struct {
-	seed   maphash.Seed
 	maxIDs int
 
+	mu         sync.Mutex // guards the maps and services while workers share the aggregate
 	spaces     map[string][]*group
 	unassigned map[string][]*group
+	services   []string // the numbers of services, for group.svcByID
 
 	// The first few tag values that cannot name a space, and tag keys that
-	// matched only ignoring case.
+	// matched only ignoring case; under mu while workers share the
+	// aggregate.
 	invalidValues, foldKeys fewValues
 
-	// ic is the split cost allocation state, nil without split rows.
-	ic *inClusterAgg
+	// ic is the split cost allocation state, nil without split rows;
+	// under icMu while workers share the aggregate.
+	icMu sync.Mutex
+	ic   *inClusterAgg
 }
 
-func newAggregate(seed maphash.Seed, maxIDs int) *aggregate {
-	return &aggregate{seed: seed, maxIDs: maxIDs, spaces: map[string][]*group{}, unassigned: map[string][]*group{}}
+// serviceID returns the number of a service name.
+func (a *aggregate) serviceID(svc []byte) int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for i, s := range a.services {
+		if s == string(svc) {
+			return i
+		}
+	}
+	a.services = append(a.services, string(svc))
+	return len(a.services) - 1
+}
+
+func newAggregate(maxIDs int) *aggregate {
+	return &aggregate{maxIDs: maxIDs, spaces: map[string][]*group{}, unassigned: map[string][]*group{}}
 }
 
 // maxFewValues is how many distinct values a fewValues keeps.
@@ -189,6 +217,8 @@ func (a *aggregate) setFile(i int) {
 // get returns the group of a space (or, with space nil, of an account's
 // unattributed spend) and period, creating it.
 func (a *aggregate) get(space, account []byte, p period) *group {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	tbl, key := a.spaces, space
 	if space == nil {
 		tbl, key = a.unassigned, account
@@ -224,6 +254,29 @@ func (g *group) addService(svc []byte, billed, effective Amount) {
 	p.effective.Add(effective)
 }
 
+// addServiceID adds to the costs of a service numbered id by the row
+// processor filling this group, or by name when id is -1.
+func (g *group) addServiceID(id int, svc []byte, billed, effective Amount) {
+	if id < 0 {
+		g.addService(svc, billed, effective)
+		return
+	}
+	if id >= len(g.svcByID) {
+		g.svcByID = append(g.svcByID, make([]*costPair, id+1-len(g.svcByID))...)
+	}
+	p := g.svcByID[id]
+	if p == nil {
+		p = g.services[string(svc)]
+		if p == nil {
+			p = &costPair{}
+			g.services[string(svc)] = p
+		}
+		g.svcByID[id] = p
+	}
+	p.billed.Add(billed)
+	p.effective.Add(effective)
+}
+
 func (g *group) addDay(day int32, billed, effective Amount) {
 	if i := uint32(day - g.dayBase); i < dayWindow {
 		p := g.dayArr[i]
@@ -249,41 +302,65 @@ func (g *group) addDay(day int32, billed, effective Amount) {
 	p.effective.Add(effective)
 }
 
-func (g *group) addResource(seed maphash.Seed, maxIDs int, id []byte, billed, effective Amount) {
-	h := maphash.Bytes(seed, id)
-	p, ok := g.seen[h]
-	if !ok {
-		p = g.keepID(seed, maxIDs, string(id))
-		g.seen[h] = p
+// addResource adds the cost of a resource ID whose hashID is h.
+func (g *group) addResource(maxIDs int, h uint64, id []byte, billed, effective Amount) {
+	g.resources.add(h)
+	n := len(g.ids)
+	if maxIDs <= 0 || (n == maxIDs && string(id) > g.ids[n-1]) {
+		return
 	}
-	if p != nil {
-		p.billed.Add(billed)
-		p.effective.Add(effective)
-	}
+	p := g.listID(maxIDs, id)
+	p.billed.Add(billed)
+	p.effective.Add(effective)
 }
 
-// keepID lists id if it is among the smallest maxIDs IDs, and returns its
-// cost, or nil when it is not listed. An ID it evicts keeps its hash in
-// seen, without a cost.
-func (g *group) keepID(seed maphash.Seed, maxIDs int, id string) *costPair {
-	if maxIDs <= 0 {
-		return nil
-	}
-	if len(g.ids) == maxIDs && id >= g.ids[len(g.ids)-1] {
-		return nil
-	}
-	i, found := slices.BinarySearch(g.ids, id)
+// listID returns the costs of a listed ID, listing it: id is smaller than
+// the largest listed one, or the list is not full.
+func (g *group) listID(maxIDs int, id []byte) *costPair {
+	i, found := searchIDs(g.ids, id)
 	if found {
-		return g.seen[maphash.String(seed, id)]
+		return g.idCost[i]
 	}
-	g.ids = slices.Insert(g.ids, i, id)
+	var p *costPair
+	if len(g.ids) == maxIDs {
+		// The largest listed ID is evicted: its costs are reused.
+		p = g.idCost[maxIDs-1]
+		*p = costPair{}
+	} else {
+		p = &costPair{}
+	}
+	g.ids = slices.Insert(g.ids, i, string(id))
+	g.idCost = slices.Insert(g.idCost, i, p)
 	if len(g.ids) > maxIDs {
-		for _, evicted := range g.ids[maxIDs:] {
-			g.seen[maphash.String(seed, evicted)] = nil
-		}
-		g.ids = g.ids[:maxIDs]
+		g.ids, g.idCost = g.ids[:maxIDs], g.idCost[:maxIDs]
 	}
-	return &costPair{}
+	return p
+}
+
+// searchIDs finds id in the sorted ids.
+func searchIDs(ids []string, id []byte) (int, bool) {
+	lo, hi := 0, len(ids)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if ids[mid] < string(id) {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo, lo < len(ids) && ids[lo] == string(id)
+}
+
+// mergeIDs adds the listed IDs of o, keeping the smallest maxIDs.
+func (g *group) mergeIDs(o *group, maxIDs int) {
+	for i, id := range o.ids {
+		if n := len(g.ids); n == maxIDs && id > g.ids[n-1] {
+			break // o.ids is sorted: no later one can enter
+		}
+		p := g.listID(maxIDs, []byte(id))
+		p.billed.Merge(&o.idCost[i].billed)
+		p.effective.Merge(&o.idCost[i].effective)
+	}
 }
 
 func (g *group) addTime(start, end int64) {
@@ -295,13 +372,18 @@ func (g *group) addTime(start, end int64) {
 	g.last = max(g.last, end)
 }
 
-// setCurrency notes the currency of a row. Readers feed each worker rows in
-// file order, so the first row seen is the first of the worker's share.
-func (g *group) setCurrency(c []byte, at rowAt) {
-	if len(g.curs) > 0 && g.curs[0].code == string(c) {
-		return
+// seenCurrency reports whether the group has seen currency c at or before
+// at. The workers reading a file share its groups and take its blocks in
+// any order, so a row of a currency already seen is noted when it is the
+// earliest yet; readers feed each worker rows in file order, so that is
+// rare.
+func (g *group) seenCurrency(c []byte, at rowAt) bool {
+	for i := range g.curs {
+		if g.curs[i].code == string(c) {
+			return !at.before(g.curs[i].at)
+		}
 	}
-	g.addCurrency(currencySeen{code: string(c), at: at})
+	return false
 }
 
 func (g *group) addCurrency(c currencySeen) {
@@ -362,7 +444,7 @@ func mergeCosts[K comparable](dst, src map[K]*costPair) {
 	}
 }
 
-func (g *group) merge(o *group, seed maphash.Seed, maxIDs int) {
+func (g *group) merge(o *group, maxIDs int) {
 	g.flushDays()
 	o.flushDays()
 	for _, c := range o.curs {
@@ -379,27 +461,11 @@ func (g *group) merge(o *group, seed maphash.Seed, maxIDs int) {
 	g.hasContracted = g.hasContracted || o.hasContracted
 	g.rows += o.rows
 	mergeCosts(g.services, o.services)
-	g.lastSvcP = nil
+	g.lastSvcP, g.svcByID = nil, nil
 	mergeCosts(g.days, o.days)
 	g.lastDayP = nil
-	for _, id := range o.ids {
-		h := maphash.String(seed, id)
-		p := g.seen[h]
-		if p == nil {
-			if p = g.keepID(seed, maxIDs, id); p == nil {
-				continue
-			}
-			g.seen[h] = p
-		}
-		oc := o.seen[h]
-		p.billed.Merge(&oc.billed)
-		p.effective.Merge(&oc.effective)
-	}
-	for h := range o.seen {
-		if _, ok := g.seen[h]; !ok {
-			g.seen[h] = nil
-		}
-	}
+	g.mergeIDs(o, maxIDs)
+	g.resources.merge(&o.resources)
 	if o.hasTime {
 		g.addTime(o.first, o.last)
 	}
@@ -411,8 +477,8 @@ func (g *group) merge(o *group, seed maphash.Seed, maxIDs int) {
 
 // merge adds another aggregate into a.
 func (a *aggregate) merge(o *aggregate) {
-	mergeTable(a.spaces, o.spaces, a.seed, a.maxIDs)
-	mergeTable(a.unassigned, o.unassigned, a.seed, a.maxIDs)
+	mergeTable(a.spaces, o.spaces, a.maxIDs)
+	mergeTable(a.unassigned, o.unassigned, a.maxIDs)
 	a.invalidValues.merge(&o.invalidValues)
 	a.foldKeys.merge(&o.foldKeys)
 	if o.ic != nil {
@@ -420,13 +486,13 @@ func (a *aggregate) merge(o *aggregate) {
 	}
 }
 
-func mergeTable(dst, src map[string][]*group, seed maphash.Seed, maxIDs int) {
+func mergeTable(dst, src map[string][]*group, maxIDs int) {
 	for k, gs := range src {
 	next:
 		for _, g := range gs {
 			for _, d := range dst[k] {
 				if d.period == g.period {
-					d.merge(g, seed, maxIDs)
+					d.merge(g, maxIDs)
 					continue next
 				}
 			}
@@ -496,15 +562,16 @@ func (a *aggregate) records(sources []v1alpha1.Source) []v1alpha1.SpendRecord {
 			EffectiveCost: g.effective.String(),
 			ListCost:      g.list.String(),
 			Rows:          g.rows,
-			ResourceIDs:   slices.Clone(g.ids),
-			ResourceCount: int64(len(g.seen)),
 		}
 		if g.hasContracted {
 			r.ContractedCost = g.contracted.String()
 		}
-		r.ResourceIDsTruncated = r.ResourceCount - int64(len(r.ResourceIDs))
-		for _, id := range g.ids {
-			p := g.seen[maphash.String(a.seed, id)]
+		r.ResourceCount, r.ResourceCountEstimated = g.resources.count()
+		r.ResourceCount = max(r.ResourceCount, int64(len(g.ids)))
+		r.ResourceIDsTruncated = r.ResourceCount - int64(len(g.ids))
+		r.ResourceIDs = slices.Clone(g.ids)
+		for i, id := range g.ids {
+			p := g.idCost[i]
 			r.CostByResource = append(r.CostByResource, v1alpha1.ResourceCost{ResourceID: id, BilledCost: p.billed.String(), EffectiveCost: p.effective.String()})
 		}
 		for _, s := range slices.Sorted(maps.Keys(g.services)) {

@@ -120,6 +120,78 @@ func benchIngest(b *testing.B, f synth.Format, gz bool, opts ...func(*Options)) 
 	}
 }
 
+// exportFile returns the path of an export of the shape of a real one
+// (synth.WriteExport: every string quoted, JSON Tags, a resource of its own
+// on most rows, 500 spaces), CSV or Parquet, generating it once.
+func exportFile(tb testing.TB, size int64, parquet bool) string {
+	tb.Helper()
+	dir := os.Getenv("BILLING_BENCH_DIR")
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	write, ext := synth.WriteExport, "csv"
+	if parquet {
+		write, ext = synth.WriteExportParquet, "parquet"
+	}
+	path := filepath.Join(dir, fmt.Sprintf("focus-export-v%d-%d.%s", synth.ExportVersion, size, ext))
+	if _, err := os.Stat(path); err == nil {
+		return path
+	}
+	tmp, err := os.CreateTemp(dir, filepath.Base(path)+".*.tmp")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := write(tmp, synth.ExportConfig{Bytes: size, Seed: 42, Untagged: 0.1}); err != nil {
+		tb.Fatal(err)
+	}
+	if err := tmp.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}
+
+// benchPath ingests one file and reports rows/s, MB per CPU second and, for
+// the steadier comparison on a shared machine, CPU ns per row.
+func benchPath(b *testing.B, path string, o Options) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(fi.Size())
+	b.ReportAllocs()
+	var rows int64
+	start := time.Now()
+	cpu := cpuTime()
+	for b.Loop() {
+		res, err := Ingest(b.Context(), []Source{FileSource{Path: path}}, o)
+		if err != nil {
+			b.Fatal(err)
+		}
+		rows += res.Files[0].Rows
+	}
+	b.ReportMetric(float64(rows)/time.Since(start).Seconds(), "rows/s")
+	if d := cpuTime() - cpu; d > 0 && rows > 0 {
+		b.ReportMetric(float64(fi.Size())*float64(b.N)/1e6/d.Seconds(), "MB/cpu-s")
+		b.ReportMetric(float64(d.Nanoseconds())/float64(rows), "cpu-ns/row")
+	}
+}
+
+// BenchmarkIngestExportCSV reads a FOCUS CSV shaped like a real export, the
+// workload of issue 12; make bench-duckdb compares it with DuckDB.
+func BenchmarkIngestExportCSV(b *testing.B) {
+	benchPath(b, exportFile(b, benchBytes(), false), Options{DigestXXH64: true})
+}
+
+// BenchmarkIngestExportParquet reads the same rows as Parquet, typed as AWS
+// Data Exports write FOCUS (DOUBLE money, a MAP of tags, snappy).
+func BenchmarkIngestExportParquet(b *testing.B) {
+	benchPath(b, exportFile(b, benchBytes(), true), Options{DigestXXH64: true})
+}
+
 func BenchmarkIngestFOCUSCSV(b *testing.B)     { benchIngest(b, synth.FOCUS, false) }
 func BenchmarkIngestCURCSV(b *testing.B)       { benchIngest(b, synth.CUR, false) }
 func BenchmarkIngestFOCUSCSVGzip(b *testing.B) { benchIngest(b, synth.FOCUS, true) }

@@ -15,13 +15,13 @@ import (
 // The CSV reader streams: one goroutine reads blocks of blockSize bytes,
 // cuts each at the last record boundary (a newline outside quotes, found
 // with SIMD byte counts rather than a byte loop) and hands it to a worker
-// per core, which splits records into cells and aggregates them into its
-// own aggregate. At most maxBlocks blocks exist at once, so memory is
-// bounded whatever the size of the file.
+// per core, which splits records into cells and aggregates them into the
+// aggregate the workers share. At most maxBlocks blocks of 1 MiB exist at
+// once, so memory is bounded whatever the size of the file.
 const maxRecordBytes = 8 << 20
 
 // blockSize is a variable so that tests can exercise record boundaries.
-var blockSize = 4 << 20
+var blockSize = 1 << 20
 
 var (
 	errUnterminated = errors.New("quoted cell is not terminated")
@@ -41,6 +41,7 @@ type chunk struct {
 	buf  []byte // the whole block, returned to the pool
 	data []byte
 	line int64 // line of the first record
+	off  int64 // offset of data in the file, after any byte order mark
 }
 
 // csvFile is the state of one CSV file being read.
@@ -100,8 +101,8 @@ func (f *csvFile) fail(line int64, column, msg string, p *rowProc) {
 	}
 }
 
-// readCSV reads a CSV stream with workers goroutines, each aggregating into
-// its own aggregate from newAgg, and returns those aggregates. The mapping of
+// readCSV reads a CSV stream with workers goroutines, aggregating into one
+// aggregate from newAgg, and returns it (as a slice of one). The mapping of
 // the header is left in f.m, bad rows in f.errs.
 func readCSV(ctx context.Context, r io.Reader, f *csvFile, format Format, tag tagSpec, workers int, newAgg func() *aggregate) ([]*aggregate, error) {
 	if workers < 1 {
@@ -140,7 +141,7 @@ func readCSV(ctx context.Context, r io.Reader, f *csvFile, format Format, tag ta
 	data := buf[:n]
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	var hdr []span
-	next, lines, herr := nextRecord(data, 0, &hdr, eof)
+	next, herr := nextRecord(data, 0, &hdr, eof)
 	for (errors.Is(herr, errUnterminated) || errors.Is(herr, errIncomplete)) && !eof && len(buf) < maxRecordBytes {
 		buf = append(buf[:n], make([]byte, len(buf))...)
 		n, eof, err = fill(r, buf, n)
@@ -148,7 +149,7 @@ func readCSV(ctx context.Context, r io.Reader, f *csvFile, format Format, tag ta
 			return nil, err
 		}
 		data = bytes.TrimPrefix(buf[:n], []byte("\ufeff"))
-		next, lines, herr = nextRecord(data, 0, &hdr, eof)
+		next, herr = nextRecord(data, 0, &hdr, eof)
 	}
 	if herr != nil {
 		return nil, fmt.Errorf("cannot read header: %w", herr)
@@ -166,15 +167,15 @@ func readCSV(ctx context.Context, r io.Reader, f *csvFile, format Format, tag ta
 	}
 	f.m = m
 
-	aggs := make([]*aggregate, workers)
+	// The workers share one aggregate.
+	aggs := []*aggregate{newAgg()}
 	var wg sync.WaitGroup
-	for i := range workers {
-		aggs[i] = newAgg()
-		w := &csvWorker{f: f, proc: newRowProc(m, aggs[i], tag)}
+	for range workers {
+		w := newCSVWorker(f, m, newRowProc(m, aggs[0], tag))
 		wg.Go(func() {
 			for c := range work {
 				if ctx.Err() == nil {
-					w.parse(c.data, c.line)
+					w.parse(c.data, c.line, c.off)
 				}
 				select {
 				case free <- c.buf:
@@ -186,7 +187,8 @@ func readCSV(ctx context.Context, r io.Reader, f *csvFile, format Format, tag ta
 
 	readErr := func() error {
 		defer close(work)
-		line := int64(1 + lines)
+		line := int64(1 + bytes.Count(data[:next], []byte{'\n'}))
+		off := int64(next)
 		// The rest of the header block is the first chunk.
 		var carry []byte
 		rest := data[next:]
@@ -196,8 +198,9 @@ func readCSV(ctx context.Context, r io.Reader, f *csvFile, format Format, tag ta
 			}
 			carry = append([]byte(nil), rest[cut:]...)
 			<-free // the header block takes a token
-			c := chunk{buf: buf, data: rest[:cut], line: line}
+			c := chunk{buf: buf, data: rest[:cut], line: line, off: int64(next)}
 			line += int64(bytes.Count(c.data, []byte{'\n'}))
+			off = int64(next + cut)
 			select {
 			case work <- c:
 			case <-ctx.Done():
@@ -212,7 +215,7 @@ func readCSV(ctx context.Context, r io.Reader, f *csvFile, format Format, tag ta
 		for {
 			if eof {
 				if len(carry) > 0 {
-					work <- chunk{buf: nil, data: carry, line: line}
+					work <- chunk{buf: nil, data: carry, line: line, off: off}
 				}
 				return nil
 			}
@@ -247,7 +250,7 @@ func readCSV(ctx context.Context, r io.Reader, f *csvFile, format Format, tag ta
 					// block after it end inside quotes: say so, as a
 					// worker would have in a smaller file.
 					var cells []span
-					_, _, err := nextRecord(d, 0, &cells, false)
+					_, err := nextRecord(d, 0, &cells, false)
 					if qe := (*quoteError)(nil); errors.As(err, &qe) && qe.fatal {
 						f.stop(line+int64(qe.line), qe)
 						return nil
@@ -260,8 +263,9 @@ func readCSV(ctx context.Context, r io.Reader, f *csvFile, format Format, tag ta
 				continue
 			}
 			carry = append(carry[:0], d[cut:]...)
-			c := chunk{buf: b, data: d[:cut], line: line}
+			c := chunk{buf: b, data: d[:cut], line: line, off: off}
 			line += int64(bytes.Count(c.data, []byte{'\n'}))
+			off += int64(cut)
 			select {
 			case work <- c:
 			case <-ctx.Done():
@@ -315,8 +319,10 @@ func boundary(data []byte) int {
 }
 
 // nextRecord splits the record at data[i:] into cells. It returns the index
-// after the record and how many newlines it spans. At the end of data, a
-// record without newline is complete only when eof is true.
+// after the record. At the end of data, a record without newline is
+// complete only when eof is true. Lines are not counted here, so that a
+// quoted cell costs one search per quote: a caller that needs the line of
+// a record counts the newlines before it.
 //
 // The grammar is RFC 4180, as encoding/csv reads it with LazyQuotes false: a
 // quote inside an unquoted cell and anything but a comma or a line end after
@@ -330,10 +336,9 @@ func boundary(data []byte) int {
 // size. When the quotes do not balance at the end of the bad quote's line,
 // the rest of the file cannot be read reliably: the error is fatal, and the
 // file is rejected naming the line.
-func nextRecord(data []byte, i int, cells *[]span, eof bool) (int, int, error) {
+func nextRecord(data []byte, i int, cells *[]span, eof bool) (int, error) {
 	rs := i
 	fs := (*cells)[:0]
-	lines := 0
 	for {
 		if i < len(data) && data[i] == '"' {
 			q := i
@@ -341,17 +346,30 @@ func nextRecord(data []byte, i int, cells *[]span, eof bool) (int, int, error) {
 			start := i
 			esc := false
 			for {
-				j := bytes.IndexByte(data[i:], '"')
-				if j < 0 {
-					*cells = fs
-					if eof && bytes.IndexByte(data[q:], '\n') >= 0 {
-						// The cell would swallow every line after it.
-						return len(data), lines, &quoteError{err: errUnterminated, line: lines, cell: len(fs), fatal: true}
+				seg := i
+				// The next quote, eight bytes at a time, inline: most
+				// quoted cells are short, and a Tags cell has a doubled
+				// quote every few bytes.
+				for i+8 <= len(data) {
+					x := binary.LittleEndian.Uint64(data[i:]) ^ quotes
+					if m := (x - lows) &^ x & highs; m != 0 {
+						i += bits.TrailingZeros64(m) / 8
+						goto quote
 					}
-					return len(data), lines, &quoteError{err: errUnterminated, line: lines, cell: len(fs)}
+					i += 8
 				}
-				lines += bytes.Count(data[i:i+j], []byte{'\n'})
-				i += j + 1
+				for i < len(data) && data[i] != '"' {
+					i++
+				}
+				if i >= len(data) {
+					*cells = fs
+					qe := &quoteError{err: errUnterminated, line: bytes.Count(data[rs:seg], []byte{'\n'}), cell: len(fs)}
+					// The cell would swallow every line after it.
+					qe.fatal = eof && bytes.IndexByte(data[q:], '\n') >= 0
+					return len(data), qe
+				}
+			quote:
+				i++
 				if i < len(data) && data[i] == '"' {
 					esc = true
 					i++
@@ -366,9 +384,9 @@ func nextRecord(data []byte, i int, cells *[]span, eof bool) (int, int, error) {
 			if i >= len(data) {
 				*cells = fs
 				if !eof {
-					return i, lines, errIncomplete
+					return i, errIncomplete
 				}
-				return i, lines, nil
+				return i, nil
 			}
 			switch data[i] {
 			case ',':
@@ -376,10 +394,10 @@ func nextRecord(data []byte, i int, cells *[]span, eof bool) (int, int, error) {
 				continue
 			case '\n':
 				*cells = fs
-				return i + 1, lines + 1, nil
+				return i + 1, nil
 			default:
 				*cells = fs
-				return badRecord(data, rs, i, lines, len(fs)-1, errAfterQuote, eof)
+				return badRecord(data, rs, i, len(fs)-1, errAfterQuote, eof)
 			}
 		}
 		start := i
@@ -401,7 +419,7 @@ func nextRecord(data []byte, i int, cells *[]span, eof bool) (int, int, error) {
 	found:
 		if i < len(data) && data[i] == '"' {
 			*cells = fs
-			return badRecord(data, rs, i, lines, len(fs), errBareQuote, eof)
+			return badRecord(data, rs, i, len(fs), errBareQuote, eof)
 		}
 		end := i
 		if end > start && data[end-1] == '\r' && (i >= len(data) || data[i] == '\n') {
@@ -411,13 +429,13 @@ func nextRecord(data []byte, i int, cells *[]span, eof bool) (int, int, error) {
 		if i >= len(data) {
 			*cells = fs
 			if !eof {
-				return i, lines, errIncomplete
+				return i, errIncomplete
 			}
-			return i, lines, nil
+			return i, nil
 		}
 		if data[i] == '\n' {
 			*cells = fs
-			return i + 1, lines + 1, nil
+			return i + 1, nil
 		}
 		i++ // ','
 	}
@@ -443,22 +461,22 @@ func (e *quoteError) Error() string {
 
 func (e *quoteError) Unwrap() error { return e.err }
 
-// badRecord ends a record that starts at rs and has a bad quote at e (lines
-// newlines after rs, in its cell-th cell): at the first newline after e,
-// where boundary would cut too when the record's quotes balance there.
-// Without a newline it ends with the data.
-func badRecord(data []byte, rs, e, lines, cell int, cause error, eof bool) (int, int, error) {
-	qe := &quoteError{err: cause, line: lines, cell: cell}
+// badRecord ends a record that starts at rs and has a bad quote at e, in
+// its cell-th cell: at the first newline after e, where boundary would cut
+// too when the record's quotes balance there. Without a newline it ends
+// with the data.
+func badRecord(data []byte, rs, e, cell int, cause error, eof bool) (int, error) {
 	n := bytes.IndexByte(data[e:], '\n')
+	if n < 0 && !eof {
+		return len(data), errIncomplete
+	}
+	qe := &quoteError{err: cause, line: bytes.Count(data[rs:e], []byte{'\n'}), cell: cell}
 	if n < 0 {
-		if !eof {
-			return len(data), lines, errIncomplete
-		}
-		return len(data), lines, qe
+		return len(data), qe
 	}
 	n += e
 	qe.fatal = bytes.Count(data[rs:n], []byte{'"'})&1 == 1
-	return n + 1, lines + 1, qe
+	return n + 1, qe
 }
 
 // cellBytes returns the content of a cell, unescaping doubled quotes into
@@ -473,10 +491,16 @@ func cellBytes(data []byte, s span, scratch *[]byte) []byte {
 		dst = *scratch
 	}
 	from := len(dst)
-	for i := 0; i < len(v); i++ {
-		dst = append(dst, v[i])
-		if v[i] == '"' && i+1 < len(v) && v[i+1] == '"' {
-			i++
+	for {
+		j := bytes.IndexByte(v, '"')
+		if j < 0 {
+			dst = append(dst, v...)
+			break
+		}
+		dst = append(dst, v[:j+1]...)
+		v = v[j+1:]
+		if len(v) > 0 && v[0] == '"' {
+			v = v[1:]
 		}
 	}
 	if scratch != nil {
@@ -490,22 +514,60 @@ type csvWorker struct {
 	proc    *rowProc
 	cells   []span
 	scratch []byte
+	// used are the file columns the row processor reads, and the tags
+	// column, whose escaped content the tag matcher reads as it is.
+	used    []usedCol
+	tagsCol int
+	// The chunk being parsed, the line of data[counted], and the start of
+	// the record being processed.
+	data           []byte
+	line           int64
+	counted, start int
 }
 
-func (w *csvWorker) parse(data []byte, line int64) {
+type usedCol struct {
+	file int
+	col  col
+}
+
+func newCSVWorker(f *csvFile, m *mapping, proc *rowProc) *csvWorker {
+	w := &csvWorker{f: f, proc: proc, tagsCol: -1}
+	proc.rowLine = func() int64 { return w.lineOf(w.start) }
+	for fi, c := range m.colOf {
+		switch {
+		case c == cTags:
+			w.tagsCol = fi
+		case c >= 0:
+			w.used = append(w.used, usedCol{file: fi, col: c})
+		}
+	}
+	return w
+}
+
+// lineOf returns the line of the record at data[pos] of the chunk being
+// parsed, pos at or after that of the last call. Lines are counted only
+// for the records that need one: those that fail, and the first of a
+// currency in a group.
+func (w *csvWorker) lineOf(pos int) int64 {
+	w.line += int64(bytes.Count(w.data[w.counted:pos], []byte{'\n'}))
+	w.counted = pos
+	return w.line
+}
+
+func (w *csvWorker) parse(data []byte, line, off int64) {
 	m := w.f.m
 	ncols := len(m.names)
 	var rows int64
+	w.data, w.line, w.counted = data, line, 0
+	lineOf := w.lineOf
 	i := 0
 	for i < len(data) {
 		start := i
-		next, lines, err := nextRecord(data, i, &w.cells, true)
-		recLine := line
-		line += int64(lines)
+		next, err := nextRecord(data, i, &w.cells, true)
 		i = next
 		if err != nil {
 			if qe := (*quoteError)(nil); errors.As(err, &qe) {
-				at := recLine + int64(qe.line)
+				at := lineOf(start) + int64(qe.line)
 				if qe.fatal {
 					w.f.stop(at, qe)
 					break
@@ -514,14 +576,14 @@ func (w *csvWorker) parse(data []byte, line int64) {
 				w.f.fail(at, col, fmt.Sprintf("column %q: %v", col, qe), nil)
 				continue
 			}
-			w.f.fail(recLine, "", err.Error(), nil)
+			w.f.fail(lineOf(start), "", err.Error(), nil)
 			continue
 		}
 		if len(w.cells) == 1 && w.cells[0].end == w.cells[0].start {
 			continue // an empty line
 		}
 		if len(w.cells) != ncols {
-			w.f.fail(recLine, "", fmt.Sprintf("has %d columns, want %d", len(w.cells), ncols), nil)
+			w.f.fail(lineOf(start), "", fmt.Sprintf("has %d columns, want %d", len(w.cells), ncols), nil)
 			continue
 		}
 		if n := next - start; cap(w.scratch) < n {
@@ -529,23 +591,28 @@ func (w *csvWorker) parse(data []byte, line int64) {
 		}
 		w.scratch = w.scratch[:0]
 		p := w.proc
-		for fi, c := range m.colOf {
-			if c >= 0 {
-				if sp := w.cells[fi]; !sp.esc {
-					p.vals[c] = data[sp.start:sp.end]
-				} else {
-					p.vals[c] = cellBytes(data, sp, &w.scratch)
-				}
+		for _, u := range w.used {
+			if sp := w.cells[u.file]; !sp.esc {
+				p.vals[u.col] = data[sp.start:sp.end]
+			} else {
+				p.vals[u.col] = cellBytes(data, sp, &w.scratch)
 			}
 		}
-		p.at = rowAt{line: recLine, rowGroup: -1}
+		if w.tagsCol >= 0 {
+			sp := w.cells[w.tagsCol]
+			p.vals[cTags] = data[sp.start:sp.end]
+			p.tagsDQ = sp.esc
+		}
+		w.start = start
+		p.at = rowAt{off: off + int64(start), rowGroup: -1}
 		if ce := p.process(); ce != nil {
-			w.f.fail(recLine, m.name(ce.col), ce.describe(m), p)
+			w.f.fail(lineOf(start), m.name(ce.col), ce.describe(m), p)
 			continue
 		}
 		rows++
 	}
 	w.f.rows.Add(rows)
+	w.data = nil
 }
 
 const (
@@ -553,7 +620,6 @@ const (
 	highs  = 0x8080808080808080
 	commas = ',' * lows
 	nls    = '\n' * lows
-	quotes = '"' * lows
 )
 
 // scanUnquoted returns the index of the first ',', '\n' or '"' at or after

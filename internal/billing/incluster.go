@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"fmt"
-	"hash/maphash"
 	"maps"
 	"math"
 	"math/bits"
@@ -184,7 +183,12 @@ func (p *rowProc) tagValue(c col, keys [][]byte) []byte {
 		return nil
 	}
 	m := &tagMatcher{keys: keys}
-	v, kind, err := m.find(p.vals[c])
+	find := m.find
+	if c == cTags && p.tagsDQ {
+		// The cell as in the CSV file, quotes doubled (rowProc.jsonTag).
+		find = m.findEscaped
+	}
+	v, kind, err := find(p.vals[c])
 	if err != nil || kind != matchExact || isNull(v) {
 		return nil
 	}
@@ -257,8 +261,25 @@ type groupInCluster struct {
 	namespaces map[string]struct{}
 }
 
+// setCurrency notes that the group has a row of currency c at at.
+func (g *group) setCurrency(c []byte, at rowAt) {
+	if !g.seenCurrency(c, at) {
+		g.addCurrency(currencySeen{code: string(c), at: at})
+	}
+}
+
+// rowAt returns where the row in p.vals is, its line counted.
+func (p *rowProc) rowAt() rowAt {
+	at := p.at
+	if p.rowLine != nil {
+		at.line = p.rowLine()
+	}
+	return at
+}
+
 // credit adds an in-cluster cost to a space's group: to its totals, its
 // service and day, and its in-cluster share, of which idle is idle cost.
+// The caller holds g.mu where workers share the group.
 func (g *group) credit(b, e, l, idle Amount, svc []byte, day int32) {
 	if g.ic == nil {
 		g.ic = &groupInCluster{namespaces: map[string]struct{}{}}
@@ -272,8 +293,9 @@ func (g *group) credit(b, e, l, idle Amount, svc []byte, day int32) {
 	g.addDay(day, b, e)
 }
 
-// debit takes cost moved to spaces off the group holding a node's rows.
-func (g *group) debit(b, e, l Amount, svc []byte, day int32, resource uint64) {
+// debit takes cost moved to spaces off the group holding a node's rows,
+// and off the costs of the node's resource ID where the record lists it.
+func (g *group) debit(b, e, l Amount, svc []byte, day int32, resource string) {
 	if g.alloc == nil {
 		g.alloc = &costTriple{}
 	}
@@ -284,9 +306,9 @@ func (g *group) debit(b, e, l Amount, svc []byte, day int32, resource uint64) {
 	g.list.Add(l.neg())
 	g.addService(svc, nb, ne)
 	g.addDay(day, nb, ne)
-	if p := g.seen[resource]; p != nil {
-		p.billed.Add(nb)
-		p.effective.Add(ne)
+	if i, ok := searchIDs(g.ids, []byte(resource)); ok && resource != "" {
+		g.idCost[i].billed.Add(nb)
+		g.idCost[i].effective.Add(ne)
 	}
 }
 
@@ -406,11 +428,11 @@ func (a *aggregate) inCluster() *inClusterAgg {
 	return a.ic
 }
 
-func (ic *inClusterAgg) note(id []byte, per period, h home) {
-	if old, ok := ic.homes[homeKey{id: string(id), period: per}]; ok && !h.less(old) {
+func (ic *inClusterAgg) note(k homeKey, h home) {
+	if old, ok := ic.homes[k]; ok && !h.less(old) {
 		return
 	}
-	ic.homes[homeKey{id: string(id), period: per}] = h
+	ic.homes[k] = h
 }
 
 func (ic *inClusterAgg) debit(k debitKey, account, service string, cur currencySeen, b, e, l Amount) {
@@ -506,15 +528,38 @@ func (p *rowProc) splitRow(hit tagHit, per period, start, end int64, cur, svc []
 		space = string(hit.space)
 	}
 	cost, unused, list, listUnused := c.cost, c.unused, c.list, c.listUnused
-	ic := p.agg.inCluster()
-	ic.policy = cfg.idle
 	parent := p.intern(nodeID(p.vals[cSplitParent]))
-	seen := currencySeen{code: p.intern(cur), at: p.at}
+	seen := currencySeen{code: p.intern(cur), at: p.rowAt()}
 	acct, service := p.intern(account), p.intern(svc)
 	day := unixDay(start)
+	var usage string
 	if cfg.idle == v1alpha1.IdleRequests || cfg.idle == v1alpha1.IdleUsage {
+		usage = p.intern(p.vals[cUsageType])
+	}
+	idle := Amount{}
+	if space != "" && cfg.idle == v1alpha1.IdleSplit {
+		idle = unused
+		cost, list = cost.add(unused), list.add(listUnused)
+	}
+	if space != "" {
+		// The space's group, under its lock; the row's own group is
+		// unlocked (it may be this one).
+		g := p.group([]byte(space), per)
+		g.mu.Lock()
+		g.setCurrency(cur, seen.at)
+		g.credit(cost, cost, list, idle, svc, day)
+		g.addTime(start, end)
+		g.ic.rows++
+		g.ic.addNamespace(ns)
+		g.mu.Unlock()
+	}
+	p.agg.icMu.Lock()
+	defer p.agg.icMu.Unlock()
+	ic := p.agg.inCluster()
+	ic.policy = cfg.idle
+	if usage != "" {
 		w := c.weight
-		k := poolKey{parent: parent, period: per, start: start, usage: p.intern(p.vals[cUsageType])}
+		k := poolKey{parent: parent, period: per, start: start, usage: usage}
 		pl := ic.pools[k]
 		if pl == nil {
 			pl = &idlePool{spaces: map[string]*Sum{}, account: acct, service: service, cur: seen}
@@ -534,17 +579,6 @@ func (p *rowProc) splitRow(hit tagHit, per period, start, end int64, cur, svc []
 	if space == "" {
 		return
 	}
-	idle := Amount{}
-	if cfg.idle == v1alpha1.IdleSplit {
-		idle = unused
-		cost, list = cost.add(unused), list.add(listUnused)
-	}
-	g := p.agg.space(space, per)
-	g.setCurrency(cur, p.at)
-	g.credit(cost, cost, list, idle, svc, day)
-	g.addTime(start, end)
-	g.ic.rows++
-	g.ic.addNamespace(ns)
 	ic.debit(debitKey{parent: parent, period: per, day: day}, acct, service, seen, cost, cost, list)
 }
 
@@ -598,14 +632,18 @@ func (p *rowProc) splitAmount(gross, net col, hasNet bool) (Amount, *cellError) 
 // space's in-cluster share.
 func (p *rowProc) allocatedRow(g *group, billed, effective, list Amount) {
 	if p.m.inCluster != nil {
+		p.agg.icMu.Lock()
 		p.agg.inCluster().policy = p.m.inCluster.idle
+		p.agg.icMu.Unlock()
 	}
+	_, ns := p.allocNamespace()
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	if g.ic == nil {
 		g.ic = &groupInCluster{namespaces: map[string]struct{}{}}
 	}
 	g.ic.add(billed, effective, list)
 	g.ic.rows++
-	_, ns := p.allocNamespace()
 	g.ic.addNamespace(ns)
 }
 
@@ -620,11 +658,6 @@ func (ic *groupInCluster) addNamespace(ns []byte) {
 
 // space returns the group of a space and period, creating it.
 func (a *aggregate) space(space string, per period) *group {
-	for _, g := range a.spaces[space] {
-		if g.period == per {
-			return g
-		}
-	}
 	return a.get([]byte(space), nil, per)
 }
 
@@ -649,7 +682,19 @@ func (p *rowProc) noteNode(g *group, per period, svc []byte) {
 	if len(r) < 3 || r[0] != 'i' || r[1] != '-' {
 		return
 	}
-	p.agg.inCluster().note(r, per, home{space: g.space, account: g.account, service: p.intern(svc)})
+	h := home{space: g.space, account: g.account, service: p.intern(svc)}
+	// Every row of a node notes it: take the aggregate's lock only for a
+	// home that changes what this processor noted.
+	k := homeKey{id: p.intern(r), period: per}
+	if old, ok := p.homes[k]; ok && !h.less(old) {
+		return
+	}
+	if len(p.homes) < maxValidCache {
+		p.homes[k] = h
+	}
+	p.agg.icMu.Lock()
+	p.agg.inCluster().note(k, h)
+	p.agg.icMu.Unlock()
 }
 
 // settleInCluster shares the idle pools by weight and takes the cost moved
@@ -710,7 +755,7 @@ func (a *aggregate) settleInCluster() {
 			h.service = d.service
 		}
 		g.addCurrency(d.cur)
-		g.debit(sumAmount(&d.billed), sumAmount(&d.effective), sumAmount(&d.list), []byte(h.service), k.day, maphash.String(a.seed, k.parent))
+		g.debit(sumAmount(&d.billed), sumAmount(&d.effective), sumAmount(&d.list), []byte(h.service), k.day, k.parent)
 	}
 	ic.pools, ic.debits = nil, nil
 }
@@ -774,7 +819,7 @@ func shareFixed(x, w, total *Sum) (Amount, bool) {
 // small returns a sum of fixed point units that is non-negative and fits
 // in an int64.
 func (s *Sum) small() (uint64, bool) {
-	if s.big || s.hi != 0 || s.lo > math.MaxInt64 {
+	if s.extra != nil || s.hi != 0 || s.lo > math.MaxInt64 {
 		return 0, false
 	}
 	return s.lo, true

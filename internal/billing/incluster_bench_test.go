@@ -8,9 +8,10 @@ import (
 	"github.com/cloudspace-dev/cloudspace/apis/billing/v1alpha1"
 )
 
-// splitExport generates a CUR with EKS split cost allocation data: nodes
-// nodes for hours hours, each with pods pods of ten tenant namespaces and
-// kube-system, two split rows (vCPU, memory) per pod and hour.
+// splitExport generates a CUR with EKS split cost allocation data: the
+// given number of nodes, for the given number of hours, each node with the
+// given number of pods of ten tenant namespaces and kube-system, two split
+// rows (vCPU, memory) per pod and hour.
 func splitExport(nodes, hours, pods int) []byte {
 	var b strings.Builder
 	b.WriteString(splitHeader)

@@ -46,7 +46,7 @@ def key(r):
     return ("space", s) if s else ("account", r["line_item_usage_account_id"])
 rec = {}
 def get(k):
-    return rec.setdefault(k, [D(0), D(0), D(0), D(0)])
+    return rec.setdefault(k, [D(0) for _ in range(4)])
 home = {}
 for r in rows:
     get(key(r))[0] += D(r["line_item_unblended_cost"])
@@ -273,6 +273,14 @@ func TestSplitCostAttribution(t *testing.T) {
 				ic: InCluster{Namespaces: map[string]string{"tenant-b": "team-b"}},
 			},
 			want: map[string][3]string{"space:team-a": {"0.75", "", "0.25"}, "space:team-b": {"0.25", "0.25", ""}, "account:222222222222": {"0", "", ""}},
+		},
+		"PodTaggedWithItsSpace": {
+			reason: "A pod tagged with the space its namespace maps to costs that space once: the row's group and the space's are one.",
+			args: args{
+				csv: splitHeader + node + splitRowCSV(pod("eu", "tenant-a"), "0", `"{""user_cloudspace"":""team-a""}"`, "i-0n", "0.25", "0.05", "1"),
+				ic:  InCluster{Namespaces: map[string]string{"tenant-a": "team-a"}},
+			},
+			want: map[string][3]string{"space:team-a": {"0.25", "0.25", ""}, "account:222222222222": {"0.75", "", "0.25"}},
 		},
 		"NodeNotInExport": {
 			reason: "A pod on a node whose rows the export does not hold is debited to the account of its split row.",
@@ -560,5 +568,43 @@ func TestSplitCurrencies(t *testing.T) {
 	want := `cannot aggregate spend: space "team-x" period 2026-11 mixes currencies "EUR" (first at "pods.csv" line 2 column "line_item_currency_code") and "USD" (first at "node.csv" line 2 column "line_item_currency_code")`
 	if got := errString(err); got != want {
 		t.Errorf("Ingest(...): want error\n%q\ngot\n%q", want, got)
+	}
+}
+
+// TestSplitCostWorkers checks that the workers reading one file, who share
+// its aggregate, attribute split rows as one worker does, under every idle
+// policy: the blocks of the file are small, so that each worker reads rows
+// of the same nodes and spaces.
+func TestSplitCostWorkers(t *testing.T) {
+	old := blockSize
+	blockSize = 4 << 10
+	t.Cleanup(func() { blockSize = old })
+	data := splitExport(6, 8, 12)
+	namespaces := map[string]string{}
+	for i := range 10 {
+		namespaces[fmt.Sprintf("tenant-%d", i)] = fmt.Sprintf("team-%d", i)
+	}
+	for _, policy := range []string{v1alpha1.IdleNone, v1alpha1.IdleSplit, v1alpha1.IdleRequests} {
+		ingest := func(workers int) *Result {
+			o := Options{InCluster: InCluster{Namespaces: namespaces, IdlePolicy: policy}, Workers: workers}
+			res, err := Ingest(t.Context(), []Source{bytesSource{name: "split.csv", b: data}}, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res
+		}
+		want, got := ingest(1), ingest(4)
+		if diff := cmp.Diff(want.Records, got.Records); diff != "" {
+			t.Errorf("policy %s: Ingest(4 workers): -1 worker +4 workers:\n%s", policy, diff)
+		}
+		// The pods' cost moves between records: the total stays the
+		// nodes' cost, 6 nodes × 8 hours × 0.384.
+		var total decimal.Decimal
+		for _, r := range got.Records {
+			total = total.Add(decimal.RequireFromString(r.BilledCost))
+		}
+		if w := decimal.RequireFromString("18.432"); !total.Equal(w) {
+			t.Errorf("policy %s: total billed cost: want %s, got %s", policy, w, total)
+		}
 	}
 }

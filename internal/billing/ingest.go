@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"hash"
-	"hash/maphash"
 	"io"
 	"os"
 	"runtime"
@@ -38,6 +37,9 @@ type Options struct {
 	MaxResourceIDs int
 	// Workers is how many goroutines parse a CSV file. Default GOMAXPROCS.
 	Workers int
+	// ParquetWorkers is how many row groups of a Parquet file are read at
+	// once, each holding a page of every column in use. Default Workers.
+	ParquetWorkers int
 	// Progress, when set, is called with the number of bytes read so far
 	// (compressed bytes for a compressed file) of the file being read.
 	Progress func(uri string, read, size int64)
@@ -127,8 +129,7 @@ func Ingest(ctx context.Context, srcs []Source, o Options) (*Result, error) {
 		return &Result{}, err
 	}
 	o.inCluster = ic
-	seed := maphash.MakeSeed()
-	total := newAggregate(seed, o.MaxResourceIDs)
+	total := newAggregate(o.MaxResourceIDs)
 	res := &Result{}
 	srcs, warns, err := prepareSources(srcs, o.Deliveries)
 	res.Warnings = warns
@@ -142,7 +143,7 @@ func Ingest(ctx context.Context, srcs []Source, o Options) (*Result, error) {
 	defer func() { res.Summary = summarize(total, res.Files, o.TagKeyIgnoreCase) }()
 	for i, s := range srcs {
 		uris[i] = s.URI()
-		agg, st, err := ingestOne(ctx, s, o, seed)
+		agg, st, err := ingestOne(ctx, s, o)
 		st.Skipped = st.skipped.public()
 		curCols[i] = st.currencyColumn
 		if err == nil {
@@ -194,6 +195,9 @@ func (o Options) defaults() Options {
 	if o.Workers <= 0 {
 		o.Workers = runtime.GOMAXPROCS(0)
 	}
+	if o.ParquetWorkers <= 0 {
+		o.ParquetWorkers = o.Workers
+	}
 	if o.Log.GetSink() == nil {
 		o.Log = logr.Discard()
 	}
@@ -233,7 +237,7 @@ func (c *countingReader) Read(p []byte) (int, error) {
 
 var gzipMagic = []byte{0x1f, 0x8b}
 
-func ingestOne(ctx context.Context, s Source, o Options, seed maphash.Seed) (*aggregate, FileStats, error) {
+func ingestOne(ctx context.Context, s Source, o Options) (*aggregate, FileStats, error) {
 	st := FileStats{URI: s.URI()}
 	fail := func(err error) (*aggregate, FileStats, error) {
 		var fe *FileError
@@ -243,7 +247,7 @@ func ingestOne(ctx context.Context, s Source, o Options, seed maphash.Seed) (*ag
 		return nil, st, err
 	}
 	if oc, ok := s.(OpenCostSource); ok {
-		return ingestOpenCost(ctx, oc, o, seed)
+		return ingestOpenCost(ctx, oc, o)
 	}
 	rc, err := openBody(ctx, s)
 	if err != nil {
@@ -275,7 +279,7 @@ func ingestOne(ctx context.Context, s Source, o Options, seed maphash.Seed) (*ag
 	}
 
 	if string(magic) == "PAR1" {
-		agg, err := ingestParquetStream(ctx, s, br, size, o, seed, &st)
+		agg, err := ingestParquetStream(ctx, s, br, size, o, &st)
 		if ferr := finish(); err == nil {
 			err = ferr
 		}
@@ -306,7 +310,7 @@ func ingestOne(ctx context.Context, s Source, o Options, seed maphash.Seed) (*ag
 		plain = true
 	}
 	f := &csvFile{uri: st.URI, maxErrors: o.MaxErrors}
-	newAgg := func() *aggregate { return newAggregate(seed, o.MaxResourceIDs) }
+	newAgg := func() *aggregate { return newAggregate(o.MaxResourceIDs) }
 	aggs, err := readCSV(ctx, r, f, o.Format, o.tag(), o.Workers, newAgg)
 	if f.m != nil {
 		st.Format = f.m.format

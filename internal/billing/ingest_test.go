@@ -362,6 +362,31 @@ func TestIngestMixedCurrency(t *testing.T) {
 	}
 }
 
+func TestIngestMixedCurrencyBlocks(t *testing.T) {
+	// The workers share the file's groups and take its blocks in any
+	// order: the first row of each currency is still the first in the file.
+	var b strings.Builder
+	b.WriteString(focusHeader)
+	for i := range 600 {
+		cur := "USD"
+		if i >= 250 && i%2 == 0 {
+			cur = "EUR"
+		}
+		b.WriteString(focusRow(map[int]string{2: cur}))
+	}
+	src := bytesSource{name: "f.csv", b: []byte(b.String())}
+	old := blockSize
+	t.Cleanup(func() { blockSize = old })
+	blockSize = 512
+	want := `cannot aggregate spend: space "team-a" period 2026-11 mixes currencies "EUR" (first at "f.csv" line 252 column "BillingCurrency") and "USD" (first at "f.csv" line 2 column "BillingCurrency")`
+	for range 10 {
+		_, err := Ingest(t.Context(), []Source{src}, Options{Workers: 3})
+		if diff := cmp.Diff(want, errString(err)); diff != "" {
+			t.Fatalf("Ingest(...): the first row of each currency, whatever block a worker read first: -want, +got:\n%s", diff)
+		}
+	}
+}
+
 func errString(err error) string {
 	if err == nil {
 		return ""

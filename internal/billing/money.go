@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math/big"
 	"math/bits"
+	"strconv"
 
 	"github.com/shopspring/decimal"
 )
@@ -28,12 +29,12 @@ var (
 	errExponent  = errors.New("exponent out of range")
 )
 
-// Sum is an exact sum of decimal amounts. The zero value is zero.
+// Sum is an exact sum of decimal amounts. The zero value is zero. It is 24
+// bytes: records hold many (per service, day and listed resource).
 type Sum struct {
 	hi    int64
 	lo    uint64
-	extra decimal.Decimal
-	big   bool
+	extra *decimal.Decimal // the decimal overflow term, nil when none
 }
 
 // addUnits adds a count of 1e-10 units.
@@ -49,8 +50,15 @@ func (s *Sum) Add(a Amount) {
 		s.addUnits(a.units)
 		return
 	}
-	s.extra = s.extra.Add(a.dec)
-	s.big = true
+	s.addDecimal(a.dec)
+}
+
+func (s *Sum) addDecimal(d decimal.Decimal) {
+	if s.extra == nil {
+		s.extra = &d
+		return
+	}
+	*s.extra = s.extra.Add(d)
 }
 
 // Merge adds another sum.
@@ -58,9 +66,8 @@ func (s *Sum) Merge(o *Sum) {
 	var carry uint64
 	s.lo, carry = bits.Add64(s.lo, o.lo, 0)
 	s.hi += o.hi + int64(carry)
-	if o.big {
-		s.extra = s.extra.Add(o.extra)
-		s.big = true
+	if o.extra != nil {
+		s.addDecimal(*o.extra)
 	}
 }
 
@@ -74,15 +81,48 @@ func (s *Sum) Decimal() decimal.Decimal {
 		i.Sub(i, new(big.Int).Lsh(big.NewInt(1), 128))
 	}
 	d := decimal.NewFromBigInt(i, -fixedScale)
-	if s.big {
-		d = d.Add(s.extra)
+	if s.extra != nil {
+		d = d.Add(*s.extra)
 	}
 	return d
 }
 
-// String returns the exact sum as a decimal string without trailing zeros.
+// String returns the exact sum as a decimal string without trailing zeros,
+// as decimal.Decimal's String writes it. A record has hundreds of sums, so
+// a sum that fits 64 bits is written without big.Int.
 func (s *Sum) String() string {
-	return s.Decimal().String()
+	if s.extra != nil || s.hi != int64(s.lo)>>63 {
+		return s.Decimal().String()
+	}
+	return string(appendUnits(nil, int64(s.lo)))
+}
+
+// appendUnits appends u units of 1e-10 as decimal.Decimal's String writes
+// them: no trailing fraction zeros, no fraction when it is zero.
+func appendUnits(b []byte, u int64) []byte {
+	// The magnitude as unsigned, so that the smallest int64 works too.
+	m := uint64(u)
+	if u < 0 {
+		b = append(b, '-')
+		m = -m
+	}
+	const scale = uint64(1e10)
+	b = strconv.AppendUint(b, m/scale, 10)
+	f := m % scale
+	if f == 0 {
+		return b
+	}
+	var frac [fixedScale]byte
+	for i := fixedScale - 1; i >= 0; i-- {
+		frac[i] = byte('0' + f%10)
+		f /= 10
+	}
+	n := fixedScale
+	for frac[n-1] == '0' {
+		n--
+	}
+	b = append(b, '.')
+	return append(b, frac[:n]...)
 }
 
 // Amount is one parsed money cell.

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"io"
 	"maps"
 	"net/url"
@@ -110,7 +109,7 @@ type openCostAllocation struct {
 const openCostService = "Kubernetes (OpenCost)"
 
 // ingestOpenCost reads an OpenCost query into an aggregate.
-func ingestOpenCost(ctx context.Context, s OpenCostSource, o Options, seed maphash.Seed) (*aggregate, FileStats, error) {
+func ingestOpenCost(ctx context.Context, s OpenCostSource, o Options) (*aggregate, FileStats, error) {
 	st := FileStats{URI: s.URI(), Format: formatOpenCost}
 	fail := func(err error) (*aggregate, FileStats, error) {
 		return nil, st, &FileError{File: st.URI, Err: err, MaxErrors: o.MaxErrors}
@@ -148,7 +147,7 @@ func ingestOpenCost(ctx context.Context, s OpenCostSource, o Options, seed mapha
 	if !validCurrency([]byte(cur)) {
 		return fail(fmt.Errorf("cannot read allocations: currency %q: %w", cur, errCurrency))
 	}
-	agg := newAggregate(seed, o.MaxResourceIDs)
+	agg := newAggregate(o.MaxResourceIDs)
 	rows, err := readOpenCost(b, o.inCluster, cur, agg)
 	st.Rows = rows
 	if err != nil {
@@ -382,7 +381,7 @@ func (s *idleShare) settle(agg *aggregate) {
 			g := agg.space(sp, c.row.per)
 			g.addCurrency(cluster.curs[0])
 			g.credit(a, a, a, a, svc, c.row.day)
-			cluster.debit(a, a, a, svc, c.row.day, 0)
+			cluster.debit(a, a, a, svc, c.row.day, "")
 		}
 	}
 }

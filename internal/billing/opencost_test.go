@@ -3,7 +3,6 @@ package billing
 import (
 	"bytes"
 	"encoding/json"
-	"hash/maphash"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -236,7 +235,7 @@ func FuzzOpenCost(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		agg := newAggregate(maphash.MakeSeed(), 10)
+		agg := newAggregate(10)
 		if _, err := readOpenCost(b, cfg, "USD", agg); err != nil {
 			return
 		}

@@ -1,6 +1,7 @@
 package billing
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -343,7 +344,7 @@ func FuzzNextRecord(f *testing.F) {
 		line := 1
 		gotErr := false
 		for i := 0; i < len(data); {
-			next, lines, err := nextRecord(data, i, &cells, true)
+			next, err := nextRecord(data, i, &cells, true)
 			if err != nil {
 				gotErr = true
 				if wantErr == nil {
@@ -357,8 +358,8 @@ func FuzzNextRecord(f *testing.F) {
 			if next <= i {
 				t.Fatalf("nextRecord(%q, %d): no progress", s, i)
 			}
+			line += bytes.Count(data[i:next], []byte{'\n'})
 			i = next
-			line += lines
 			if len(cells) == 1 && cells[0].end == cells[0].start && (cells[0].start == 0 || data[cells[0].start-1] != '"') {
 				continue // an empty line, which encoding/csv skips
 			}

@@ -32,6 +32,9 @@ type rowAt struct {
 	line     int64
 	rowGroup int
 	row      int64
+	// off is the offset of a CSV row in its file, which orders rows as
+	// line does.
+	off int64
 }
 
 // tagState says what became of a row's attribution tag.
@@ -57,8 +60,14 @@ type rowProc struct {
 	tag *tagMatcher
 
 	vals [nCols][]byte
-	// at is the location of the row in vals; the reader sets it.
-	at rowAt
+	// tagsDQ says vals[cTags] is the content of a quoted CSV cell as in
+	// the file, quotes doubled.
+	tagsDQ bool
+	// at is the location of the row in vals; the reader sets it. A CSV
+	// reader sets its offset, and rowLine, which counts the lines before
+	// the row only when a row's line is needed.
+	at      rowAt
+	rowLine func() int64
 	// foldKey is the tag key of a Parquet tags map that matched only
 	// ignoring case; the reader sets it with cTagFold.
 	foldKey []byte
@@ -71,8 +80,19 @@ type rowProc struct {
 	// The last space tag seen and what it resolved to.
 	lastSpace []byte
 	lastHit   tagHit
-	valid     map[string]bool   // whether tag values name a space
-	tagsCache map[string]tagHit // what a Tags cell resolved to
+	valid     map[string]*spaceCache // whether tag values name a space
+	lastSC    *spaceCache
+	// The last fold key noted in the aggregate.
+	lastFold    []byte
+	hasLastFold bool
+	// Services seen, and their numbers in the aggregate, so that a row
+	// finds its service's costs in its group by index rather than by a map
+	// lookup: exports have a few dozen.
+	svcNames  [][]byte
+	svcIDs    []int
+	lastSvc   int
+	groups    map[string]*group // by groupKey, a cache of the aggregate's
+	keyBuf    []byte
 	lastGroup *group
 	lastKey   []byte // space or account of lastGroup
 	lastAcct  bool
@@ -80,27 +100,21 @@ type rowProc struct {
 	product      *tagMatcher
 	productCache map[string][]byte // the product_name of a CUR 2.0 product map
 
-	strs map[string]string // interned keys of split rows (incluster.go)
+	strs  map[string]string // interned keys of split rows (incluster.go)
+	homes map[homeKey]home  // the nodes this processor noted (incluster.go)
 }
 
 func newRowProc(m *mapping, agg *aggregate, tag tagSpec) *rowProc {
 	return &rowProc{
-		m: m, agg: agg, tag: newTagMatcher(tag.key), valid: map[string]bool{}, tagsCache: map[string]tagHit{},
+		m: m, agg: agg, tag: newTagMatcher(tag.key), valid: map[string]*spaceCache{}, groups: map[string]*group{},
 		product: &tagMatcher{keys: [][]byte{[]byte("product_name")}}, productCache: map[string][]byte{},
-		strs: map[string]string{},
+		strs: map[string]string{}, homes: map[homeKey]home{},
 	}
 }
 
 // isNull reports whether a cell is null: empty or the literal NULL.
 func isNull(b []byte) bool {
 	return len(b) == 0 || (len(b) == 4 && string(b) == "NULL")
-}
-
-func (p *rowProc) reset() {
-	for i := range p.vals {
-		p.vals[i] = nil
-	}
-	p.foldKey = nil
 }
 
 func (p *rowProc) amount(c col, required bool) (Amount, *cellError) {
@@ -209,9 +223,21 @@ func (p *rowProc) process() *cellError {
 			return ce
 		}
 	}
-
+	svcID := p.serviceID(svc)
+	var res uint64
+	r := p.vals[cResource]
+	if !isNull(r) && !split {
+		// A split row's resource is a pod, which no space composes.
+		res = hashID(r)
+	}
+	// The workers reading a file share its aggregate, so that its memory
+	// does not grow with the number of cores: a row updates its group
+	// under the group's lock.
 	g := p.group(hit.space, per)
-	g.setCurrency(cur, p.at)
+	g.mu.Lock()
+	if !g.seenCurrency(cur, p.at) {
+		g.addCurrency(currencySeen{code: string(cur), at: p.rowAt()})
+	}
 	g.billed.Add(billed)
 	g.effective.Add(effective)
 	g.list.Add(list)
@@ -230,14 +256,16 @@ func (p *rowProc) process() *cellError {
 			g.foldBilled.Add(billed)
 		}
 	}
-	g.addService(svc, billed, effective)
+	g.addServiceID(svcID, svc, billed, effective)
 	g.addDay(unixDay(start), billed, effective)
 	g.addTime(start, end)
-	if r := p.vals[cResource]; !isNull(r) && !split {
-		// A split row's resource is a pod, which no space composes.
-		g.addResource(p.agg.seed, p.agg.maxIDs, r, billed, effective)
+	if res != 0 {
+		g.addResource(p.agg.maxIDs, res, r, billed, effective)
 	}
-	// In-cluster spend (incluster.go).
+	g.mu.Unlock()
+	// In-cluster spend (incluster.go), after the row's group is unlocked:
+	// the pod of a split row may cost the very space the row is tagged
+	// with, whose group splitRow locks.
 	switch {
 	case split:
 		p.splitRow(hit, per, start, end, cur, svc, sc)
@@ -296,7 +324,7 @@ func (p *rowProc) space() (tagHit, *cellError) {
 		if key == nil {
 			key = []byte(p.m.name(cTagFold))
 		}
-		p.agg.foldKeys.add(key)
+		p.noteFoldKey(key)
 		if !p.m.ignoreCase {
 			return tagHit{st: st}, nil
 		}
@@ -312,7 +340,6 @@ func (p *rowProc) space() (tagHit, *cellError) {
 			p.lastHit.space = p.lastSpace
 		} else {
 			p.lastHit.st = tagInvalid
-			p.agg.invalidValues.add(v)
 		}
 	}
 	hit := p.lastHit
@@ -322,45 +349,107 @@ func (p *rowProc) space() (tagHit, *cellError) {
 
 // jsonTag resolves the tag in a JSON object cell (Tags, AllocatedTags).
 func (p *rowProc) jsonTag(c col) (tagHit, *cellError) {
-	// Rows of one resource repeat their tags: remember what a cell
-	// resolved to.
+	// Most rows of a real export name a resource of their own, so a cache
+	// of Tags cells would miss: the cell is scanned as it is in the file,
+	// quotes doubled, without unescaping it first.
 	raw := p.vals[c]
-	if hit, ok := p.tagsCache[string(raw)]; ok {
-		return hit, nil
+	dq := c == cTags && p.tagsDQ
+	var t []byte
+	var kind matchKind
+	var err error
+	if dq {
+		t, kind, err = p.tag.findEscaped(raw)
+	} else {
+		t, kind, err = p.tag.find(raw)
 	}
-	t, kind, err := p.tag.find(raw)
 	if err != nil {
+		if dq {
+			raw = cellBytes(raw, span{end: len(raw), esc: true}, nil)
+		}
 		return tagHit{}, &cellError{col: c, val: raw, err: err}
 	}
 	var hit tagHit
 	if kind == matchFold {
 		hit.st |= tagFold
-		p.agg.foldKeys.add(p.tag.foldKey)
+		p.noteFoldKey(p.tag.foldKey)
 	}
 	if kind == matchExact || kind == matchFold && p.m.ignoreCase {
+		// t is valid until the next search of the tag matcher, after the
+		// row has found its group.
 		if p.validSpace(t) {
-			hit.space = bytes.Clone(t)
+			hit.space = t
 		} else {
 			hit.st |= tagInvalid
-			p.agg.invalidValues.add(t)
 		}
-	}
-	if len(p.tagsCache) < maxValidCache {
-		p.tagsCache[string(raw)] = hit
 	}
 	return hit, nil
 }
 
-// validSpace reports whether a tag value names a space, with a cache.
-func (p *rowProc) validSpace(v []byte) bool {
-	valid, ok := p.valid[string(v)]
-	if !ok {
-		valid = v1alpha1.IsSpaceName(string(v))
-		if len(p.valid) < maxValidCache {
-			p.valid[string(v)] = valid
+// noteFoldKey notes in the aggregate a tag key that matched only ignoring
+// case, taking the aggregate's lock only when the key is not the last one
+// noted.
+func (p *rowProc) noteFoldKey(k []byte) {
+	if p.hasLastFold && bytes.Equal(k, p.lastFold) {
+		return
+	}
+	p.lastFold, p.hasLastFold = append(p.lastFold[:0], k...), true
+	p.agg.mu.Lock()
+	defer p.agg.mu.Unlock()
+	p.agg.foldKeys.add(k)
+}
+
+// maxServiceIDs bounds the services a row processor numbers; rows of any
+// other service find their costs by name.
+const maxServiceIDs = 64
+
+// serviceID returns the aggregate's number of a service name, or -1.
+func (p *rowProc) serviceID(svc []byte) int {
+	if i := p.lastSvc; i < len(p.svcNames) && bytes.Equal(p.svcNames[i], svc) {
+		return p.svcIDs[i]
+	}
+	for i, n := range p.svcNames {
+		if bytes.Equal(n, svc) {
+			p.lastSvc = i
+			return p.svcIDs[i]
 		}
 	}
-	return valid
+	if len(p.svcNames) == maxServiceIDs {
+		return -1
+	}
+	p.svcNames = append(p.svcNames, bytes.Clone(svc))
+	p.svcIDs = append(p.svcIDs, p.agg.serviceID(svc))
+	p.lastSvc = len(p.svcNames) - 1
+	return p.svcIDs[p.lastSvc]
+}
+
+// spaceCache is what a row processor knows of a tag value: whether it
+// names a space, and the space's groups, so that a row finds its group with
+// the lookup that checked its tag.
+type spaceCache struct {
+	name   string
+	valid  bool
+	groups []*group
+}
+
+// validSpace reports whether a tag value names a space, with a cache.
+func (p *rowProc) validSpace(v []byte) bool {
+	sc := p.valid[string(v)]
+	if sc == nil {
+		sc = &spaceCache{name: string(v), valid: v1alpha1.IsSpaceName(string(v))}
+		if len(p.valid) < maxValidCache {
+			p.valid[string(v)] = sc
+		}
+		if !sc.valid {
+			// The summary names the first few values that cannot name a
+			// space; a value is noted once per row processor while the
+			// cache holds it.
+			p.agg.mu.Lock()
+			p.agg.invalidValues.add(v)
+			p.agg.mu.Unlock()
+		}
+	}
+	p.lastSC = sc
+	return sc.valid
 }
 
 // productName returns the product_name of the CUR 2.0 product map in the
@@ -399,11 +488,36 @@ func (p *rowProc) group(space []byte, per period) *group {
 	if g := p.lastGroup; g != nil && g.period == per && p.lastAcct == isAcct && bytes.Equal(key, p.lastKey) {
 		return g
 	}
-	var g *group
+	if sc := p.lastSC; !isAcct && sc != nil && sc.name == string(space) {
+		for _, g := range sc.groups {
+			if g.period == per {
+				p.lastGroup, p.lastAcct = g, false
+				p.lastKey = append(p.lastKey[:0], key...)
+				return g
+			}
+		}
+		g := p.agg.get(space, nil, per)
+		sc.groups = append(sc.groups, g)
+		p.lastGroup, p.lastAcct = g, false
+		p.lastKey = append(p.lastKey[:0], key...)
+		return g
+	}
+	// The groups this processor has seen, by kind, period and key, so that
+	// it takes the aggregate's lock only for a group new to it.
+	p.keyBuf = append(p.keyBuf[:0], 's', byte(per>>24), byte(per>>16), byte(per>>8), byte(per))
 	if isAcct {
-		g = p.agg.get(nil, key, per)
-	} else {
-		g = p.agg.get(space, nil, per)
+		p.keyBuf[0] = 'a'
+	}
+	p.keyBuf = append(p.keyBuf, key...)
+	k := p.keyBuf
+	g := p.groups[string(k)]
+	if g == nil {
+		if isAcct {
+			g = p.agg.get(nil, key, per)
+		} else {
+			g = p.agg.get(space, nil, per)
+		}
+		p.groups[string(k)] = g
 	}
 	p.lastGroup, p.lastAcct = g, isAcct
 	p.lastKey = append(p.lastKey[:0], key...)

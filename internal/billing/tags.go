@@ -2,8 +2,11 @@ package billing
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"math/bits"
 	"strconv"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -55,7 +58,19 @@ func (m *tagMatcher) rank(key []byte, fold bool) int {
 // b or the matcher's scratch space and is valid until the next call; so is
 // m.foldKey, the key of a fold match.
 func (m *tagMatcher) find(b []byte) ([]byte, matchKind, error) {
-	s := jscan{b: b}
+	return m.scan(jscan{b: b})
+}
+
+// findEscaped is find on the content of a quoted CSV cell as it is in the
+// file, every quote doubled: findEscaped(x) is find(x with each "" read as
+// "), without unescaping the cell first. A quote that is not doubled is not
+// JSON. Real exports quote every string cell, so this is the Tags cell of
+// every row.
+func (m *tagMatcher) findEscaped(b []byte) ([]byte, matchKind, error) {
+	return m.scan(jscan{b: b, dq: true})
+}
+
+func (m *tagMatcher) scan(s jscan) ([]byte, matchKind, error) {
 	s.ws()
 	if !s.eat('{') {
 		return nil, matchNone, errTagsJSON
@@ -75,7 +90,7 @@ func (m *tagMatcher) find(b []byte) ([]byte, matchKind, error) {
 			return nil, matchNone, errTagsJSON
 		}
 		if esc {
-			key = unescapeJSON(nil, key)
+			key = s.unescape(nil, key)
 		}
 		s.ws()
 		if !s.eat(':') {
@@ -101,10 +116,10 @@ func (m *tagMatcher) find(b []byte) ([]byte, matchKind, error) {
 			v = raw
 			if rank >= 0 && esc {
 				if fold {
-					m.foldScratch = unescapeJSON(m.foldScratch[:0], raw)
+					m.foldScratch = s.unescape(m.foldScratch[:0], raw)
 					v = m.foldScratch
 				} else {
-					m.scratch = unescapeJSON(m.scratch[:0], raw)
+					m.scratch = s.unescape(m.scratch[:0], raw)
 					v = m.scratch
 				}
 			}
@@ -115,6 +130,10 @@ func (m *tagMatcher) find(b []byte) ([]byte, matchKind, error) {
 			v = s.b[start:s.i]
 			if string(v) == "null" {
 				rank = -1 // An explicit null is no tag; keep looking.
+			}
+			if rank >= 0 && s.dq && bytes.IndexByte(v, '"') >= 0 {
+				// An object or array, as its JSON text: undoubled.
+				v = undouble(nil, v)
 			}
 		}
 		switch {
@@ -147,10 +166,35 @@ func (m *tagMatcher) find(b []byte) ([]byte, matchKind, error) {
 	return nil, matchNone, nil
 }
 
-// jscan is a minimal validating JSON scanner.
+// jscan is a minimal validating JSON scanner. With dq, it reads JSON whose
+// quotes are all doubled, as inside a quoted CSV cell.
 type jscan struct {
-	b []byte
-	i int
+	b  []byte
+	i  int
+	dq bool
+}
+
+// unescape appends the content of a string str returned with escapes.
+func (s *jscan) unescape(dst, b []byte) []byte {
+	if !s.dq {
+		return unescapeJSON(dst, b)
+	}
+	// Undouble the quotes, then unescape.
+	from := len(dst)
+	dst = undouble(dst, b)
+	return append(dst[:from], unescapeJSON(nil, dst[from:])...)
+}
+
+// undouble appends b with every doubled quote read as one.
+func undouble(dst, b []byte) []byte {
+	for {
+		j := bytes.IndexByte(b, '"')
+		if j < 0 {
+			return append(dst, b...)
+		}
+		dst = append(dst, b[:j+1]...)
+		b = b[j+2:]
+	}
 }
 
 func (s *jscan) ws() {
@@ -180,27 +224,38 @@ func (s *jscan) end() error {
 	return nil
 }
 
-// str scans a string and returns its raw content and whether it has escapes.
+// str scans a string and returns its raw content (quotes still doubled
+// with dq) and whether it has escapes.
 func (s *jscan) str() ([]byte, bool, bool) {
-	if !s.eat('"') {
+	if !s.quote() {
 		return nil, false, false
 	}
 	start := s.i
 	esc := false
-	for s.i < len(s.b) {
-		c := s.b[s.i]
-		switch {
-		case c == '"':
+	for {
+		s.i = strSpecial(s.b, s.i)
+		if s.i >= len(s.b) {
+			return nil, false, false
+		}
+		switch s.b[s.i] {
+		case '"':
 			v := s.b[start:s.i]
-			s.i++
+			if !s.quote() {
+				return nil, false, false
+			}
 			return v, esc, true
-		case c == '\\':
+		case '\\':
 			esc = true
 			if s.i+1 >= len(s.b) {
 				return nil, false, false
 			}
 			switch s.b[s.i+1] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			case '"':
+				s.i++
+				if !s.quote() {
+					return nil, false, false
+				}
+			case '\\', '/', 'b', 'f', 'n', 'r', 't':
 				s.i += 2
 			case 'u':
 				if s.i+6 > len(s.b) {
@@ -215,13 +270,55 @@ func (s *jscan) str() ([]byte, bool, bool) {
 			default:
 				return nil, false, false
 			}
-		case c < 0x20:
+		default: // a control character
 			return nil, false, false
-		default:
-			s.i++
 		}
 	}
-	return nil, false, false
+}
+
+// quote consumes a quote at s.i: two with dq.
+func (s *jscan) quote() bool {
+	if s.i >= len(s.b) || s.b[s.i] != '"' {
+		return false
+	}
+	if s.dq {
+		if s.i+1 >= len(s.b) || s.b[s.i+1] != '"' {
+			return false
+		}
+		s.i++
+	}
+	s.i++
+	return true
+}
+
+const (
+	quotes      = '"' * lows
+	backslashes = '\\' * lows
+	spaces      = 0x20 * lows
+)
+
+// strSpecial returns the index of the first quote, backslash or control
+// character at or after i, or len(b). Eight bytes at a time, as
+// scanUnquoted: y < 0x20 is (y - 0x20) &^ y & 0x80 for a byte y, exact in the
+// lowest byte it flags.
+func strSpecial(b []byte, i int) int {
+	for i+8 <= len(b) {
+		x := binary.LittleEndian.Uint64(b[i:])
+		q := x ^ quotes
+		e := x ^ backslashes
+		m := ((q - lows) &^ q & highs) | ((e - lows) &^ e & highs) | ((x - spaces) &^ x & highs)
+		if m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+		i += 8
+	}
+	for i < len(b) {
+		if c := b[i]; c == '"' || c == '\\' || c < 0x20 {
+			return i
+		}
+		i++
+	}
+	return i
 }
 
 const maxJSONDepth = 32
@@ -323,6 +420,12 @@ func isHex(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
 }
 
+// hex4 is the value of four validated hexadecimal digits.
+func hex4(b []byte) rune {
+	r, _ := strconv.ParseUint(string(b), 16, 32)
+	return rune(r)
+}
+
 // unescapeJSON appends the unescaped content of a validated JSON string.
 func unescapeJSON(dst, b []byte) []byte {
 	for i := 0; i < len(b); i++ {
@@ -344,9 +447,17 @@ func unescapeJSON(dst, b []byte) []byte {
 		case 't':
 			dst = append(dst, '\t')
 		case 'u':
-			r, _ := strconv.ParseUint(string(b[i+1:i+5]), 16, 32)
+			r := hex4(b[i+1 : i+5])
 			i += 4
-			dst = utf8.AppendRune(dst, rune(r))
+			// A surrogate pair is one character, as encoding/json reads
+			// it; a lone surrogate is U+FFFD.
+			if utf16.IsSurrogate(r) && i+6 < len(b) && b[i+1] == '\\' && b[i+2] == 'u' {
+				if pair := utf16.DecodeRune(r, hex4(b[i+3:i+7])); pair != utf8.RuneError {
+					r = pair
+					i += 6
+				}
+			}
+			dst = utf8.AppendRune(dst, r)
 		default:
 			dst = append(dst, b[i])
 		}

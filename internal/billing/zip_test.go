@@ -86,7 +86,7 @@ func TestIngestZip(t *testing.T) {
 		"Truncated": {
 			reason: "A zip cut short has no central directory.",
 			srcs:   []Source{bytesSource{name: "cut.csv.zip", b: good[:len(good)/2]}},
-			want:   want{err: `cannot ingest "cut.csv.zip": cannot read zip: zip: not a valid zip file`},
+			want:   want{err: `cannot ingest "cut.csv.zip": cannot read zip: zip: not a valid zip file`}, //nolint:dupword // archive/zip's own error names its package.
 		},
 		"TwoFiles": {
 			reason: "A CUR zip holds one CSV; two are refused rather than guessed at.",

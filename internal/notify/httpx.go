@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -114,8 +115,7 @@ func (e *Error) Ambiguous() bool {
 // RetryAfterOf returns how long a failed operation asked to wait, zero when
 // it did not.
 func RetryAfterOf(err error) time.Duration {
-	var e *Error
-	if errors.As(err, &e) {
+	if e, ok := errors.AsType[*Error](err); ok {
 		return e.RetryAfter
 	}
 	return 0
@@ -162,9 +162,7 @@ func (c *caller) request(ctx context.Context, op, method, url string, header htt
 	if err != nil {
 		return nil, &Error{Op: op, Err: err}
 	}
-	for k, vs := range header {
-		req.Header[k] = vs
-	}
+	maps.Copy(req.Header, header)
 	if body != nil && req.Header.Get("Content-Type") == "" {
 		req.Header.Set("Content-Type", "application/json; charset=utf-8")
 	}
@@ -222,15 +220,15 @@ func retryAfter(h http.Header, now time.Time) time.Duration {
 	return 0
 }
 
-// waitThen makes backoff wait d before the next attempt while keeping the
+// waitThenError makes backoff wait d before the next attempt while keeping the
 // cause.
-type waitThen struct {
+type waitThenError struct {
 	d   time.Duration
 	err error
 }
 
-func (w *waitThen) Error() string { return w.err.Error() }
-func (w *waitThen) Unwrap() []error {
+func (w *waitThenError) Error() string { return w.err.Error() }
+func (w *waitThenError) Unwrap() []error {
 	return []error{&backoff.RetryAfterError{Duration: w.d}, w.err}
 }
 
@@ -252,12 +250,11 @@ func (c *caller) retry(ctx context.Context, op func(attempt int) error) error {
 			return struct{}{}, backoff.Permanent(err)
 		}
 		if e.RetryAfter > 0 {
-			return struct{}{}, &waitThen{d: e.RetryAfter, err: err}
+			return struct{}{}, &waitThenError{d: e.RetryAfter, err: err}
 		}
 		return struct{}{}, err
 	}, backoff.WithBackOff(eb), backoff.WithMaxElapsedTime(c.policy.MaxElapsed))
-	var w *waitThen
-	if errors.As(err, &w) {
+	if w, ok := errors.AsType[*waitThenError](err); ok {
 		return w.err
 	}
 	return err

@@ -148,8 +148,7 @@ func (j *Jira) Open(ctx context.Context, t *Ticket) (Ref, error) {
 		}}
 		var out jiraIssue
 		if err := j.call(ctx, "create", http.MethodPost, "/rest/api/3/issue", in, &out); err != nil {
-			var e *Error
-			if errors.As(err, &e) {
+			if e, ok := errors.AsType[*Error](err); ok {
 				e.Gone = false // A 404 here is a wrong site or project, not a deleted ticket.
 				if e.Ambiguous() {
 					// The issue may exist: search for it once the index

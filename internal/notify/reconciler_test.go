@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"errors"
+	"maps"
 	"net/http"
 	"strings"
 	"sync"
@@ -725,9 +726,7 @@ func TestRelevant(t *testing.T) {
 			"conditions": []any{map[string]any{"type": "Budget", "status": "False", "reason": reason, "lastTransitionTime": rv}},
 			"billing":    map[string]any{"period": period},
 		}}}
-		for k, v := range extra {
-			u.Object["status"].(map[string]any)[k] = v
-		}
+		maps.Copy(u.Object["status"].(map[string]any), extra)
 		u.SetResourceVersion(rv)
 		return u
 	}

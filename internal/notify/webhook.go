@@ -18,9 +18,9 @@ import (
 // Headers of a webhook request.
 const (
 	HeaderIdempotencyKey = "Idempotency-Key"
-	HeaderEvent          = "X-CloudSpace-Event"
-	HeaderTimestamp      = "X-CloudSpace-Timestamp"
-	HeaderSignature      = "X-CloudSpace-Signature"
+	HeaderEvent          = "X-Cloudspace-Event"
+	HeaderTimestamp      = "X-Cloudspace-Timestamp"
+	HeaderSignature      = "X-Cloudspace-Signature"
 )
 
 // Webhook events.

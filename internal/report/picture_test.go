@@ -45,7 +45,7 @@ func parseSVG(t *testing.T, b []byte) []element {
 			for _, a := range tok.Attr {
 				e.attrs[a.Name.Local] = a.Value
 			}
-			for _, kv := range strings.Split(e.attrs["style"], ";") {
+			for kv := range strings.SplitSeq(e.attrs["style"], ";") {
 				if k, v, ok := strings.Cut(strings.TrimSpace(kv), ":"); ok {
 					e.style[k] = v
 				}

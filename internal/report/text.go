@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -109,7 +110,7 @@ func (r *Report) Text(w io.Writer) error {
 	head = append(head, "TEAM", "BILLED", "FORECAST", "BUDGET", "USED", "FORECAST/BUDGET")
 	series := r.Series
 	if len(series) > 1 {
-		series = append(series[:len(series):len(series)], r.Total)
+		series = append(slices.Clip(series), r.Total)
 	}
 	rows := make([][]string, 0, 1+len(series))
 	rows = append(rows, head)

@@ -8,12 +8,35 @@ import (
 	"github.com/crossplane/function-sdk-go/response"
 )
 
+// ConditionStatus is the status of a condition.
+type ConditionStatus int
+
+// Condition statuses. The zero value is False.
+const (
+	False ConditionStatus = iota
+	True
+	Unknown
+)
+
+// String is the status as Kubernetes writes it: "False", "True" or
+// "Unknown".
+func (s ConditionStatus) String() string {
+	switch s {
+	case True:
+		return string(corev1.ConditionTrue)
+	case False:
+		return string(corev1.ConditionFalse)
+	default:
+		return string(corev1.ConditionUnknown)
+	}
+}
+
 // Condition is a custom condition a function reports on the composite
 // resource and its claim. Type and Reason are CamelCase; Message is stable
 // (no timestamps) so that the condition does not flap.
 type Condition struct {
 	Type    string
-	Status  bool
+	Status  ConditionStatus
 	Reason  string
 	Message string
 
@@ -22,43 +45,48 @@ type Condition struct {
 	Problem bool
 }
 
-// SetCondition writes c to the composite resource and its claim. When c
-// differs in status or reason from the same condition on the composite
-// resource req observed, it also adds a result (Warning for a problem, Normal
-// otherwise), which Crossplane turns into an event. A condition that holds
-// steady adds no result, so events are not repeated on every reconcile.
-func SetCondition(rsp *fnv1.RunFunctionResponse, req *fnv1.RunFunctionRequest, c Condition) {
-	var co *response.ConditionOption
-	if c.Status {
-		co = response.ConditionTrue(rsp, c.Type, c.Reason)
-	} else {
-		co = response.ConditionFalse(rsp, c.Type, c.Reason)
+// SetConditions writes cs, in order, to the composite resource and its
+// claim. When a True or False condition differs in status or reason from
+// the same condition on the composite resource req observed, it also adds
+// a result (Warning for a problem, Normal otherwise), which Crossplane
+// turns into an event. A condition that holds steady adds no result, so
+// events are not repeated on every reconcile. An Unknown condition never
+// adds a result: another condition says why it cannot be judged.
+func SetConditions(rsp *fnv1.RunFunctionResponse, req *fnv1.RunFunctionRequest, cs ...Condition) {
+	xr := req.GetObserved().GetComposite().GetResource()
+	for _, c := range cs {
+		var co *response.ConditionOption
+		switch c.Status {
+		case True:
+			co = response.ConditionTrue(rsp, c.Type, c.Reason)
+		case False:
+			co = response.ConditionFalse(rsp, c.Type, c.Reason)
+		default:
+			co = response.ConditionUnknown(rsp, c.Type, c.Reason)
+		}
+		co.TargetCompositeAndClaim()
+		if c.Message != "" {
+			co.WithMessage(c.Message)
+		}
+		if c.Status == Unknown || !transitioned(xr, c) {
+			continue
+		}
+		if c.Problem {
+			response.Warning(rsp, messageError(c.Message)).WithReason(c.Reason).TargetCompositeAndClaim()
+			continue
+		}
+		response.Normal(rsp, c.Message).WithReason(c.Reason).TargetCompositeAndClaim()
 	}
-	co.TargetCompositeAndClaim()
-	if c.Message != "" {
-		co.WithMessage(c.Message)
-	}
-	if !Transitioned(req.GetObserved().GetComposite().GetResource(), c) {
-		return
-	}
-	if c.Problem {
-		response.Warning(rsp, errorString(c.Message)).WithReason(c.Reason).TargetCompositeAndClaim()
-		return
-	}
-	response.Normal(rsp, c.Message).WithReason(c.Reason).TargetCompositeAndClaim()
 }
 
-// Transitioned reports whether c differs in status or reason from the
+// transitioned reports whether c differs in status or reason from the
 // condition of its type on the observed composite resource xr.
-func Transitioned(xr *structpb.Struct, c Condition) bool {
-	want := corev1.ConditionFalse
-	if c.Status {
-		want = corev1.ConditionTrue
-	}
+func transitioned(xr *structpb.Struct, c Condition) bool {
 	status, reason, ok := condition(xr, c.Type)
-	return !ok || status != string(want) || reason != c.Reason
+	return !ok || status != c.Status.String() || reason != c.Reason
 }
 
-type errorString string
+// messageError is a message as the error response.Warning takes.
+type messageError string
 
-func (e errorString) Error() string { return string(e) }
+func (e messageError) Error() string { return string(e) }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 
-	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/structpb"
 	kjson "sigs.k8s.io/json"
 
@@ -23,11 +22,29 @@ func DecodeInput(req *fnv1.RunFunctionRequest, into any) error {
 	return decodeStrict(req.GetInput(), into, "function input")
 }
 
+// DecodeValue decodes v, such as the data of a required resource, into
+// into, strictly, as DecodeInput decodes the input. A missing value
+// decodes as JSON null. what names v in errors.
+func DecodeValue(v *structpb.Value, into any, what string) error {
+	b := []byte("null")
+	if v != nil {
+		var err error
+		if b, err = jsonOfValue(v); err != nil {
+			return fmt.Errorf("cannot marshal %s: %w", what, err)
+		}
+	}
+	return unmarshalStrict(b, into, what)
+}
+
 func decodeStrict(s *structpb.Struct, into any, what string) error {
-	b, err := protojson.Marshal(s)
+	b, err := jsonOfStruct(s)
 	if err != nil {
 		return fmt.Errorf("cannot marshal %s: %w", what, err)
 	}
+	return unmarshalStrict(b, into, what)
+}
+
+func unmarshalStrict(b []byte, into any, what string) error {
 	strict, err := kjson.UnmarshalStrict(b, into)
 	if err != nil {
 		return fmt.Errorf("cannot decode %s: %w", what, err)
@@ -53,7 +70,7 @@ func decodeLenient(s *structpb.Struct, into any, what string) error {
 	if s == nil {
 		return fmt.Errorf("cannot decode %s: the request has none", what)
 	}
-	b, err := protojson.Marshal(s)
+	b, err := jsonOfStruct(s)
 	if err != nil {
 		return fmt.Errorf("cannot marshal %s: %w", what, err)
 	}

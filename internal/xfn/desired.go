@@ -1,7 +1,6 @@
 package xfn
 
 import (
-	"fmt"
 	"maps"
 	"slices"
 
@@ -11,7 +10,6 @@ import (
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/resource"
-	"github.com/crossplane/function-sdk-go/resource/composed"
 )
 
 // Desired accumulates desired composed resources in the form the response
@@ -27,23 +25,19 @@ func NewDesired(req *fnv1.RunFunctionRequest) *Desired {
 }
 
 // Set desires obj under name with the given readiness. obj is a typed
-// object whose type is registered in composed.Scheme.
+// object whose type is registered in composed.Scheme, or unstructured
+// content; it is converted as ComposedStruct converts it.
 func (d *Desired) Set(name resource.Name, obj runtime.Object, ready resource.Ready) error {
-	u, err := composed.From(obj)
+	s, err := ComposedStruct(obj)
 	if err != nil {
-		return fmt.Errorf("cannot convert %T %q to a composed resource: %w", obj, name, err)
-	}
-	s, err := resource.AsStruct(u)
-	if err != nil {
-		return fmt.Errorf("cannot convert %T %q to a struct: %w", obj, name, err)
+		return err
 	}
 	d.SetStruct(name, s, ready)
 	return nil
 }
 
 // SetStruct desires the object s under name with the given readiness. s
-// is not copied: a function may desire the same converted object in many
-// responses, which gRPC only reads, but it must not change s afterwards.
+// is not copied.
 func (d *Desired) SetStruct(name resource.Name, s *structpb.Struct, ready resource.Ready) {
 	if d.resources == nil {
 		d.resources = map[string]*fnv1.Resource{}
@@ -51,14 +45,14 @@ func (d *Desired) SetStruct(name resource.Name, s *structpb.Struct, ready resour
 	d.resources[string(name)] = &fnv1.Resource{Resource: s, Ready: readyOf(ready)}
 }
 
-// Keep desires an observed composed resource exactly as it was observed:
-// same kind, name, labels, annotations, owners and spec, with the given
-// readiness. Use it to hold resources steady when a request is rejected.
-// Status, and the metadata the API server owns, are left out: an apply
-// with managedFields is refused and a stale resourceVersion would
-// conflict.
-func (d *Desired) Keep(name resource.Name, o *fnv1.Resource, ready resource.Ready) {
-	s, _ := proto.Clone(o.GetResource()).(*structpb.Struct)
+// Keep desires the observed composed resource o under name exactly as it
+// was observed: same kind, name, labels, annotations, owners and spec,
+// with the given readiness. Use it to hold resources steady when a request
+// is rejected. Status, and the metadata the API server owns, are left out:
+// an apply with managedFields is refused and a stale resourceVersion would
+// conflict. o is not changed.
+func (d *Desired) Keep(name resource.Name, o *structpb.Struct, ready resource.Ready) {
+	s, _ := proto.Clone(o).(*structpb.Struct)
 	if s == nil {
 		s = &structpb.Struct{}
 	}
@@ -98,8 +92,7 @@ func (d *Desired) Names() []resource.Name {
 	return names
 }
 
-// Get returns the desired resource of name, if any, for reading. A
-// resource desired as an encoding (see Encoded) reads with Decoded.
+// Get returns the desired resource of name, if any, for reading.
 func (d *Desired) Get(name resource.Name) (*fnv1.Resource, bool) {
 	r, ok := d.resources[string(name)]
 	return r, ok

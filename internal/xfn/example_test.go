@@ -46,7 +46,7 @@ func Example() {
 	_ = d.Set("namespace", ns, observed.ReadyIfExists("namespace"))
 	d.Apply(rsp)
 
-	xfn.SetCondition(rsp, req, xfn.Condition{Type: "TenantReady", Status: true, Reason: "Available", Message: "namespace payments exists"})
+	xfn.SetConditions(rsp, req, xfn.Condition{Type: "TenantReady", Status: xfn.True, Reason: "Available", Message: "namespace payments exists"})
 
 	r := rsp.GetDesired().GetResources()["namespace"]
 	fmt.Println(r.GetResource().GetFields()["metadata"].GetStructValue().GetFields()["name"].GetStringValue(), r.GetReady())

@@ -8,7 +8,6 @@ import (
 
 	xpv1 "github.com/crossplane/crossplane-runtime/v2/apis/common/v1"
 
-	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/crossplane/function-sdk-go/resource/composed"
 )
@@ -41,7 +40,7 @@ func TestReadyIfConditionTrue(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		o[string(name)] = &fnv1.Resource{Resource: s}
+		o[name] = s
 	}
 	// The read in place must agree with composed.Unstructured.GetCondition
 	// of the converted resource, which it replaces for speed.
@@ -63,7 +62,7 @@ func TestReadyIfConditionTrue(t *testing.T) {
 }
 
 func TestObservedString(t *testing.T) {
-	o := Observed{"bucket": {Resource: mustStruct(t, `{"status":{"atProvider":{"id":"b-1","arn":"arn:aws:s3:::b-1","tags":{"a":"b"}}}}`)}}
+	o := Observed{"bucket": mustStruct(t, `{"status":{"atProvider":{"id":"b-1","arn":"arn:aws:s3:::b-1","tags":{"a":"b"}}}}`)}
 	cases := map[string]struct {
 		reason string
 		name   resource.Name

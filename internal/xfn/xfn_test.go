@@ -1,8 +1,6 @@
 package xfn
 
 import (
-	"bytes"
-	"crypto/sha256"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -10,9 +8,14 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/testing/protocmp"
 	"google.golang.org/protobuf/types/known/structpb"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/resource"
+	"github.com/crossplane/function-sdk-go/resource/composed"
 	"github.com/crossplane/function-sdk-go/response"
 
 	"github.com/cloudspace-dev/cloudspace/internal/xfn/xfntest"
@@ -28,7 +31,7 @@ func observedXR(t *testing.T, j string) *fnv1.RunFunctionRequest {
 	return &fnv1.RunFunctionRequest{Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: mustStruct(t, j)}}}
 }
 
-func TestSetCondition(t *testing.T) {
+func TestSetConditions(t *testing.T) {
 	const noConditions = `{"apiVersion":"x/v1","kind":"X","metadata":{"name":"x"}}`
 	const quotaOK = `{"apiVersion":"x/v1","kind":"X","metadata":{"name":"x"},"status":{"conditions":[
 		{"type":"QuotaAvailable","status":"True","reason":"Available","lastTransitionTime":"2026-01-01T00:00:00Z"}]}}`
@@ -41,13 +44,13 @@ func TestSetCondition(t *testing.T) {
 	cases := map[string]struct {
 		reason   string
 		observed string
-		c        Condition
+		cs       []Condition
 		want     want
 	}{
 		"FirstReportEmitsNormal": {
 			reason:   "a condition the XR does not have yet is a transition: Normal result",
 			observed: noConditions,
-			c:        Condition{Type: "QuotaAvailable", Status: true, Reason: "Available", Message: "fits"},
+			cs:       []Condition{{Type: "QuotaAvailable", Status: True, Reason: "Available", Message: "fits"}},
 			want: want{
 				conditions: []*fnv1.Condition{{Type: "QuotaAvailable", Status: fnv1.Status_STATUS_CONDITION_TRUE, Reason: "Available", Message: new("fits"), Target: claim}},
 				results:    []*fnv1.Result{{Severity: fnv1.Severity_SEVERITY_NORMAL, Message: "fits", Reason: new("Available"), Target: claim}},
@@ -56,7 +59,7 @@ func TestSetCondition(t *testing.T) {
 		"SteadyConditionEmitsNothing": {
 			reason:   "the same status and reason as observed: condition only, no result, so no repeated events",
 			observed: quotaOK,
-			c:        Condition{Type: "QuotaAvailable", Status: true, Reason: "Available", Message: "fits"},
+			cs:       []Condition{{Type: "QuotaAvailable", Status: True, Reason: "Available", Message: "fits"}},
 			want: want{
 				conditions: []*fnv1.Condition{{Type: "QuotaAvailable", Status: fnv1.Status_STATUS_CONDITION_TRUE, Reason: "Available", Message: new("fits"), Target: claim}},
 			},
@@ -64,20 +67,43 @@ func TestSetCondition(t *testing.T) {
 		"ProblemTransitionEmitsWarning": {
 			reason:   "a change to a problem reason is a Warning result",
 			observed: quotaOK,
-			c:        Condition{Type: "QuotaAvailable", Status: false, Reason: "TierLimitExceeded", Message: "cpu 9 exceeds 8", Problem: true},
+			cs:       []Condition{{Type: "QuotaAvailable", Status: False, Reason: "TierLimitExceeded", Message: "cpu 9 exceeds 8", Problem: true}},
 			want: want{
 				conditions: []*fnv1.Condition{{Type: "QuotaAvailable", Status: fnv1.Status_STATUS_CONDITION_FALSE, Reason: "TierLimitExceeded", Message: new("cpu 9 exceeds 8"), Target: claim}},
 				results:    []*fnv1.Result{{Severity: fnv1.Severity_SEVERITY_WARNING, Message: "cpu 9 exceeds 8", Reason: new("TierLimitExceeded"), Target: claim}},
+			},
+		},
+		"UnknownEmitsNothing": {
+			reason:   "an Unknown condition is written but adds no result, even as a transition: another condition says why",
+			observed: quotaOK,
+			cs:       []Condition{{Type: "QuotaAvailable", Status: Unknown, Reason: "NoData", Message: "no data", Problem: true}},
+			want: want{
+				conditions: []*fnv1.Condition{{Type: "QuotaAvailable", Status: fnv1.Status_STATUS_CONDITION_UNKNOWN, Reason: "NoData", Message: new("no data"), Target: claim}},
+			},
+		},
+		"InOrder": {
+			reason:   "several conditions are written in order, each with its own result when it changed",
+			observed: quotaOK,
+			cs: []Condition{
+				{Type: "TagsCompliant", Status: True, Reason: "Compliant", Message: "tags"},
+				{Type: "QuotaAvailable", Status: True, Reason: "Available"},
+			},
+			want: want{
+				conditions: []*fnv1.Condition{
+					{Type: "TagsCompliant", Status: fnv1.Status_STATUS_CONDITION_TRUE, Reason: "Compliant", Message: new("tags"), Target: claim},
+					{Type: "QuotaAvailable", Status: fnv1.Status_STATUS_CONDITION_TRUE, Reason: "Available", Target: claim},
+				},
+				results: []*fnv1.Result{{Severity: fnv1.Severity_SEVERITY_NORMAL, Message: "tags", Reason: new("Compliant"), Target: claim}},
 			},
 		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			rsp := response.To(&fnv1.RunFunctionRequest{}, response.DefaultTTL)
-			SetCondition(rsp, observedXR(t, tc.observed), tc.c)
+			SetConditions(rsp, observedXR(t, tc.observed), tc.cs...)
 			got := want{conditions: rsp.GetConditions(), results: rsp.GetResults()}
 			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(want{}), protocmp.Transform(), cmpopts.EquateEmpty()); diff != "" {
-				t.Errorf("%s\nSetCondition(...): -want +got:\n%s", tc.reason, diff)
+				t.Errorf("%s\nSetConditions(...): -want +got:\n%s", tc.reason, diff)
 			}
 		})
 	}
@@ -149,7 +175,7 @@ func TestDesiredKeep(t *testing.T) {
 	if got := rsp.GetDesired().GetResources()["vpc"].GetReady(); got != fnv1.Ready_READY_TRUE {
 		t.Errorf("Keep must desire the given readiness: want READY_TRUE, got %v", got)
 	}
-	if _, ok := observed["vpc"].GetResource().GetFields()["status"]; !ok {
+	if _, ok := observed["vpc"].GetFields()["status"]; !ok {
 		t.Errorf("Keep changed the observed resource: its status is gone")
 	}
 }
@@ -171,147 +197,146 @@ func TestDesiredStartsFromEarlierSteps(t *testing.T) {
 	}
 }
 
-func TestSetCompositeStatus(t *testing.T) {
+func TestSetStatus(t *testing.T) {
+	type network struct {
+		VPCID string `json:"vpcId,omitempty"`
+	}
+	type status struct {
+		Namespace string            `json:"namespace,omitempty"`
+		Tags      map[string]string `json:"tags,omitempty"`
+		Network   *network          `json:"network,omitempty"`
+		Billing   *network          `json:"billing,omitempty"`
+	}
 	req := &fnv1.RunFunctionRequest{Desired: &fnv1.State{Composite: &fnv1.Resource{
-		Resource: mustStruct(t, `{"apiVersion":"x/v1","kind":"X","status":{"billing":{"spend":"1.00"},"namespace":"old"}}`),
-		Ready:    fnv1.Ready_READY_TRUE,
+		Resource:          mustStruct(t, `{"apiVersion":"x/v1","kind":"X","status":{"billing":{"spend":"1.00"},"namespace":"old"}}`),
+		Ready:             fnv1.Ready_READY_TRUE,
+		ConnectionDetails: map[string][]byte{"k": []byte("v")},
 	}}}
 	sent := proto.CloneOf(req)
 	rsp := response.To(req, response.DefaultTTL)
-	SetCompositeStatus(rsp, map[string]*structpb.Value{"namespace": structpb.NewStringValue("team-a"), "tags": structpb.NewStructValue(mustStruct(t, `{"team":"a"}`))})
-	want := mustStruct(t, `{"apiVersion":"x/v1","kind":"X","status":{"billing":{"spend":"1.00"},"namespace":"team-a","tags":{"team":"a"}}}`)
-	if diff := cmp.Diff(want, rsp.GetDesired().GetComposite().GetResource(), protocmp.Transform()); diff != "" {
-		t.Errorf("SetCompositeStatus must set the named fields and keep the others: -want +got:\n%s", diff)
+	if err := SetStatus(rsp, status{Namespace: "team-a", Tags: map[string]string{"team": "a"}, Network: &network{}}); err != nil {
+		t.Fatal(err)
 	}
-	if rsp.GetDesired().GetComposite().GetReady() != fnv1.Ready_READY_TRUE {
-		t.Errorf("SetCompositeStatus changed the composite's readiness")
+	want := &fnv1.Resource{
+		Resource:          mustStruct(t, `{"apiVersion":"x/v1","kind":"X","status":{"billing":{"spend":"1.00"},"namespace":"team-a","tags":{"team":"a"},"network":{}}}`),
+		Ready:             fnv1.Ready_READY_TRUE,
+		ConnectionDetails: map[string][]byte{"k": []byte("v")},
+	}
+	if diff := cmp.Diff(want, rsp.GetDesired().GetComposite(), protocmp.Transform()); diff != "" {
+		t.Errorf("SetStatus must set the fields of the typed status and keep the others, the readiness and the connection details: -want +got:\n%s", diff)
 	}
 	if diff := cmp.Diff(sent, req, protocmp.Transform()); diff != "" {
-		t.Errorf("SetCompositeStatus changed the request, whose desired state the response shares: -want +got:\n%s", diff)
+		t.Errorf("SetStatus changed the request, whose desired state the response shares: -want +got:\n%s", diff)
 	}
 
 	empty := &fnv1.RunFunctionResponse{}
-	SetCompositeStatus(empty, map[string]*structpb.Value{"namespace": structpb.NewStringValue("team-a")})
+	if err := SetStatus(empty, status{Namespace: "team-a"}); err != nil {
+		t.Fatal(err)
+	}
 	if diff := cmp.Diff(mustStruct(t, `{"status":{"namespace":"team-a"}}`), empty.GetDesired().GetComposite().GetResource(), protocmp.Transform()); diff != "" {
-		t.Errorf("SetCompositeStatus must create the desired composite: -want +got:\n%s", diff)
+		t.Errorf("SetStatus must create the desired composite: -want +got:\n%s", diff)
+	}
+	if err := SetStatus(empty, func() {}); err == nil {
+		t.Errorf("SetStatus(func): want an error for a status that cannot be marshalled")
 	}
 }
 
-func TestDigestOf(t *testing.T) {
-	a := mustStruct(t, `{"b":{"y":1,"x":[1,"2",{"z":true}]},"a":"s"}`)
-	b := mustStruct(t, `{"a":"s","b":{"x":[1,"2",{"z":true}],"y":1}}`)
-	da := DigestOf(a)
-	for range 20 { // Go's map order varies from one walk to the next.
-		if DigestOf(b) != da {
-			t.Fatalf("DigestOf: equal structs gave different digests")
-		}
+func TestComposedStruct(t *testing.T) {
+	if err := corev1.AddToScheme(composed.Scheme); err != nil {
+		t.Fatal(err)
 	}
-	// Each differs from a in one way; each must digest differently from a
-	// and from every other.
-	different := map[string]string{
-		"Value":          `{"a":"s","b":{"x":[1,"2",{"z":false}],"y":1}}`,
-		"Key":            `{"a":"s","b":{"x":[1,"2",{"z":true}],"w":1}}`,
-		"KindNumber":     `{"a":"s","b":{"x":["1","2",{"z":true}],"y":1}}`,
-		"KindList":       `{"a":"s","b":{"x":{"0":1,"1":"2","2":{"z":true}},"y":1}}`,
-		"Null":           `{"a":null,"b":{"x":[1,"2",{"z":true}],"y":1}}`,
-		"ListBoundary":   `{"a":"s","b":{"x":[1,"2"],"y":1,"z":[{"z":true}]}}`,
-		"StringBoundary": `{"a":"s\u0001","b":{"x":[1,"2",{"z":true}],"y":1}}`,
-		"Empty":          `{}`,
-		"Nested":         `{"a":"s","b":{"b":{"x":[1,"2",{"z":true}],"y":1}}}`,
+	cases := map[string]struct {
+		reason string
+		obj    runtime.Object
+		want   *structpb.Struct
+		err    bool
+	}{
+		"Typed": {
+			reason: "a typed object gets its apiVersion and kind from the scheme and loses its empty status and metadata",
+			obj:    &corev1.ConfigMap{Data: map[string]string{"a": "b"}},
+			want:   mustStruct(t, `{"apiVersion":"v1","kind":"ConfigMap","data":{"a":"b"}}`),
+		},
+		"Unstructured": {
+			reason: "unstructured content is converted as it is, without its status",
+			obj: &unstructured.Unstructured{Object: map[string]any{
+				"apiVersion": "example.org/v1", "kind": "Thing", "spec": map[string]any{"n": int64(3)}, "status": map[string]any{"ok": true},
+			}},
+			want: mustStruct(t, `{"apiVersion":"example.org/v1","kind":"Thing","spec":{"n":3}}`),
+		},
+		"NotRegistered": {
+			reason: "a typed object whose type the scheme does not know cannot be converted",
+			obj:    &rbacv1.Role{},
+			err:    true,
+		},
 	}
-	seen := map[Digest]string{da: "a"}
-	for name, j := range different {
-		d := DigestOf(mustStruct(t, j))
-		if other, ok := seen[d]; ok {
-			t.Errorf("DigestOf: %s and %s gave the same digest", name, other)
-		}
-		seen[d] = name
-	}
-	if DigestOf(nil) != DigestOf(&structpb.Struct{}) {
-		t.Errorf("DigestOf(nil): want the digest of an empty struct")
-	}
-}
-
-// BenchmarkDigestOf compares DigestOf with hashing protobuf's
-// deterministic wire encoding, on a composite resource of 3 kB.
-func BenchmarkDigestOf(b *testing.B) {
-	s := mustStruct(&testing.T{}, benchXR)
-	b.Run("Canonical", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			_ = DigestOf(s)
-		}
-	})
-	b.Run("DeterministicWire", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			w, err := proto.MarshalOptions{Deterministic: true}.Marshal(s)
-			if err != nil {
-				b.Fatal(err)
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			got, err := ComposedStruct(tc.obj)
+			if (err != nil) != tc.err {
+				t.Fatalf("%s\nComposedStruct(...): want error %t, got %v", tc.reason, tc.err, err)
 			}
-			_ = sha256.Sum256(w)
-		}
-	})
+			if diff := cmp.Diff(tc.want, got, protocmp.Transform()); diff != "" {
+				t.Errorf("%s\nComposedStruct(...): -want +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+	u := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "X", "status": map[string]any{}}}
+	if _, err := ComposedStruct(u); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := u.Object["status"]; !ok {
+		t.Errorf("ComposedStruct changed the unstructured object it converted")
+	}
 }
 
-const benchXR = `{"apiVersion":"cloudspace.dev/v1alpha1","kind":"XCloudSpace",
- "metadata":{"name":"checkout-7x9kq","uid":"9b1f2c1e-4c1a-4b7e-9d2f-3c1b2a4d5e6f","resourceVersion":"41512","generation":3,
-  "creationTimestamp":"2026-11-01T10:00:00Z","labels":{"crossplane.io/claim-name":"checkout","crossplane.io/claim-namespace":"team-payments","crossplane.io/composite":"checkout-7x9kq","cloudspace.dev/team":"payments"},
-  "annotations":{"crossplane.io/composition-resource-name":"","cloudspace.dev/owner":"payments@example.com"}},
- "spec":{"team":"payments","environment":"dev","tier":"medium","owner":"payments@example.com","region":"eu-west-1",
-  "resources":{"cpu":"8","memory":"16Gi","storage":"100Gi","gpu":"0"},
-  "budget":{"monthlyLimit":"1500.00","currency":"USD","alertThresholds":[50,80,100]},
-  "network":{"cidr":"10.20.0.0/16","availabilityZones":2,"public":false},
-  "tags":{"cost-center":"cc-4711","project":"checkout"},
-  "crossplane":{"compositionRef":{"name":"xcloudspaces.cloudspace.dev"},"compositionRevisionRef":{"name":"xcloudspaces.cloudspace.dev-a1b2c3d"},"compositionUpdatePolicy":"Automatic",
-   "resourceRefs":[{"apiVersion":"ec2.aws.upbound.io/v1beta1","kind":"VPC","name":"checkout-7x9kq-vpc"},{"apiVersion":"ec2.aws.upbound.io/v1beta1","kind":"Subnet","name":"checkout-7x9kq-a"},{"apiVersion":"ec2.aws.upbound.io/v1beta1","kind":"Subnet","name":"checkout-7x9kq-b"},{"apiVersion":"s3.aws.upbound.io/v1beta1","kind":"Bucket","name":"checkout-7x9kq-bucket"},{"apiVersion":"kms.aws.upbound.io/v1beta1","kind":"Key","name":"checkout-7x9kq-key"}]}},
- "status":{"namespace":"team-payments-checkout","roleARN":"arn:aws:iam::123456789012:role/checkout","kmsKeyARN":"arn:aws:kms:eu-west-1:123456789012:key/k",
-  "tags":{"cloudspace":"checkout-7x9kq","team":"payments","environment":"dev","cost-center":"cc-4711","project":"checkout"},
-  "quota":{"cpu":"8","memory":"16Gi","storage":"100Gi","gpu":"0","pods":"150","loadBalancers":"2"},
-  "network":{"vpcID":"vpc-0123","subnetIDs":["subnet-a","subnet-b"],"securityGroupID":"sg-1"},
-  "conditions":[{"type":"Synced","status":"True","reason":"ReconcileSuccess","lastTransitionTime":"2026-11-01T10:00:00Z"},{"type":"Ready","status":"True","reason":"Available","lastTransitionTime":"2026-11-01T10:05:00Z"},{"type":"QuotaAvailable","status":"True","reason":"Available","message":"fits","lastTransitionTime":"2026-11-01T10:00:00Z"},{"type":"TagsCompliant","status":"True","reason":"Compliant","message":"Every taggable resource carries the 5 cost tags of the tag policy","lastTransitionTime":"2026-11-01T10:00:00Z"}]}}`
+func TestRequired(t *testing.T) {
+	req := xfntest.Request(
+		xfntest.WithRequired("quota", map[string]any{"kind": "EnvironmentConfig"}),
+		xfntest.WithRequired("none"),
+	)
+	r := RequiredOf(req)
+	cases := map[string]struct {
+		reason string
+		key    string
+		want   []*structpb.Struct
+		sent   bool
+	}{
+		"Sent":       {reason: "the objects sent under a key are returned", key: "quota", want: []*structpb.Struct{mustStruct(t, `{"kind":"EnvironmentConfig"}`)}, sent: true},
+		"NoneMatch":  {reason: "a key whose selector matched nothing is sent, empty", key: "none", sent: true},
+		"NotSentYet": {reason: "a key Crossplane has not sent is not sent", key: "spaces"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			got, sent := r.Get(tc.key)
+			if sent != tc.sent {
+				t.Errorf("%s\nGet(%q): want sent %t, got %t", tc.reason, tc.key, tc.sent, sent)
+			}
+			if diff := cmp.Diff(tc.want, got, protocmp.Transform(), cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("%s\nGet(%q): -want +got:\n%s", tc.reason, tc.key, diff)
+			}
+		})
+	}
+}
 
-func TestEncoded(t *testing.T) {
-	s := mustStruct(t, `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a","labels":{"b":"c","a":"d"}},"data":{"n":1.5,"t":true,"z":null,"l":[1,"x",{"k":"v"}]}}`)
-	e, err := Encoded(s)
-	if err != nil {
-		t.Fatal(err)
+func TestSupportsRequiredResources(t *testing.T) {
+	cases := map[string]struct {
+		reason string
+		caps   []fnv1.Capability
+		want   bool
+	}{
+		"Advertised":    {reason: "a Crossplane that advertises the capability sends them", caps: []fnv1.Capability{fnv1.Capability_CAPABILITY_CAPABILITIES, fnv1.Capability_CAPABILITY_REQUIRED_RESOURCES}, want: true},
+		"NotAdvertised": {reason: "a Crossplane that advertises capabilities but not this one cannot", caps: []fnv1.Capability{fnv1.Capability_CAPABILITY_CAPABILITIES}},
+		"Silent":        {reason: "a Crossplane before v2.2 advertises nothing: assume it can", want: true},
 	}
-	if len(e.GetFields()) != 0 {
-		t.Errorf("Encoded: want no fields in process, got %d", len(e.GetFields()))
-	}
-	rsp := &fnv1.RunFunctionResponse{Desired: &fnv1.State{Resources: map[string]*fnv1.Resource{
-		"a": {Resource: e, Ready: fnv1.Ready_READY_TRUE},
-		"b": {Resource: mustStruct(t, `{"kind":"B"}`)},
-	}}}
-	want := &fnv1.RunFunctionResponse{Desired: &fnv1.State{Resources: map[string]*fnv1.Resource{
-		"a": {Resource: s, Ready: fnv1.Ready_READY_TRUE},
-		"b": {Resource: mustStruct(t, `{"kind":"B"}`)},
-	}}}
-
-	// What the receiver of the response reads.
-	got := xfntest.Received(t, rsp)
-	if diff := cmp.Diff(want, got, protocmp.Transform()); diff != "" {
-		t.Errorf("Encoded: the response must reach its receiver as if it carried the struct itself: -want +got:\n%s", diff)
-	}
-	det := proto.MarshalOptions{Deterministic: true}
-	wb, _ := det.Marshal(want)
-	gb, _ := det.Marshal(rsp)
-	if !bytes.Equal(wb, gb) {
-		t.Errorf("Encoded: the deterministic encoding of a response must not change")
-	}
-
-	d, err := Decoded(e)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(s, d, protocmp.Transform()); diff != "" {
-		t.Errorf("Decoded(Encoded(s)) must be s: -want +got:\n%s", diff)
-	}
-	if len(e.GetFields()) != 0 || len(e.ProtoReflect().GetUnknown()) == 0 {
-		t.Errorf("Decoded changed the encoded struct")
-	}
-	if plain, _ := Decoded(s); plain != s {
-		t.Errorf("Decoded: a struct that is not encoded must be returned as is")
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			req := xfntest.Request(xfntest.WithCapabilities(tc.caps...))
+			if len(tc.caps) == 0 {
+				req.Meta = nil
+			}
+			if got := SupportsRequiredResources(req); got != tc.want {
+				t.Errorf("%s\nSupportsRequiredResources(...): want %t, got %t", tc.reason, tc.want, got)
+			}
+		})
 	}
 }

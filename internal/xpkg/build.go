@@ -74,6 +74,17 @@ type Builder struct {
 
 	// Created is the timestamp of the runtime images; see SourceDateEpoch.
 	Created time.Time
+
+	// Base is what the runtime images hold under the binary; see
+	// DefaultBase.
+	Base Base
+
+	// Stamp is the version and commit the function binaries report.
+	Stamp Stamp
+
+	// Publish says where the packages are published, which the
+	// configuration's references to the functions name.
+	Publish Publish
 }
 
 // BuildAll builds every package: each function's binaries and runtime images
@@ -97,7 +108,7 @@ func (b Builder) BuildAll(ctx context.Context, specs []Spec) error {
 			if err := os.MkdirAll(filepath.Dir(bin), 0o750); err != nil {
 				return fmt.Errorf("cannot build function %q: %w", s.Name, err)
 			}
-			if err := GoBuild(ctx, b.Root, s.Main, p, bin); err != nil {
+			if err := GoBuild(ctx, b.Root, s.Main, p, b.Stamp, bin); err != nil {
 				return fmt.Errorf("cannot build function %q: %w", s.Name, err)
 			}
 			if err := b.BuildFunction(ctx, s, p, bin); err != nil {
@@ -112,12 +123,18 @@ func (b Builder) BuildAll(ctx context.Context, specs []Spec) error {
 // already compiled binary: its runtime image tarball, its package root, and
 // the package with the image embedded.
 func (b Builder) BuildFunction(ctx context.Context, s Spec, p Platform, binary string) error {
+	if len(b.Base.CABundle) == 0 || len(b.Base.ZoneInfo) == 0 {
+		// An image without them builds and starts, then fails on its first
+		// HTTPS request or time zone: refuse it here.
+		return fmt.Errorf("cannot build function %q for %s: the base has no CA certificates or time zone data (set Builder.Base, e.g. to DefaultBase)", s.Name, p)
+	}
 	img, err := RuntimeImage(ImageOptions{
 		Binary:   binary,
 		Name:     s.Name,
 		Platform: p,
 		Created:  b.Created,
 		Labels:   withTitle(Labels, s.Name),
+		Base:     b.Base,
 	})
 	if err != nil {
 		return fmt.Errorf("cannot build function %q for %s: %w", s.Name, p, err)
@@ -141,6 +158,11 @@ func (b Builder) buildPackage(ctx context.Context, s Spec, runtime, out string) 
 	root := b.Layout.Root(s)
 	if err := s.Stage(b.Root, root); err != nil {
 		return err
+	}
+	if !s.IsFunction() {
+		if err := b.Publish.Rewrite(root, FunctionNames()); err != nil {
+			return fmt.Errorf("cannot build package %q: %w", s.Name, err)
+		}
 	}
 	if err := os.MkdirAll(filepath.Dir(out), 0o750); err != nil {
 		return fmt.Errorf("cannot build package %q: %w", s.Name, err)

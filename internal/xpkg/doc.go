@@ -2,9 +2,11 @@
 // engine.
 //
 // It cross-compiles the function binaries, wraps each in a reproducible OCI
-// runtime image (empty base, non-root user, the binary as entrypoint), stages
-// a package root per package from the files in the repository, and hands both
-// to `crossplane xpkg build`. It also reads built packages back, so tests can
+// runtime image (CA certificates and time zone data under the binary, a
+// non-root user, the binary as entrypoint), stages a package root per
+// package from the files in the repository, pointing the configuration at
+// the registry and version the functions are published as, and hands both to
+// `crossplane xpkg build`. It also reads built packages back, so tests can
 // check that what ships is what the repository holds, and pushes them with
 // `crossplane xpkg push`.
 package xpkg

@@ -17,6 +17,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/cloudspace-dev/cloudspace/internal/version"
 )
 
 // Runtime image settings every CloudSpace function shares.
@@ -71,12 +73,34 @@ func SourceDateEpoch() (time.Time, error) {
 	return time.Unix(s, 0).UTC(), nil
 }
 
+// A Stamp is the build a binary says it is (its --version): see
+// internal/version.
+type Stamp struct {
+	// Version is the release version, e.g. v0.2.0.
+	Version string
+	// Commit is the VCS revision built.
+	Commit string
+}
+
+// ldflags returns the linker flags that set the stamp's non-empty fields.
+func (s Stamp) ldflags() string {
+	f := "-s -w"
+	if s.Version != "" {
+		f += " -X " + version.Package + ".version=" + s.Version
+	}
+	if s.Commit != "" {
+		f += " -X " + version.Package + ".commit=" + s.Commit
+	}
+	return f
+}
+
 // GoBuild compiles the main package pkg, relative to the module directory dir,
-// into a static binary for the platform p at out. The flags make the binary
-// depend only on the source and the Go toolchain: no cgo, no file system paths,
-// no VCS stamp, no symbol table, and a fixed baseline instruction set.
-func GoBuild(ctx context.Context, dir, pkg string, p Platform, out string) error {
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w", "-o", out, pkg)
+// into a static binary for the platform p at out, stamped with s. The flags
+// make the binary depend only on the source, the stamp and the Go toolchain:
+// no cgo, no file system paths, no VCS stamp, no symbol table, and a fixed
+// baseline instruction set.
+func GoBuild(ctx context.Context, dir, pkg string, p Platform, s Stamp, out string) error {
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-buildvcs=false", "-ldflags="+s.ldflags(), "-o", out, pkg)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(),
 		"CGO_ENABLED=0",
@@ -112,12 +136,17 @@ type ImageOptions struct {
 	// Labels are added to the image config, e.g. OCI annotations such as
 	// org.opencontainers.image.source.
 	Labels map[string]string
+
+	// Base is the file system under the binary: CA certificates, time zone
+	// data, users, /tmp. See DefaultBase.
+	Base Base
 }
 
-// RuntimeImage returns a single-layer OCI image that runs the binary as a
-// non-root user on an empty base, exposing the function port. The image
-// depends only on the options: the same binary and timestamp always give the
-// same digest.
+// RuntimeImage returns a two-layer OCI image that runs the binary as a
+// non-root user, exposing the function port: a base layer (see Base) that
+// every CloudSpace function shares, so a registry or node stores it once,
+// and the binary at the root. The image depends only on the options: the
+// same binary, base and timestamp always give the same digest.
 func RuntimeImage(o ImageOptions) (v1.Image, error) {
 	if o.Name == "" || strings.Contains(o.Name, "/") {
 		return nil, fmt.Errorf("cannot build runtime image: binary name %q must be a plain file name", o.Name)
@@ -128,26 +157,33 @@ func RuntimeImage(o ImageOptions) (v1.Image, error) {
 	}
 	created := o.Created.UTC().Truncate(time.Second)
 
-	layerTar, err := runtimeLayer(o.Name, bin, created)
+	baseFiles, err := o.Base.files()
 	if err != nil {
-		return nil, fmt.Errorf("cannot build runtime layer of %q: %w", o.Name, err)
+		return nil, fmt.Errorf("cannot build base layer of %q: %w", o.Name, err)
 	}
-	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) {
-		return io.NopCloser(bytes.NewReader(layerTar)), nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("cannot build runtime layer of %q: %w", o.Name, err)
+	baseBy := "cloudspace xpkg: base: /etc/passwd, /etc/group, /tmp"
+	if o.Base.Source != "" {
+		baseBy += "; " + o.Base.Source
 	}
-
-	img, err := mutate.Append(empty.Image, mutate.Addendum{
-		Layer: layer,
-		History: v1.History{
-			Created:   v1.Time{Time: created},
-			CreatedBy: "cloudspace xpkg: COPY " + o.Name + " /" + o.Name,
-		},
-	})
-	if err != nil {
-		return nil, fmt.Errorf("cannot append runtime layer of %q: %w", o.Name, err)
+	img := empty.Image
+	for _, l := range []struct {
+		files []file
+		by    string
+	}{
+		{files: baseFiles, by: baseBy},
+		{files: []file{{name: path.Clean(o.Name), mode: 0o755, data: bin}}, by: "cloudspace xpkg: COPY " + o.Name + " /" + o.Name},
+	} {
+		layer, err := tarLayer(l.files, created)
+		if err != nil {
+			return nil, fmt.Errorf("cannot build layer of %q: %w", o.Name, err)
+		}
+		img, err = mutate.Append(img, mutate.Addendum{
+			Layer:   layer,
+			History: v1.History{Created: v1.Time{Time: created}, CreatedBy: l.by},
+		})
+		if err != nil {
+			return nil, fmt.Errorf("cannot append layer of %q: %w", o.Name, err)
+		}
 	}
 
 	cf, err := img.ConfigFile()
@@ -171,24 +207,22 @@ func RuntimeImage(o ImageOptions) (v1.Image, error) {
 	return img, nil
 }
 
-// runtimeLayer returns an uncompressed tar holding the binary at the root,
-// owned by root and not writable by the user it runs as, and a world-writable
-// sticky /tmp, with fixed timestamps.
-func runtimeLayer(name string, bin []byte, created time.Time) ([]byte, error) {
+// tarLayer returns an uncompressed layer of the files, in order, owned by
+// root and not writable by the user the image runs as, with fixed
+// timestamps.
+func tarLayer(files []file, created time.Time) (v1.Layer, error) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
-	hdrs := []*tar.Header{
-		{Typeflag: tar.TypeDir, Name: "tmp/", Mode: 0o1777},
-		{Typeflag: tar.TypeReg, Name: path.Clean(name), Mode: 0o755, Size: int64(len(bin))},
-	}
-	for _, h := range hdrs {
-		h.ModTime = created
-		h.Format = tar.FormatPAX
+	for _, f := range files {
+		h := &tar.Header{Typeflag: tar.TypeReg, Name: f.name, Mode: f.mode, Size: int64(len(f.data)), ModTime: created, Format: tar.FormatPAX}
+		if strings.HasSuffix(f.name, "/") {
+			h.Typeflag, h.Size = tar.TypeDir, 0
+		}
 		if err := tw.WriteHeader(h); err != nil {
 			return nil, err
 		}
 		if h.Typeflag == tar.TypeReg {
-			if _, err := tw.Write(bin); err != nil {
+			if _, err := tw.Write(f.data); err != nil {
 				return nil, err
 			}
 		}
@@ -196,7 +230,10 @@ func runtimeLayer(name string, bin []byte, created time.Time) ([]byte, error) {
 	if err := tw.Close(); err != nil {
 		return nil, err
 	}
-	return buf.Bytes(), nil
+	b := buf.Bytes()
+	return tarball.LayerFromOpener(func() (io.ReadCloser, error) {
+		return io.NopCloser(bytes.NewReader(b)), nil
+	})
 }
 
 // WriteImage writes img to path as an image tarball (the `docker save`

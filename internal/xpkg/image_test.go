@@ -2,10 +2,12 @@ package xpkg
 
 import (
 	"archive/tar"
+	"bytes"
 	"errors"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -26,24 +28,17 @@ func main() { fmt.Println("hello") }
 // buildHello compiles hello for p into a temporary directory.
 func buildHello(t *testing.T, p Platform) string {
 	t.Helper()
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/hello\n\ngo 1.26\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(hello), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(dir, "function-hello")
-	if err := GoBuild(t.Context(), dir, ".", p, out); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return buildProgram(t, p, "function-hello", hello)
 }
 
 func TestRuntimeImageReproducible(t *testing.T) {
 	amd64 := Platform{OS: "linux", Arch: "amd64"}
 	bin := buildHello(t, amd64)
-	o := ImageOptions{Binary: bin, Name: "function-hello", Platform: amd64, Created: time.Unix(0, 0)}
+	base, err := DefaultBase(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := ImageOptions{Binary: bin, Name: "function-hello", Platform: amd64, Created: time.Unix(0, 0), Base: base}
 
 	digest := func(o ImageOptions) v1.Hash {
 		t.Helper()
@@ -77,6 +72,19 @@ func TestRuntimeImageReproducible(t *testing.T) {
 		t.Errorf("RuntimeImage(...): another creation time gives the same digest %s, want a different one", d)
 	}
 
+	// Another base is another image; another binary on the same base
+	// shares the base layer, so a registry stores it once.
+	noZones := o
+	noZones.Base.ZoneInfo = nil
+	if d := digest(noZones); d == first {
+		t.Errorf("RuntimeImage(...): another base gives the same digest %s, want a different one", d)
+	}
+	other := o
+	other.Binary = buildProgram(t, amd64, "function-other", strings.Replace(hello, "hello", "other", 1))
+	if a, b := layerDigest(t, o, 0), layerDigest(t, other, 0); a != b {
+		t.Errorf("RuntimeImage(...): two binaries on one base: base layers %s and %s, want equal", a, b)
+	}
+
 	// The tarball written to disk holds the same image, byte for byte.
 	img, err := RuntimeImage(o)
 	if err != nil {
@@ -90,7 +98,7 @@ func TestRuntimeImageReproducible(t *testing.T) {
 	}
 	a, _ := os.ReadFile(files[0])
 	b, _ := os.ReadFile(files[1])
-	if string(a) != string(b) {
+	if !bytes.Equal(a, b) {
 		t.Errorf("WriteImage(...): two writes of one image differ")
 	}
 	read, err := tarball.ImageFromPath(files[0], nil)
@@ -100,6 +108,24 @@ func TestRuntimeImageReproducible(t *testing.T) {
 	if d, _ := read.Digest(); d != first {
 		t.Errorf("WriteImage(...): image read back has digest %s, want %s", d, first)
 	}
+}
+
+// layerDigest returns the digest of layer i of the image o describes.
+func layerDigest(t *testing.T, o ImageOptions, i int) v1.Hash {
+	t.Helper()
+	img, err := RuntimeImage(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls, err := img.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := ls[i].Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
 
 func TestRuntimeImage(t *testing.T) {
@@ -133,7 +159,10 @@ func TestRuntimeImage(t *testing.T) {
 			ExposedPorts: map[string]struct{}{"9443/tcp": {}},
 			Labels:       map[string]string{"org.opencontainers.image.title": "function-hello"},
 		},
-		History: []v1.History{{Created: wantCreated, CreatedBy: "cloudspace xpkg: COPY function-hello /function-hello"}},
+		History: []v1.History{
+			{Created: wantCreated, CreatedBy: "cloudspace xpkg: base: /etc/passwd, /etc/group, /tmp"},
+			{Created: wantCreated, CreatedBy: "cloudspace xpkg: COPY function-hello /function-hello"},
+		},
 	}
 	if diff := cmp.Diff(want, cf, cmpopts.IgnoreFields(v1.ConfigFile{}, "RootFS")); diff != "" {
 		t.Errorf("RuntimeImage(...): config: -want +got:\n%s", diff)
@@ -143,38 +172,54 @@ func TestRuntimeImage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(layers) != 1 {
-		t.Fatalf("RuntimeImage(...): %d layers, want 1", len(layers))
+	if len(layers) != 2 {
+		t.Fatalf("RuntimeImage(...): %d layers, want 2 (base, binary)", len(layers))
 	}
-	type entry struct {
-		Name     string
-		Mode     int64
-		UID, GID int
-		ModTime  time.Time
+	// A zero Base still gives the users and /tmp, directories before
+	// what they hold.
+	wantLayers := [][]layerEntry{
+		{
+			{Name: "etc/", Mode: 0o755, ModTime: wantCreated.Time},
+			{Name: "etc/group", Mode: 0o644, ModTime: wantCreated.Time},
+			{Name: "etc/passwd", Mode: 0o644, ModTime: wantCreated.Time},
+			{Name: "tmp/", Mode: 0o1777, ModTime: wantCreated.Time},
+		},
+		{{Name: "function-hello", Mode: 0o755, ModTime: wantCreated.Time}},
 	}
-	rc, err := layers[0].Uncompressed()
+	for i, l := range layers {
+		if diff := cmp.Diff(wantLayers[i], layerEntries(t, l)); diff != "" {
+			t.Errorf("RuntimeImage(...): layer %d files: -want +got:\n%s", i, diff)
+		}
+	}
+}
+
+// layerEntry is what a test checks of a layer's tar entry.
+type layerEntry struct {
+	Name     string
+	Mode     int64
+	UID, GID int
+	ModTime  time.Time
+}
+
+// layerEntries returns the entries of a layer, in order.
+func layerEntries(t *testing.T, l v1.Layer) []layerEntry {
+	t.Helper()
+	rc, err := l.Uncompressed()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer func() { _ = rc.Close() }()
-	var got []entry
+	var got []layerEntry
 	tr := tar.NewReader(rc)
 	for {
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {
-			break
+			return got
 		}
 		if err != nil {
 			t.Fatal(err)
 		}
-		got = append(got, entry{Name: h.Name, Mode: h.Mode, UID: h.Uid, GID: h.Gid, ModTime: h.ModTime.UTC()})
-	}
-	wantEntries := []entry{
-		{Name: "tmp/", Mode: 0o1777, ModTime: wantCreated.Time},
-		{Name: "function-hello", Mode: 0o755, ModTime: wantCreated.Time},
-	}
-	if diff := cmp.Diff(wantEntries, got); diff != "" {
-		t.Errorf("RuntimeImage(...): layer files: -want +got:\n%s", diff)
+		got = append(got, layerEntry{Name: h.Name, Mode: h.Mode, UID: h.Uid, GID: h.Gid, ModTime: h.ModTime.UTC()})
 	}
 }
 

@@ -53,7 +53,7 @@ var Packages = []Spec{
 	{
 		Name:  "configuration-cloudspace",
 		Dir:   "package/configuration",
-		Files: []string{"xrds/*.yaml", "compositions/*.yaml"},
+		Files: []string{"xrds/*.yaml", "compositions/*.yaml", "package/configuration/activation.yaml"},
 	},
 }
 

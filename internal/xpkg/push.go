@@ -11,10 +11,8 @@ import (
 
 // Ref returns the reference a package is pushed to: registry/name:version.
 // The registry is a host with an optional repository prefix; the package
-// name is always the last path element. The Configuration depends on the
-// functions at xpkg.cloudspace.dev/<name>: a cluster that installs from
-// another registry rewrites that prefix with an ImageConfig, which keeps the
-// dependency names (see DependencyName) the Composition refers to.
+// name is always the last path element. A configuration built with the same
+// Publish depends on the functions at these references.
 func Ref(registry, pkg, version string) (name.Tag, error) {
 	s := strings.TrimSuffix(registry, "/") + "/" + pkg + ":" + version
 	t, err := name.NewTag(s, name.StrictValidation)
@@ -26,7 +24,8 @@ func Ref(registry, pkg, version string) (name.Tag, error) {
 
 // PushAll pushes the built packages of specs to registry, functions as one
 // multi-platform index each, and returns the references it pushed. It checks
-// every file exists before pushing anything.
+// every file exists, and that the configuration was built for this registry
+// and version (see Publish), before pushing anything.
 func PushAll(ctx context.Context, c Crossplane, l Layout, specs []Spec, ps []Platform, registry, version string) ([]string, error) {
 	type job struct {
 		ref   name.Tag
@@ -42,6 +41,15 @@ func PushAll(ctx context.Context, c Crossplane, l Layout, specs []Spec, ps []Pla
 		for _, f := range files {
 			if _, err := os.Stat(f); err != nil {
 				return nil, fmt.Errorf("cannot push package %q: %w (run make xpkg first)", s.Name, err)
+			}
+		}
+		if !s.IsFunction() {
+			b, err := ReadFile(files[0])
+			if err != nil {
+				return nil, fmt.Errorf("cannot push package %q: %w", s.Name, err)
+			}
+			if err := (Publish{Registry: registry, Version: version}).Check(b.Meta, FunctionNames()); err != nil {
+				return nil, fmt.Errorf("cannot push package %q to %s: %w (build it with the same registry and version: make publish does)", s.Name, registry, err)
 			}
 		}
 		jobs = append(jobs, job{ref: ref, files: files})

@@ -202,7 +202,7 @@ func (e *env) getJSON(args ...string) (map[string]any, error) {
 // field returns for their parent.
 func field(m map[string]any, path string) any {
 	var cur any = m
-	for _, k := range strings.Split(path, ".") {
+	for k := range strings.SplitSeq(path, ".") {
 		mm, ok := cur.(map[string]any)
 		if !ok {
 			return nil

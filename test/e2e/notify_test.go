@@ -160,7 +160,7 @@ data:
 	// controller, has the same Idempotency-Key and is dropped.
 	t.Logf("%d requests, %d duplicates dropped by their Idempotency-Key", len(hook.Requests()), hook.Duplicates())
 	for _, r := range hook.Requests() {
-		if r.Header.Get("X-CloudSpace-Signature") == "" || r.Header.Get("Idempotency-Key") == "" {
+		if r.Header.Get("X-Cloudspace-Signature") == "" || r.Header.Get("Idempotency-Key") == "" {
 			t.Errorf("unsigned or unkeyed delivery: %v", r.Header)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"syscall"
@@ -58,8 +59,7 @@ func (p *procs) start(t *testing.T, name string, env []string, bin string, args 
 func (p *procs) stopAll() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for i := len(p.cmds) - 1; i >= 0; i-- {
-		c := p.cmds[i]
+	for _, c := range slices.Backward(p.cmds) {
 		_ = syscall.Kill(-c.Process.Pid, syscall.SIGTERM)
 		done := make(chan struct{})
 		go func() { _ = c.Wait(); close(done) }()

@@ -182,12 +182,12 @@ func (e *env) scenarioReingest(t *testing.T, xr string) {
 		t.Fatal(err)
 	}
 	var plan struct {
-		Scope   string
-		Periods []string
+		Scope   string   `json:"scope"`
+		Periods []string `json:"periods"`
 		Changes []struct {
-			Action string
-			Name   string
-		}
+			Action string `json:"action"`
+			Name   string `json:"name"`
+		} `json:"changes"`
 	}
 	if err := json.Unmarshal([]byte(out), &plan); err != nil {
 		t.Fatalf("ingest --dry-run -o json: %v\n%s", err, out)

@@ -38,7 +38,8 @@ func TestCloudSpace(t *testing.T) {
 	e.pushPackage(t, reg+"/cloudspace/configuration-cloudspace:v0.0.1",
 		filepath.Join(e.root, "package", "configuration", "crossplane.yaml"),
 		filepath.Join(e.root, "xrds", xrdName+".yaml"),
-		filepath.Join(e.root, "compositions", "xcloudspace.yaml"))
+		filepath.Join(e.root, "compositions", "xcloudspace.yaml"),
+		filepath.Join(e.root, "package", "configuration", "activation.yaml"))
 	e.apply(t, fmt.Sprintf(`apiVersion: pkg.crossplane.io/v1
 kind: Configuration
 metadata:
@@ -61,6 +62,7 @@ spec:
 		}
 		return nil
 	})
+	e.checkActivationPolicy(t)
 	for _, fn := range functions(e) {
 		e.installFunction(t, reg, fn)
 	}

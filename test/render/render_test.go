@@ -57,11 +57,10 @@ func TestRender(t *testing.T) {
 	}
 	h.ValidateExtensions = []string{crds}
 
-	fns := []rendertest.Function{{Name: "function-cloudspace", Package: "./functions/cloudspace"}}
-	if _, err := os.Stat(filepath.Join(root, "functions", "cloudspace-billing", "main.go")); err == nil {
-		fns = append(fns, rendertest.Function{Name: "function-cloudspace-billing", Package: "./functions/cloudspace-billing"})
-	}
-	h.Serve(t, fns...)
+	h.Serve(t,
+		rendertest.Function{Name: "function-cloudspace", Package: "./functions/cloudspace"},
+		rendertest.Function{Name: "function-cloudspace-billing", Package: "./functions/cloudspace-billing"},
+	)
 
 	cases, err := rendertest.Cases(".")
 	if err != nil {

@@ -1,9 +1,12 @@
 package xpkg_test
 
 import (
+	"bytes"
 	"io"
 	"log"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -29,6 +32,34 @@ func TestPushPull(t *testing.T) {
 	// A loopback registry is spoken to over plain HTTP.
 	reg := strings.TrimPrefix(srv.URL, "http://") + "/platform"
 	const version = "v0.1.0-test.1"
+
+	// The configuration as it is built for this registry and version, as
+	// make publish builds it; the function packages as built.
+	pub := b
+	pub.Layout = xpkg.Layout{Out: filepath.Join(outDir, "publish")}
+	pub.Publish = xpkg.Publish{Registry: reg, Version: version}
+	for _, s := range xpkg.Packages {
+		if !s.IsFunction() {
+			if err := pub.BuildConfiguration(t.Context(), s); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		for _, p := range b.Platforms {
+			if err := os.MkdirAll(filepath.Dir(pub.Layout.Package(s, p)), 0o750); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Link(b.Layout.Package(s, p), pub.Layout.Package(s, p)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	b = pub
+
+	// The configuration built for the repository's registry is refused.
+	if _, err := xpkg.PushAll(t.Context(), b.Crossplane, built(t).Layout, xpkg.Packages, b.Platforms, reg, version); err == nil || !strings.Contains(err.Error(), "build it with the same registry and version") {
+		t.Errorf("PushAll(...) of a configuration built for %s: error %v, want it refused", xpkg.DefaultRegistry, err)
+	}
 
 	pushed, err := xpkg.PushAll(t.Context(), b.Crossplane, b.Layout, xpkg.Packages, b.Platforms, reg, version)
 	if err != nil {
@@ -106,7 +137,7 @@ func checkPulled(t *testing.T, file string, pulled v1.Image) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if string(got.Stream) != string(local.Stream) {
+	if !bytes.Equal(got.Stream, local.Stream) {
 		t.Errorf("%s: pulled %s differs from the built package's", file, xpkg.StreamFile)
 	}
 }

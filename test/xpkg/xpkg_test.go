@@ -109,12 +109,18 @@ func built(t *testing.T) xpkg.Builder {
 		if testing.Short() {
 			ps = []xpkg.Platform{{OS: "linux", Arch: "amd64"}}
 		}
+		base, err := xpkg.DefaultBase(t.Context())
+		if err != nil {
+			errB = err
+			return
+		}
 		builder = xpkg.Builder{
 			Root:       root,
 			Layout:     xpkg.Layout{Out: filepath.Join(outDir, "first")},
 			Crossplane: cp,
 			Platforms:  ps,
 			Created:    time.Unix(0, 0).UTC(),
+			Base:       base,
 		}
 		start := time.Now()
 		errB = builder.BuildAll(context.WithoutCancel(t.Context()), xpkg.Packages)

@@ -115,6 +115,14 @@ type SpendRecord struct {
 	// in ResourceIDs: ResourceCount minus the length of ResourceIDs.
 	ResourceIDsTruncated int64 `json:"resourceIdsTruncated,omitempty"`
 
+	// ResourceCountEstimated is true when ResourceCount, and so
+	// ResourceIDsTruncated, is an estimate. Up to 1024 distinct resource
+	// IDs are counted exactly; past that they are counted with a
+	// HyperLogLog sketch (standard error 0.81 %), so that the ingester's
+	// memory does not grow with the export. ResourceIDs and CostByResource
+	// are always exact.
+	ResourceCountEstimated bool `json:"resourceCountEstimated,omitempty"`
+
 	// CostByResource is the cost of each resource listed in ResourceIDs,
 	// in the same order.
 	CostByResource []ResourceCost `json:"costByResource,omitempty"`
@@ -420,7 +428,7 @@ func IsLabelValue(s string) bool {
 	if !alnum(s[0]) || !alnum(s[len(s)-1]) {
 		return false
 	}
-	for i := 0; i < len(s); i++ {
+	for i := range len(s) {
 		c := s[i]
 		if !alnum(c) && c != '-' && c != '_' && c != '.' {
 			return false

@@ -28,17 +28,18 @@ func Kinds() []string { return []string{KindBudget, KindDrift, KindStale} }
 
 // Keys of the channel credential Secrets.
 const (
-	// Jira: the Atlassian account's e-mail address and its API token,
-	// sent as HTTP basic authentication.
+	// SecretJiraEmail and SecretJiraToken are the Atlassian account's
+	// e-mail address and its API token, sent as HTTP basic authentication.
 	SecretJiraEmail = "email"
 	SecretJiraToken = "apiToken"
-	// Feishu: the custom app's credentials, exchanged for a
-	// tenant_access_token.
+	// SecretFeishuAppID and SecretFeishuAppSecret are the Feishu custom
+	// app's credentials, exchanged for a tenant_access_token.
 	SecretFeishuAppID     = "appId"
 	SecretFeishuAppSecret = "appSecret"
-	// Webhook: the URL (when the channel does not name it: a Slack
-	// incoming webhook URL is itself a secret) and the key of the HMAC
-	// SHA-256 signature of every request body.
+	// SecretWebhookURL is the webhook's URL (when the channel does not
+	// name it: a Slack incoming webhook URL is itself a secret), and
+	// SecretWebhookSigner the key of the HMAC SHA-256 signature of every
+	// request body.
 	SecretWebhookURL    = "url"
 	SecretWebhookSigner = "signingSecret"
 )
@@ -152,8 +153,8 @@ type FeishuChannel struct {
 // ticket as structured data under "cloudspace". Every request carries an
 // Idempotency-Key header, stable across retries and restarts, by which the
 // receiver drops duplicates, and, when the Secret has a signingSecret, an
-// X-CloudSpace-Signature header: "sha256=" and the hex HMAC-SHA256 of the
-// X-CloudSpace-Timestamp header, a ".", and the body.
+// X-Cloudspace-Signature header: "sha256=" and the hex HMAC-SHA256 of the
+// X-Cloudspace-Timestamp header, a ".", and the body.
 type WebhookChannel struct {
 	// URL to post to. Default: the url key of the channel's Secret.
 	URL string `json:"url,omitempty"`

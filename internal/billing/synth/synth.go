@@ -65,16 +65,25 @@ var curHeader = []string{
 	"pricing_unit", "product_region_code", "product_servicecode", "resource_tags", "savings_plan_savings_plan_effective_cost",
 }
 
+// Service categories of FOCUS (ServiceCategory), some of them also the
+// names of CUR product families.
+const (
+	catCompute    = "Compute"
+	catStorage    = "Storage"
+	catNetworking = "Networking"
+	unitHours     = "Hrs" // the pricing unit of hourly usage
+)
+
 type service struct {
 	name, code, category, sub, unit, usage, op, rtype string
 }
 
 var services = []service{
-	{"Amazon Elastic Compute Cloud", "AmazonEC2", "Compute", "Virtual Machines", "Hrs", "BoxUsage:m5.large", "RunInstances", "Instance"},
-	{"Amazon Simple Storage Service", "AmazonS3", "Storage", "Object Storage", "GB-Mo", "TimedStorage-ByteHrs", "StandardStorage", "Bucket"},
-	{"Amazon Relational Database Service", "AmazonRDS", "Databases", "Relational Databases", "Hrs", "InstanceUsage:db.r5.large", "CreateDBInstance", "DBInstance"},
-	{"Amazon Virtual Private Cloud", "AmazonVPC", "Networking", "Network Infrastructure", "Hrs", "NatGateway-Hours", "NatGateway", "NatGateway"},
-	{"AWS Lambda", "AWSLambda", "Compute", "Serverless Compute", "Lambda-GB-Second", "Lambda-GB-Second", "Invoke", "Function"},
+	{"Amazon Elastic Compute Cloud", "AmazonEC2", catCompute, "Virtual Machines", unitHours, "BoxUsage:m5.large", "RunInstances", "Instance"},
+	{"Amazon Simple Storage Service", "AmazonS3", catStorage, "Object Storage", "GB-Mo", "TimedStorage-ByteHrs", "StandardStorage", "Bucket"},
+	{"Amazon Relational Database Service", "AmazonRDS", "Databases", "Relational Databases", unitHours, "InstanceUsage:db.r5.large", "CreateDBInstance", "DBInstance"},
+	{"Amazon Virtual Private Cloud", "AmazonVPC", catNetworking, "Network Infrastructure", unitHours, "NatGateway-Hours", "NatGateway", "NatGateway"},
+	{"AWS Lambda", "AWSLambda", catCompute, "Serverless Compute", "Lambda-GB-Second", "Lambda-GB-Second", "Invoke", "Function"},
 	{"Amazon CloudWatch", "AmazonCloudWatch", "Management and Governance", "Observability", "Metrics", "CW:MetricMonitorUsage", "MetricStorage", "Metric"},
 }
 

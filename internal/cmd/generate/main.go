@@ -1,5 +1,7 @@
 // Command generate writes every file derived from the Go types in apis/:
-// the XCloudSpace XRD in xrds/ and the function input CRDs in package/.
+// the XCloudSpace XRD in xrds/ and the function input CRDs in package/,
+// and the Configuration's managed resource activation policy from the kinds
+// the golden render cases compose.
 // Run it from the repository root (make generate).
 package main
 
@@ -59,6 +61,9 @@ func Rendered(root string) (map[string][]byte, error) {
 			return nil, fmt.Errorf("cannot marshal %q: %w", path, err)
 		}
 		out[path] = b
+	}
+	if out[ActivationFile], err = Activation(root); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

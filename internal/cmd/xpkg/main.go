@@ -1,7 +1,7 @@
 // Command xpkg builds and publishes CloudSpace's Crossplane packages without a
 // Docker engine. `make xpkg` and `make publish` run it.
 //
-//	go run ./internal/cmd/xpkg build --out _output
+//	go run ./internal/cmd/xpkg build --out _output --registry registry.example.com/platform --version v0.1.0
 //	go run ./internal/cmd/xpkg push --out _output --registry registry.example.com/platform --version v0.1.0
 package main
 
@@ -20,6 +20,7 @@ import (
 	"github.com/cloudspace-dev/cloudspace/internal/xpkg"
 )
 
+//nolint:dupword // Each command is named, then described: "build   build the ...".
 const usage = `usage: xpkg <command> [flags]
 
 commands:
@@ -105,7 +106,14 @@ func build(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var c common
 	c.register(fs)
 	root := fs.String("root", ".", "repository root")
+	registry := fs.String("registry", xpkg.DefaultRegistry, "registry and repository prefix the configuration's function dependencies name, where push will push them")
+	version := fs.String("version", "", "version the functions report (--version) and the configuration's function dependencies are pinned to, the one push will push (default: unknown, and the repository's constraints)")
+	commit := fs.String("commit", "", "commit the functions report (--version)")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	pub := xpkg.Publish{Registry: *registry, Version: *version}
+	if err := pub.Validate(); err != nil {
 		return err
 	}
 	ps, specs, err := c.resolve()
@@ -116,12 +124,19 @@ func build(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	base, err := xpkg.DefaultBase(ctx)
+	if err != nil {
+		return err
+	}
 	b := xpkg.Builder{
 		Root:       *root,
 		Layout:     xpkg.Layout{Out: c.out},
 		Crossplane: xpkg.Crossplane{Path: c.crossplane},
 		Platforms:  ps,
 		Created:    created,
+		Base:       base,
+		Publish:    pub,
+		Stamp:      xpkg.Stamp{Version: *version, Commit: *commit},
 	}
 	start := time.Now()
 	if err := b.BuildAll(ctx, specs); err != nil {

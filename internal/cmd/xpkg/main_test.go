@@ -37,6 +37,16 @@ func TestRun(t *testing.T) {
 			args:    []string{"build", "--platforms", "linux"},
 			wantErr: `cannot parse platform "linux"`,
 		},
+		"BadRegistry": {
+			reason:  "The registry must be usable in a package reference.",
+			args:    []string{"build", "--registry", "registry.example.com/Platform"},
+			wantErr: `cannot use registry "registry.example.com/Platform"`,
+		},
+		"BadVersion": {
+			reason:  "A pinned version is a semantic version with a leading v.",
+			args:    []string{"build", "--version", "1.0"},
+			wantErr: `cannot use version "1.0"`,
+		},
 		"UnknownPackage": {
 			reason:  "Only CloudSpace's packages can be built.",
 			args:    []string{"build", "--packages", "function-other"},

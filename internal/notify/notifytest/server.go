@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -123,9 +124,7 @@ func (b *base) serve(h http.HandlerFunc) http.Handler {
 				return
 			}
 		}
-		for k, vs := range f.Header {
-			w.Header()[k] = vs
-		}
+		maps.Copy(w.Header(), f.Header)
 		if f.Status == 0 {
 			f.Status = http.StatusInternalServerError
 		}

@@ -53,10 +53,10 @@ func (h *Webhook) receive(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(h.Secret) > 0 {
 		m := hmac.New(sha256.New, h.Secret)
-		m.Write([]byte(r.Header.Get("X-CloudSpace-Timestamp") + "."))
+		m.Write([]byte(r.Header.Get("X-Cloudspace-Timestamp") + "."))
 		m.Write(body)
 		want := "sha256=" + hex.EncodeToString(m.Sum(nil))
-		if !hmac.Equal([]byte(want), []byte(r.Header.Get("X-CloudSpace-Signature"))) {
+		if !hmac.Equal([]byte(want), []byte(r.Header.Get("X-Cloudspace-Signature"))) {
 			http.Error(w, "bad signature", http.StatusUnauthorized)
 			return
 		}

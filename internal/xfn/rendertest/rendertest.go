@@ -134,8 +134,7 @@ func (h *Harness) Render(t testing.TB, dir string) []byte {
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) {
+		if _, ok := errors.AsType[*exec.ExitError](err); !ok {
 			t.Fatalf("cannot run crossplane %s: %v", strings.Join(args, " "), err)
 		}
 		return append([]byte(renderFailed), stderr.Bytes()...)

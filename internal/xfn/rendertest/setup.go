@@ -35,7 +35,10 @@ func DownloadModule(root, module, version string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("cannot download module %s@%s: %w", module, version, err)
 	}
-	var m struct{ Dir, Error string }
+	var m struct {
+		Dir   string `json:"Dir"`
+		Error string `json:"Error"`
+	}
 	if err := json.Unmarshal(out, &m); err != nil {
 		return "", fmt.Errorf("cannot read where module %s@%s was downloaded: %w", module, version, err)
 	}

@@ -27,8 +27,11 @@ func Request(opts ...Option) *fnv1.RunFunctionRequest {
 }
 
 // Struct converts any JSON-marshalable value, such as a typed Kubernetes
-// or provider object, to a protobuf Struct.
+// or provider object, to a protobuf Struct, as Crossplane would send it.
 func Struct(v any) (*structpb.Struct, error) {
+	if s, ok := v.(*structpb.Struct); ok {
+		return s, nil
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("cannot marshal %T: %w", v, err)
@@ -38,6 +41,39 @@ func Struct(v any) (*structpb.Struct, error) {
 		return nil, fmt.Errorf("cannot convert %T to a struct: %w", v, err)
 	}
 	return s, nil
+}
+
+// MustStruct is Struct for values that always convert. It panics on one
+// that does not, which is a bug in the test.
+func MustStruct(v any) *structpb.Struct {
+	s, err := Struct(v)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// WithTag sets the request's tag, which Crossplane derives from its
+// content and a response echoes.
+func WithTag(tag string) Option {
+	return func(req *fnv1.RunFunctionRequest) error {
+		if req.GetMeta() == nil {
+			req.Meta = &fnv1.RequestMeta{}
+		}
+		req.Meta.Tag = tag
+		return nil
+	}
+}
+
+// WithCapabilities sets the capabilities Crossplane advertises.
+func WithCapabilities(cs ...fnv1.Capability) Option {
+	return func(req *fnv1.RunFunctionRequest) error {
+		if req.GetMeta() == nil {
+			req.Meta = &fnv1.RequestMeta{}
+		}
+		req.Meta.Capabilities = cs
+		return nil
+	}
 }
 
 // WithInput sets the function input.
@@ -70,6 +106,16 @@ func WithObserved(name string, obj any) Option {
 	}
 }
 
+// WithDesiredComposite sets the composite resource earlier pipeline steps
+// desired, with its readiness.
+func WithDesiredComposite(xr any, ready fnv1.Ready) Option {
+	return func(req *fnv1.RunFunctionRequest) error {
+		s, err := Struct(xr)
+		req.Desired.Composite = &fnv1.Resource{Resource: s, Ready: ready}
+		return err
+	}
+}
+
 // WithDesired adds a composed resource an earlier pipeline step desired.
 func WithDesired(name string, obj any) Option {
 	return func(req *fnv1.RunFunctionRequest) error {
@@ -89,7 +135,7 @@ func WithRequired(key string, objs ...any) Option {
 		if req.RequiredResources == nil {
 			req.RequiredResources = map[string]*fnv1.Resources{}
 		}
-		rs := &fnv1.Resources{}
+		rs := &fnv1.Resources{Items: make([]*fnv1.Resource, 0, len(objs))}
 		for _, o := range objs {
 			s, err := Struct(o)
 			if err != nil {
@@ -98,17 +144,6 @@ func WithRequired(key string, objs ...any) Option {
 			rs.Items = append(rs.Items, &fnv1.Resource{Resource: s})
 		}
 		req.RequiredResources[key] = rs
-		return nil
-	}
-}
-
-// WithCapabilities sets the capabilities Crossplane advertises.
-func WithCapabilities(cs ...fnv1.Capability) Option {
-	return func(req *fnv1.RunFunctionRequest) error {
-		if req.Meta == nil {
-			req.Meta = &fnv1.RequestMeta{}
-		}
-		req.Meta.Capabilities = cs
 		return nil
 	}
 }
