@@ -212,6 +212,35 @@ type BillingStatus struct {
 	// DataThrough is the end of the last charge period in the billing data,
 	// RFC 3339.
 	DataThrough string `json:"dataThrough,omitempty"`
+
+	// InCluster is the in-cluster share of BilledToDate: what the pods of
+	// the tenant namespace cost, from the split cost allocation data of the
+	// billing export. Absent when the export allocates no pods to the space.
+	InCluster *SpendShare `json:"inCluster,omitempty"`
+
+	// Cloud is the cloud-resource share of BilledToDate: the space's tagged
+	// resources. Set together with InCluster.
+	Cloud *SpendShare `json:"cloud,omitempty"`
+}
+
+// SpendShare is one share of a space's spend in the billing period.
+type SpendShare struct {
+	// BilledToDate is the billed cost of the share, an exact decimal.
+	BilledToDate string `json:"billedToDate"`
+
+	// EffectiveToDate is the effective (amortised) cost of the share.
+	EffectiveToDate string `json:"effectiveToDate"`
+
+	// IdleToDate is the part of an in-cluster BilledToDate that is the
+	// space's share of its nodes' idle capacity, under IdlePolicy.
+	IdleToDate string `json:"idleToDate,omitempty"`
+
+	// IdlePolicy is how the platform shares idle node capacity: none,
+	// split, requests or usage.
+	IdlePolicy string `json:"idlePolicy,omitempty"`
+
+	// Namespaces are the namespaces whose pods the in-cluster share is.
+	Namespaces []string `json:"namespaces,omitempty"`
 }
 
 // State is the one-word summary of a space.

@@ -103,6 +103,7 @@ func Assess(in Inputs) *Report {
 	st.Period = s.Period.Name
 	st.BilledToDate = Exact(s.Billed)
 	st.EffectiveToDate = Exact(s.Effective)
+	st.InCluster, st.Cloud = Shares(s)
 	if !s.Through.IsZero() {
 		st.DataThrough = s.Through.Format(time.RFC3339)
 	}
@@ -146,6 +147,9 @@ func budgetCondition(in Inputs, st *v1alpha1.BillingStatus, s *Spend, forecast d
 	billed := fmt.Sprintf("billed %s %s", Money(s.Billed), cur)
 	if hasUsed {
 		billed += fmt.Sprintf(" (%s%%)", Pct(used))
+	}
+	if s.InCluster != nil {
+		billed += fmt.Sprintf(", of which the tenant namespace's pods %s %s", Money(s.InCluster.Billed), cur)
 	}
 	fc := "no forecast yet"
 	if hasForecast {

@@ -14,6 +14,7 @@ import (
 	"github.com/crossplane/function-sdk-go/resource"
 
 	billingv1alpha1 "github.com/cloudspace-dev/cloudspace/apis/billing/v1alpha1"
+	"github.com/cloudspace-dev/cloudspace/apis/v1alpha1"
 )
 
 // RequirementSpend is the key under which the function asks Crossplane for
@@ -78,6 +79,17 @@ type Spend struct {
 	// ResourceBilled is the billed cost of each listed resource, when the
 	// record carries it.
 	ResourceBilled map[string]decimal.Decimal
+
+	// InCluster is the in-cluster share of Billed and Effective, the cost
+	// of the space's pods; nil when the record has none.
+	InCluster *InCluster
+}
+
+// InCluster is the in-cluster share of a space's spend.
+type InCluster struct {
+	Billed, Effective, Idle decimal.Decimal
+	IdlePolicy              string
+	Namespaces              []string
 }
 
 // Covered is how much of the period the record's charges span.
@@ -108,6 +120,16 @@ func ParseSpend(name, space string, r *billingv1alpha1.SpendRecord) (*Spend, fie
 	}
 	s.Billed, errs = amount(field.NewPath("billedCost"), r.BilledCost, errs)
 	s.Effective, errs = amount(field.NewPath("effectiveCost"), r.EffectiveCost, errs)
+
+	if ic := r.InCluster; ic != nil {
+		p := field.NewPath("inCluster")
+		s.InCluster = &InCluster{IdlePolicy: ic.IdlePolicy, Namespaces: ic.Namespaces}
+		s.InCluster.Billed, errs = amount(p.Child("billedCost"), ic.BilledCost, errs)
+		s.InCluster.Effective, errs = amount(p.Child("effectiveCost"), ic.EffectiveCost, errs)
+		if ic.IdleCost != "" {
+			s.InCluster.Idle, errs = amount(p.Child("idleCost"), ic.IdleCost, errs)
+		}
+	}
 
 	from, errs := timestamp(field.NewPath("firstChargePeriodStart"), r.FirstChargePeriodStart, errs)
 	through, errs := timestamp(field.NewPath("lastChargePeriodEnd"), r.LastChargePeriodEnd, errs)
@@ -249,4 +271,21 @@ func minTime(a, b time.Time) time.Time {
 		return a
 	}
 	return b
+}
+
+// Shares returns the in-cluster and cloud-resource shares of a record's
+// spend for status.billing: the cost of the space's pods, and of its tagged
+// resources, which is the rest. Both nil when the record has no in-cluster
+// share. The budget is judged on the whole, BilledToDate.
+func Shares(s *Spend) (inCluster, cloud *v1alpha1.SpendShare) {
+	ic := s.InCluster
+	if ic == nil {
+		return nil, nil
+	}
+	inCluster = &v1alpha1.SpendShare{
+		BilledToDate: Exact(ic.Billed), EffectiveToDate: Exact(ic.Effective),
+		IdleToDate: Exact(ic.Idle), IdlePolicy: ic.IdlePolicy, Namespaces: ic.Namespaces,
+	}
+	cloud = &v1alpha1.SpendShare{BilledToDate: Exact(s.Billed.Sub(ic.Billed)), EffectiveToDate: Exact(s.Effective.Sub(ic.Effective))}
+	return inCluster, cloud
 }

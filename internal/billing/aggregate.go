@@ -72,6 +72,11 @@ type group struct {
 	hasTime   bool
 
 	sources map[int]struct{}
+
+	// ic is the in-cluster share of a space, alloc the cost moved off the
+	// nodes of an account to spaces (incluster.go).
+	ic    *groupInCluster
+	alloc *costTriple
 }
 
 // currencySeen is a currency and the first row that has it.
@@ -142,6 +147,11 @@ type aggregate struct {
 	// matched only ignoring case; under mu while workers share the
 	// aggregate.
 	invalidValues, foldKeys fewValues
+
+	// ic is the split cost allocation state, nil without split rows;
+	// under icMu while workers share the aggregate.
+	icMu sync.Mutex
+	ic   *inClusterAgg
 }
 
 // serviceID returns the number of a service name.
@@ -198,6 +208,9 @@ func (a *aggregate) setFile(i int) {
 		for j := range g.curs {
 			g.curs[j].at.file = i
 		}
+	}
+	if a.ic != nil {
+		a.ic.setFile(i)
 	}
 }
 
@@ -459,6 +472,7 @@ func (g *group) merge(o *group, maxIDs int) {
 	for s := range o.sources {
 		g.sources[s] = struct{}{}
 	}
+	g.mergeInCluster(o)
 }
 
 // merge adds another aggregate into a.
@@ -467,6 +481,9 @@ func (a *aggregate) merge(o *aggregate) {
 	mergeTable(a.unassigned, o.unassigned, a.maxIDs)
 	a.invalidValues.merge(&o.invalidValues)
 	a.foldKeys.merge(&o.foldKeys)
+	if o.ic != nil {
+		a.inCluster().merge(o.ic)
+	}
 }
 
 func mergeTable(dst, src map[string][]*group, maxIDs int) {
@@ -527,6 +544,11 @@ func (a *aggregate) check(uris, cols []string) error {
 
 // records returns the spend records, sorted as groups are.
 func (a *aggregate) records(sources []v1alpha1.Source) []v1alpha1.SpendRecord {
+	a.settleInCluster()
+	policy := ""
+	if a.ic != nil {
+		policy = a.ic.policy
+	}
 	gs := a.groups()
 	out := make([]v1alpha1.SpendRecord, 0, len(gs))
 	for _, g := range gs {
@@ -570,6 +592,7 @@ func (a *aggregate) records(sources []v1alpha1.Source) []v1alpha1.SpendRecord {
 			}
 		}
 		slices.SortStableFunc(r.Sources, func(x, y v1alpha1.Source) int { return strings.Compare(x.URI, y.URI) })
+		g.inClusterRecord(&r, policy)
 		out = append(out, r)
 	}
 	return out

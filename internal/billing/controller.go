@@ -32,6 +32,7 @@ const (
 	KindBilled       = "billed"       // the billed cost of those rows (RunCost)
 	KindAttributed   = "attributed"   // attributed to a space (RunCost)
 	KindUnattributed = "unattributed" // in unattributed records (RunCost)
+	KindInCluster    = "in_cluster"   // the part of attributed that is pods (RunCost)
 	KindInvalidTag   = "invalid_tag"  // tag value cannot name a space
 	KindTagKeyCase   = "tag_key_case" // tag key matches only ignoring case
 	KindSkipped      = "skipped"      // skipped under --max-errors
@@ -68,7 +69,7 @@ func NewMetrics(r prometheus.Registerer) (*Metrics, error) {
 		}, []string{"kind"}),
 		RunCost: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "cloudspace_billing_last_run_cost",
-			Help: "Billed cost of the last successful ingest run, by kind (billed, attributed, unattributed, invalid_tag, tag_key_case, skipped) and currency. Exact sums are in the records; this is their float64 image.",
+			Help: "Billed cost of the last successful ingest run, by kind (billed, attributed, unattributed, in_cluster, invalid_tag, tag_key_case, skipped) and currency. Exact sums are in the records; this is their float64 image.",
 		}, []string{"kind", "currency"}),
 	}
 	for _, c := range []prometheus.Collector{m.Rows, m.Bytes, m.Errors, m.Records, m.LastSuccess, m.Duration, m.RunRows, m.RunCost} {
@@ -96,6 +97,11 @@ type Scheduler struct {
 	// Spend are the per-space gauges and the run counters (metrics.go);
 	// nil exports none.
 	Spend *SpendMetrics
+	// Namespaces, when set, maps the tenant namespaces of the cluster to
+	// their spaces before every run (NamespacesFrom), adding to
+	// Options.InCluster.Namespaces. A run whose mapping fails fails: without
+	// it the pods' cost would leave the spaces' records.
+	Namespaces func(ctx context.Context) (map[string]string, []string, error)
 }
 
 // NeedLeaderElection reports that only the leader runs the scheduler.
@@ -131,7 +137,19 @@ func (s *Scheduler) RunOnce(ctx context.Context) (err error) {
 		s.Metrics.Errors.WithLabelValues("list").Inc()
 		return err
 	}
-	res, err := Ingest(ctx, srcs, s.Options)
+	opts := s.Options
+	if s.Namespaces != nil {
+		ns, warns, err := s.Namespaces(ctx)
+		if err != nil {
+			s.Metrics.Errors.WithLabelValues("list").Inc()
+			return err
+		}
+		for _, w := range warns {
+			s.Log.Info("WARNING", "warning", w)
+		}
+		opts.InCluster.Namespaces = MergeNamespaces(opts.InCluster.Namespaces, ns)
+	}
+	res, err := Ingest(ctx, srcs, opts)
 	if res != nil {
 		for _, w := range res.Warnings {
 			s.Log.Info("WARNING", "warning", w)
@@ -196,7 +214,7 @@ func (m *Metrics) setSummary(s Summary) {
 	m.RunRows.WithLabelValues(KindSkipped).Set(float64(s.Skipped.Rows))
 	m.RunRows.WithLabelValues(KindSkippedUnknownCost).Set(float64(s.Skipped.UnknownCostRows))
 	for kind, money := range map[string]Money{
-		KindBilled: s.BilledCost, KindAttributed: s.AttributedCost, KindUnattributed: s.UnattributedCost,
+		KindBilled: s.BilledCost, KindAttributed: s.AttributedCost, KindUnattributed: s.UnattributedCost, KindInCluster: s.InClusterCost,
 		KindInvalidTag: s.InvalidTag.BilledCost, KindTagKeyCase: s.TagKeyCase.BilledCost, KindSkipped: s.Skipped.BilledCost,
 	} {
 		for cur, v := range money {

@@ -152,3 +152,49 @@ func value(t *testing.T, m prometheus.Metric) float64 {
 	}
 	return d.Gauge.GetValue()
 }
+
+// TestSchedulerNamespaces checks that every run maps the tenant namespaces
+// afresh, the options' own winning, and that a run whose mapping fails
+// writes nothing.
+func TestSchedulerNamespaces(t *testing.T) {
+	src := bytesSource{name: "split.csv", b: []byte(splitHeader +
+		splitRowCSV("i-0n", "1.00", "{}", "", "", "", "") +
+		splitRowCSV(pod("eu", "tenant-a"), "0", "{}", "i-0n", "0.25", "0", "1") +
+		splitRowCSV(pod("eu", "tenant-b"), "0", "{}", "i-0n", "0.5", "0", "1"))}
+	c := newFakeClient(t)
+	m, err := NewMetrics(prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cluster := map[string]string{"tenant-a": "team-a", "tenant-b": "team-x"}
+	var nsErr error
+	s := &Scheduler{
+		Sources:    func(context.Context) ([]Source, error) { return []Source{src}, nil },
+		Writer:     &Writer{Client: c},
+		Interval:   time.Hour,
+		Metrics:    m,
+		Namespaces: func(context.Context) (map[string]string, []string, error) { return cluster, nil, nsErr },
+	}
+	s.Options.InCluster.Namespaces = map[string]string{"tenant-b": "team-b"}
+	if err := s.RunOnce(t.Context()); err != nil {
+		t.Fatalf("RunOnce(): %v", err)
+	}
+	records, err := ListRecords(t.Context(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, r := range records {
+		got[r.Space] = r.BilledCost
+	}
+	if diff := cmp.Diff(map[string]string{"team-a": "0.25", "team-b": "0.5"}, got); diff != "" {
+		t.Errorf("RunOnce(): spend records -want +got:\n%s", diff)
+	}
+	nsErr = errors.New("cannot list XCloudSpace: forbidden")
+	if err := s.RunOnce(t.Context()); !errors.Is(err, nsErr) {
+		t.Errorf("RunOnce(): want the mapping error, got %v", err)
+	}
+	if got := value(t, m.Errors.WithLabelValues("list")); got != 1 {
+		t.Errorf("RunOnce(): want 1 list error counted, got %v", got)
+	}
+}

@@ -58,6 +58,14 @@ type Options struct {
 	// Deliveries says what to do with two deliveries of one period folder
 	// that no manifest chose between. Default DeliveriesError.
 	Deliveries Deliveries
+	// InCluster attributes split cost allocation rows, the cost of pods,
+	// to the spaces of their namespaces (incluster.go).
+	InCluster InCluster
+	// OpenCostCurrency is the currency of the figures of OpenCost sources
+	// (opencost.go). Default DefaultOpenCostCurrency.
+	OpenCostCurrency string
+
+	inCluster *inClusterConfig
 }
 
 // FileStats are the figures of one file.
@@ -116,6 +124,11 @@ type Result struct {
 // one space and period reject it too.
 func Ingest(ctx context.Context, srcs []Source, o Options) (*Result, error) {
 	o = o.defaults()
+	ic, err := newInClusterConfig(o.InCluster)
+	if err != nil {
+		return &Result{}, err
+	}
+	o.inCluster = ic
 	total := newAggregate(o.MaxResourceIDs)
 	res := &Result{}
 	srcs, warns, err := prepareSources(srcs, o.Deliveries)
@@ -159,6 +172,9 @@ func Ingest(ctx context.Context, srcs []Source, o Options) (*Result, error) {
 	if len(errs) > 0 {
 		return res, errors.Join(errs...)
 	}
+	// Move the pods' cost off their nodes first: a node billed in another
+	// currency than its pods mixes currencies too.
+	total.settleInCluster()
 	if err := total.check(uris, curCols); err != nil {
 		return res, err
 	}
@@ -192,7 +208,7 @@ func (o Options) defaults() Options {
 }
 
 func (o Options) tag() tagSpec {
-	return tagSpec{key: o.TagKey, ignoreCase: o.TagKeyIgnoreCase}
+	return tagSpec{key: o.TagKey, ignoreCase: o.TagKeyIgnoreCase, inCluster: o.inCluster}
 }
 
 // countingReader hashes and counts what it reads.
@@ -229,6 +245,9 @@ func ingestOne(ctx context.Context, s Source, o Options) (*aggregate, FileStats,
 			err = &FileError{File: st.URI, Err: err, MaxErrors: o.MaxErrors}
 		}
 		return nil, st, err
+	}
+	if oc, ok := s.(OpenCostSource); ok {
+		return ingestOpenCost(ctx, oc, o)
 	}
 	rc, err := openBody(ctx, s)
 	if err != nil {

@@ -99,12 +99,16 @@ type rowProc struct {
 
 	product      *tagMatcher
 	productCache map[string][]byte // the product_name of a CUR 2.0 product map
+
+	strs  map[string]string // interned keys of split rows (incluster.go)
+	homes map[homeKey]home  // the nodes this processor noted (incluster.go)
 }
 
 func newRowProc(m *mapping, agg *aggregate, tag tagSpec) *rowProc {
 	return &rowProc{
 		m: m, agg: agg, tag: newTagMatcher(tag.key), valid: map[string]*spaceCache{}, groups: map[string]*group{},
 		product: &tagMatcher{keys: [][]byte{[]byte("product_name")}}, productCache: map[string][]byte{},
+		strs: map[string]string{}, homes: map[homeKey]home{},
 	}
 }
 
@@ -211,10 +215,19 @@ func (p *rowProc) process() *cellError {
 	if isNull(svc) {
 		svc = nil
 	}
+
+	split := p.m.split && p.has(cSplitParent)
+	var sc splitCells
+	if split {
+		if sc, ce = p.splitCells(); ce != nil {
+			return ce
+		}
+	}
 	svcID := p.serviceID(svc)
 	var res uint64
 	r := p.vals[cResource]
-	if !isNull(r) {
+	if !isNull(r) && !split {
+		// A split row's resource is a pod, which no space composes.
 		res = hashID(r)
 	}
 	// The workers reading a file share its aggregate, so that its memory
@@ -222,13 +235,8 @@ func (p *rowProc) process() *cellError {
 	// under the group's lock.
 	g := p.group(hit.space, per)
 	g.mu.Lock()
-	defer g.mu.Unlock()
 	if !g.seenCurrency(cur, p.at) {
-		at := p.at
-		if p.rowLine != nil {
-			at.line = p.rowLine()
-		}
-		g.addCurrency(currencySeen{code: string(cur), at: at})
+		g.addCurrency(currencySeen{code: string(cur), at: p.rowAt()})
 	}
 	g.billed.Add(billed)
 	g.effective.Add(effective)
@@ -249,10 +257,22 @@ func (p *rowProc) process() *cellError {
 		}
 	}
 	g.addServiceID(svcID, svc, billed, effective)
-	g.addDay(int32(floorDiv(start, 86400)), billed, effective)
+	g.addDay(unixDay(start), billed, effective)
 	g.addTime(start, end)
 	if res != 0 {
 		g.addResource(p.agg.maxIDs, res, r, billed, effective)
+	}
+	g.mu.Unlock()
+	// In-cluster spend (incluster.go), after the row's group is unlocked:
+	// the pod of a split row may cost the very space the row is tagged
+	// with, whose group splitRow locks.
+	switch {
+	case split:
+		p.splitRow(hit, per, start, end, cur, svc, sc)
+	case p.m.split:
+		p.noteNode(g, per, svc)
+	case hit.space != nil && p.allocated():
+		p.allocatedRow(g, billed, effective, list)
 	}
 	return nil
 }
@@ -283,6 +303,10 @@ func (p *rowProc) space() (tagHit, *cellError) {
 		if ce != nil || hit.space != nil || hit.st != 0 {
 			return hit, ce
 		}
+	}
+	// Else the namespace of the allocation's target (incluster.go).
+	if hit, ok := p.allocatedSpace(); ok {
+		return hit, nil
 	}
 	var v []byte
 	if p.m.idx[cTagCol] >= 0 {

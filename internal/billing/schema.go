@@ -78,6 +78,19 @@ const (
 	cProductMap // CUR 2.0 product, a map holding product_name
 	cTagFold    // a column holding the tag under a key that matches only ignoring case
 	cAllocTags  // FOCUS 1.3 AllocatedTags: the tags of a split cost allocation's target
+	// Split cost allocation (incluster.go).
+	cAllocResource   // FOCUS 1.3 AllocatedResourceId
+	cAllocMethod     // FOCUS 1.3 AllocatedMethodId
+	cSplitParent     // CUR split_line_item_parent_resource_id
+	cSplitCost       // CUR split_line_item_split_cost
+	cSplitUnused     // CUR split_line_item_unused_cost
+	cSplitNetCost    // CUR split_line_item_net_split_cost
+	cSplitNetUnused  // CUR split_line_item_net_unused_cost
+	cSplitListCost   // CUR split_line_item_public_on_demand_split_cost
+	cSplitListUnused // CUR split_line_item_public_on_demand_unused_cost
+	cSplitReserved   // CUR split_line_item_reserved_usage
+	cSplitActual     // CUR split_line_item_actual_usage
+	cUsageType       // CUR line_item_usage_type
 	nCols
 )
 
@@ -97,6 +110,10 @@ type mapping struct {
 	withTag *mapping
 	// ignoreCase is tagSpec.ignoreCase.
 	ignoreCase bool
+	// inCluster is tagSpec.inCluster; split says the file has CUR split
+	// cost allocation columns (incluster.go).
+	inCluster *inClusterConfig
+	split     bool
 }
 
 // name returns the file's name of a normalised column.
@@ -117,23 +134,25 @@ func (m *mapping) Custom() []string {
 }
 
 var focusColumns = map[string]col{
-	"BilledCost":         cBilled,
-	"EffectiveCost":      cEffective,
-	"ListCost":           cList,
-	"ContractedCost":     cContracted,
-	"BillingCurrency":    cCurrency,
-	"ChargePeriodStart":  cChargeStart,
-	"ChargePeriodEnd":    cChargeEnd,
-	"BillingPeriodStart": cBillingStart,
-	"BillingPeriodEnd":   cBillingEnd,
-	"ChargeCategory":     cCategory,
-	"ServiceName":        cService,
-	"ProviderName":       cProvider,
-	"ResourceId":         cResource,
-	"SubAccountId":       cSubAccount,
-	"BillingAccountId":   cBillingAccount,
-	"Tags":               cTags,
-	"AllocatedTags":      cAllocTags,
+	"BilledCost":          cBilled,
+	"EffectiveCost":       cEffective,
+	"ListCost":            cList,
+	"ContractedCost":      cContracted,
+	"BillingCurrency":     cCurrency,
+	"ChargePeriodStart":   cChargeStart,
+	"ChargePeriodEnd":     cChargeEnd,
+	"BillingPeriodStart":  cBillingStart,
+	"BillingPeriodEnd":    cBillingEnd,
+	"ChargeCategory":      cCategory,
+	"ServiceName":         cService,
+	"ProviderName":        cProvider,
+	"ResourceId":          cResource,
+	"SubAccountId":        cSubAccount,
+	"BillingAccountId":    cBillingAccount,
+	"Tags":                cTags,
+	"AllocatedTags":       cAllocTags,
+	"AllocatedResourceId": cAllocResource,
+	"AllocatedMethodId":   cAllocMethod,
 }
 
 // focusRenamed are columns FOCUS renamed, by their new name: 1.3 replaces
@@ -187,6 +206,17 @@ var curColumns = map[string]col{
 	"reservation_reservation_a_r_n": cRIArn,
 	"reservation_reservation_arn":   cRIArn,
 	"bill_billing_entity":           cProvider,
+
+	"split_line_item_parent_resource_id":           cSplitParent,
+	"split_line_item_split_cost":                   cSplitCost,
+	"split_line_item_unused_cost":                  cSplitUnused,
+	"split_line_item_net_split_cost":               cSplitNetCost,
+	"split_line_item_net_unused_cost":              cSplitNetUnused,
+	"split_line_item_public_on_demand_split_cost":  cSplitListCost,
+	"split_line_item_public_on_demand_unused_cost": cSplitListUnused,
+	"split_line_item_reserved_usage":               cSplitReserved,
+	"split_line_item_actual_usage":                 cSplitActual,
+	"line_item_usage_type":                         cUsageType,
 }
 
 var (
@@ -203,6 +233,9 @@ type tagSpec struct {
 	// ignoreCase makes a key that matches only ignoring case count. Such
 	// keys are reported either way.
 	ignoreCase bool
+	// inCluster attributes split cost allocation rows by namespace; nil
+	// when no namespace names a space.
+	inCluster *inClusterConfig
 }
 
 // tagColumns are the names of a column holding the tag itself, as legacy
@@ -225,7 +258,7 @@ func newMapping(f Format, header []string, tag tagSpec) (*mapping, error) {
 			return nil, fmt.Errorf("cannot detect format: no BilledCost (FOCUS), line_item_unblended_cost or lineItem/UnblendedCost (CUR) column")
 		}
 	}
-	m := &mapping{format: f, names: names, colOf: make([]col, len(names)), ignoreCase: tag.ignoreCase}
+	m := &mapping{format: f, names: names, colOf: make([]col, len(names)), ignoreCase: tag.ignoreCase, inCluster: tag.inCluster}
 	for i := range m.idx {
 		m.idx[i] = -1
 	}
@@ -294,6 +327,7 @@ func newMapping(f Format, header []string, tag tagSpec) (*mapping, error) {
 			set(cTagFold, i)
 		}
 	}
+	m.split = f == FormatCUR && m.idx[cSplitParent] >= 0 && m.idx[cSplitCost] >= 0
 	var missing []string
 	for _, c := range mandatory {
 		if m.idx[c] < 0 {

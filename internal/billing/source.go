@@ -271,8 +271,9 @@ type SourceOptions struct {
 }
 
 // ParseSource turns a command line argument into sources: a path, a
-// directory, an http(s):// URL, an s3://bucket/key URL or an
-// s3://bucket/prefix/. A directory and an s3:// URL ending in "/" are
+// directory, an http(s):// URL, an s3://bucket/key URL, an
+// s3://bucket/prefix/ or an opencost+http(s):// query of OpenCost's
+// allocation API (opencost.go). A directory and an s3:// URL ending in "/" are
 // expanded recursively to their billing data files (see layout.go), with
 // the manifests AWS delivers beside them honoured.
 func ParseSource(ctx context.Context, arg string, o SourceOptions) ([]Source, error) {
@@ -280,6 +281,12 @@ func ParseSource(ctx context.Context, arg string, o SourceOptions) ([]Source, er
 		o.Log = logr.Discard()
 	}
 	switch {
+	case strings.HasPrefix(arg, OpenCostScheme+"http://"), strings.HasPrefix(arg, OpenCostScheme+"https://"):
+		hc := o.HTTP
+		if hc == nil {
+			hc = NewHTTPClient(o.Net)
+		}
+		return []Source{OpenCostSource{HTTPSource{URL: strings.TrimPrefix(arg, OpenCostScheme), Client: hc, Net: o.Net}}}, nil
 	case strings.HasPrefix(arg, "http://"), strings.HasPrefix(arg, "https://"):
 		hc := o.HTTP
 		if hc == nil {

@@ -24,6 +24,10 @@ type Summary struct {
 	// UnattributedCost is the billed cost of the other rows, in the
 	// unattributed records of their accounts.
 	UnattributedCost Money `json:"unattributedCost"`
+	// InClusterCost is the part of AttributedCost that is in-cluster spend,
+	// the cost of the spaces' pods moved off the nodes they ran on
+	// (incluster.go). Absent when the run attributed none.
+	InClusterCost Money `json:"inClusterCost,omitempty"`
 	// InvalidTag are the rows whose tag value cannot name a space (not a
 	// lower case DNS name of at most 63 characters); they are unattributed.
 	InvalidTag TagProblem `json:"invalidTag"`
@@ -122,7 +126,7 @@ func orEmpty(m Money) Money {
 func summarize(a *aggregate, files []FileStats, ignoreCase bool) Summary {
 	s := Summary{Files: len(files), TagKeyIgnoreCase: ignoreCase}
 	billed, attributed, unattributed := map[string]*Sum{}, map[string]*Sum{}, map[string]*Sum{}
-	invalid, fold := map[string]*Sum{}, map[string]*Sum{}
+	invalid, fold, inCluster := map[string]*Sum{}, map[string]*Sum{}, map[string]*Sum{}
 	add := func(m map[string]*Sum, cur string, v *Sum) {
 		sum := m[cur]
 		if sum == nil {
@@ -138,6 +142,9 @@ func summarize(a *aggregate, files []FileStats, ignoreCase bool) Summary {
 			add(billed, cur, &g.billed)
 			if g.space != "" {
 				add(attributed, cur, &g.billed)
+				if g.ic != nil {
+					add(inCluster, cur, &g.ic.billed)
+				}
 			} else {
 				add(unattributed, cur, &g.billed)
 			}
@@ -154,7 +161,7 @@ func summarize(a *aggregate, files []FileStats, ignoreCase bool) Summary {
 		s.TagKeyCase.Values = slices.Clone(a.foldKeys.v)
 	}
 	s.BilledCost, s.AttributedCost, s.UnattributedCost = orEmpty(moneyOf(billed)), orEmpty(moneyOf(attributed)), orEmpty(moneyOf(unattributed))
-	s.InvalidTag.BilledCost, s.TagKeyCase.BilledCost = moneyOf(invalid), moneyOf(fold)
+	s.InvalidTag.BilledCost, s.TagKeyCase.BilledCost, s.InClusterCost = moneyOf(invalid), moneyOf(fold), moneyOf(inCluster)
 	var sk skippedRows
 	for i := range files {
 		sk.merge(&files[i].skipped)

@@ -138,6 +138,79 @@ type SpendRecord struct {
 	// Sources are the billing export files the record was computed from,
 	// sorted by URI.
 	Sources []Source `json:"sources,omitempty"`
+
+	// InCluster is the in-cluster share of a space's cost: what the pods of
+	// its tenant namespace cost, from the split cost allocation data of the
+	// export (CUR split_line_item_*, FOCUS 1.3 allocated charges). It is
+	// part of BilledCost, EffectiveCost and ListCost. Absent when the space
+	// ran no pods the export allocates.
+	InCluster *InClusterCost `json:"inCluster,omitempty"`
+
+	// Cloud is the cloud-resource share of a space's cost, the rows tagged
+	// with the space: BilledCost, EffectiveCost and ListCost minus
+	// InCluster. Set together with InCluster.
+	Cloud *CostShare `json:"cloud,omitempty"`
+
+	// AllocatedToSpaces is, on the record that holds the cost of the nodes
+	// pods ran on (EC2 instances that split cost allocation divides among
+	// pods), the cost moved from them to the spaces whose namespaces ran
+	// the pods, so that it is counted once. BilledCost, EffectiveCost and
+	// ListCost are net of it.
+	AllocatedToSpaces *CostShare `json:"allocatedToSpaces,omitempty"`
+}
+
+// CostShare is one share of a record's cost.
+type CostShare struct {
+	// BilledCost is the billed cost of the share.
+	BilledCost string `json:"billedCost"`
+	// EffectiveCost is the effective cost of the share.
+	EffectiveCost string `json:"effectiveCost"`
+	// ListCost is the list cost of the share.
+	ListCost string `json:"listCost"`
+}
+
+// Idle cost policies: how the cost of a node's capacity that no pod used
+// or reserved (split_line_item_unused_cost) is shared among the spaces whose
+// pods ran on it.
+const (
+	// IdleNone shares no idle cost: it stays on the record of the node's
+	// account, the platform's cost.
+	IdleNone = "none"
+	// IdleSplit shares it as AWS allocated it, in proportion to each pod's
+	// split usage, the larger of its reserved and actual usage
+	// (split_line_item_unused_cost as exported).
+	IdleSplit = "split"
+	// IdleRequests shares it in proportion to each pod's reserved usage,
+	// its requests (split_line_item_reserved_usage), per node, hour and
+	// resource (vCPU or memory).
+	IdleRequests = "requests"
+	// IdleUsage shares it in proportion to each pod's actual usage
+	// (split_line_item_actual_usage), per node, hour and resource.
+	IdleUsage = "usage"
+)
+
+// InClusterCost is the in-cluster share of a space's cost.
+type InClusterCost struct {
+	// BilledCost is the billed cost of the space's pods. AWS splits the
+	// amortised cost of a node only, so for CUR split rows it is the split
+	// cost (net of discounts where the export has net columns), as is
+	// EffectiveCost.
+	BilledCost string `json:"billedCost"`
+	// EffectiveCost is the effective cost of the space's pods.
+	EffectiveCost string `json:"effectiveCost"`
+	// ListCost is the list cost of the space's pods (CUR
+	// split_line_item_public_on_demand_split_cost).
+	ListCost string `json:"listCost"`
+	// IdleCost is the part of BilledCost that is the space's share of its
+	// nodes' idle capacity under IdlePolicy; "0" under IdleNone.
+	IdleCost string `json:"idleCost"`
+	// IdlePolicy is how idle node cost was shared: IdleNone, IdleSplit,
+	// IdleRequests or IdleUsage.
+	IdlePolicy string `json:"idlePolicy"`
+	// Rows is how many split rows were summed.
+	Rows int64 `json:"rows"`
+	// Namespaces are the tenant namespaces the pods ran in, sorted.
+	Namespaces []string `json:"namespaces,omitempty"`
 }
 
 // ServiceCost is the cost of one service.

@@ -585,6 +585,9 @@ func TestREADMEAgreesWithCLI(t *testing.T) {
 	for _, n := range p.Model.Children {
 		for _, fl := range n.Flags {
 			flags[fl.Name] = true
+			if fl.Tag.Negatable != "" {
+				flags["no-"+fl.Name] = true
+			}
 		}
 	}
 	for _, m := range regexp.MustCompile("--([a-z][a-z0-9-]*)").FindAllStringSubmatch(string(readme), -1) {

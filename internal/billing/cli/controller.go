@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	"sigs.k8s.io/controller-runtime/pkg/manager/signals"
@@ -114,13 +115,24 @@ func (c *ControllerCmd) scheduler(opts billing.Options, w *billing.Writer, reg p
 	if err != nil {
 		return nil, fmt.Errorf("cannot register spend metrics: %w", err)
 	}
+	var namespaces func(ctx context.Context) (map[string]string, []string, error)
+	if c.NamespacesFromCluster {
+		// The API reader lists afresh every run, as the writer plans: no
+		// informer, so list is all the RBAC it needs.
+		var r client.Reader = w.Client
+		if w.Reader != nil {
+			r = w.Reader
+		}
+		namespaces = billing.NamespacesFrom(r)
+	}
 	return &billing.Scheduler{
-		Spend:    sm,
-		Sources:  func(ctx context.Context) ([]billing.Source, error) { return c.sources(ctx, c.Sources) },
-		Options:  opts,
-		Writer:   w,
-		Interval: c.Interval,
-		Metrics:  m,
-		Log:      opts.Log,
+		Namespaces: namespaces,
+		Spend:      sm,
+		Sources:    func(ctx context.Context) ([]billing.Source, error) { return c.sources(ctx, c.Sources) },
+		Options:    opts,
+		Writer:     w,
+		Interval:   c.Interval,
+		Metrics:    m,
+		Log:        opts.Log,
 	}, nil
 }

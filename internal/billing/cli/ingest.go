@@ -64,6 +64,12 @@ type Options struct {
 
 	Version version.Flag `help:"Print the version, commit and Go version of the build, and exit."`
 
+	NamespaceSpace        map[string]string `name:"namespace-space" placeholder:"NAMESPACE=SPACE" help:"Tenant namespace of a space, for in-cluster spend: the pods of split cost allocation rows (CUR split_line_item_*, FOCUS 1.3 allocated charges) in that namespace cost the space, and their cost is moved off the node they ran on. CLUSTER/NAMESPACE=SPACE holds for one EKS cluster. Repeat, or separate with ';'. Adds to, and wins over, the namespaces read from the cluster."`
+	NamespacesFromCluster bool              `name:"namespaces-from-cluster" default:"true" negatable:"" help:"Map the tenant namespaces of the XCloudSpaces of the cluster (status.namespace) to their spaces, when a cluster is configured."`
+	ClusterName           []string          `name:"cluster-name" help:"Only attribute the pods of these EKS clusters by namespace. Repeat for more; default every cluster."`
+	OpenCostCurrency      string            `name:"opencost-currency" default:"USD" help:"Currency of the figures of opencost+http(s):// sources (OpenCost reports none)."`
+	IdlePolicy            string            `name:"idle-policy" default:"none" enum:"none,split,requests,usage" help:"How the cost of idle node capacity (split_line_item_unused_cost) is shared among the spaces whose pods ran on the node: none (it stays with the node, the platform's cost), split (as AWS allocated it, by split usage), requests (by reserved usage, per node, hour and resource) or usage (by actual usage)."`
+
 	ConnectTimeout        time.Duration `default:"10s" help:"Timeout of the TCP connect and TLS handshake of HTTP(S) and S3 sources."`
 	ResponseHeaderTimeout time.Duration `default:"1m" help:"Timeout waiting for the response headers of HTTP(S) and S3 requests."`
 	IdleTimeout           time.Duration `default:"1m" help:"A body that sends nothing for this long fails (per read: a large file may take longer as a whole)."`
@@ -127,6 +133,8 @@ func (o *Options) ingestOptions(log logr.Logger) (billing.Options, error) {
 		Format: f, TagKey: o.TagKey, TagKeyIgnoreCase: o.TagKeyIgnoreCase, MaxErrors: o.MaxErrors, MaxResourceIDs: ids,
 		Workers: o.Workers, ParquetWorkers: parquetWorkers(o.Workers, debug.SetMemoryLimit(-1)),
 		Log: log, NoDigest: o.Digest == "none", DigestXXH64: o.Digest == "xxh64", Deliveries: d,
+		InCluster:        billing.InCluster{Namespaces: o.NamespaceSpace, Clusters: o.ClusterName, IdlePolicy: o.IdlePolicy},
+		OpenCostCurrency: o.OpenCostCurrency,
 	}, nil
 }
 
@@ -219,7 +227,7 @@ func (o *Options) restConfig() (*rest.Config, error) {
 type IngestCmd struct {
 	Options `embed:""`
 
-	Sources []string `arg:"" name:"source" help:"Export file: a path, a directory, an http(s):// URL, an s3://bucket/key URL, or s3://bucket/prefix/. A directory or prefix is read recursively: every CSV, gzip, zip and Parquet file under it, except that where AWS delivered a manifest (legacy CUR <report>-Manifest.json, Data Exports metadata/BILLING_PERIOD=.../Manifest.json) only the files of the current delivery it names are read. A source given twice, or files with the same content, are read once. Pass every file of a billing period in one run: each run replaces the records of its scope in the periods it reads, writing zero spend for a space it no longer bills there and deleting the unattributed record of an account it no longer sees."`
+	Sources []string `arg:"" name:"source" help:"Export file: a path, a directory, an http(s):// URL, an s3://bucket/key URL, s3://bucket/prefix/, or opencost+http(s)://host:9003/allocation/compute?window=...&aggregate=namespace, a query of OpenCost's allocation API (the in-cluster spend of a cluster without split cost allocation data). A directory or prefix is read recursively: every CSV, gzip, zip and Parquet file under it, except that where AWS delivered a manifest (legacy CUR <report>-Manifest.json, Data Exports metadata/BILLING_PERIOD=.../Manifest.json) only the files of the current delivery it names are read. A source given twice, or files with the same content, are read once. Pass every file of a billing period in one run: each run replaces the records of its scope in the periods it reads, writing zero spend for a space it no longer bills there and deleting the unattributed record of an account it no longer sees."`
 	DryRun  bool     `help:"Print the plan instead of writing: each record to create, update, leave unchanged, zero or delete. Reads the cluster when one is configured (--kubeconfig, $KUBECONFIG, ~/.kube/config or in-cluster); with none, every record is a creation."`
 	Output  string   `short:"o" default:"table" enum:"table,json" help:"Output of --dry-run: table, or json (an object with the plan, the records and the run's summary)."`
 	// The ingester's memory does not grow with the files (blocks of 1 MiB,
@@ -269,6 +277,9 @@ func (c *IngestCmd) run(ctx context.Context) error {
 	if f, ok := c.stderr().(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		p = &progress{w: f}
 		opts.Progress = p.update
+	}
+	if err := c.clusterNamespaces(ctx, log, &opts); err != nil {
+		return err
 	}
 	start := time.Now()
 	res, err := billing.Ingest(ctx, srcs, opts)
@@ -330,11 +341,40 @@ func (c *IngestCmd) run(ctx context.Context) error {
 	return nil
 }
 
+// clusterNamespaces adds the tenant namespaces of the cluster's
+// XCloudSpaces to opts, unless --no-namespaces-from-cluster or no cluster
+// is configured at all.
+func (o *Options) clusterNamespaces(ctx context.Context, log logr.Logger, opts *billing.Options) error {
+	if !o.NamespacesFromCluster {
+		return nil
+	}
+	kc, err := o.client()
+	if errors.Is(err, errNoCluster) {
+		log.V(1).Info("No cluster is configured: only --namespace-space maps namespaces to spaces")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	ns, warns, err := billing.NamespacesFrom(kc)(ctx)
+	if err != nil {
+		return err
+	}
+	for _, w := range warns {
+		log.Info("WARNING", "warning", w)
+	}
+	opts.InCluster.Namespaces = billing.MergeNamespaces(opts.InCluster.Namespaces, ns)
+	return nil
+}
+
 // printSummary writes the summary of a run: where every row went, and a
 // warning for each kind of row that did not attribute as it seems meant to.
 func printSummary(w io.Writer, s billing.Summary, tagKey string) {
 	fmt.Fprintf(w, "Summary: %s summed from %s; billed %s; attributed %s; unattributed %s\n",
 		plural(s.Rows, "row"), plural(int64(s.Files), "file"), money(s.BilledCost), money(s.AttributedCost), money(s.UnattributedCost))
+	if len(s.InClusterCost) > 0 {
+		fmt.Fprintf(w, "In-cluster: %s of the attributed cost is the spaces' pods, moved off the nodes they ran on\n", money(s.InClusterCost))
+	}
 	if p := s.InvalidTag; p.Rows > 0 {
 		fmt.Fprintf(w, "Warning: %s (%s) %s a %s tag whose value cannot name a space (a lower case DNS name of at most 63 characters), so %s unattributed: %s\n",
 			plural(p.Rows, "row"), money(p.BilledCost), has(p.Rows), tagKey, isAre(p.Rows), quoted(p.Values))
