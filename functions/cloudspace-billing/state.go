@@ -1,8 +1,6 @@
 package main
 
 import (
-	"strings"
-
 	"github.com/cloudspace-dev/cloudspace/apis/v1alpha1"
 	"github.com/cloudspace-dev/cloudspace/internal/xfn"
 )
@@ -26,9 +24,9 @@ func State(base v1alpha1.State, cs []xfn.Condition) (v1alpha1.State, string, boo
 		}
 		switch c.Reason {
 		case ReasonBudgetExceeded:
-			return v1alpha1.StateOverBudget, oneLine(c.Message), true
+			return v1alpha1.StateOverBudget, xfn.OneLine(c.Message, maxStateReason), true
 		case ReasonBudgetAtRisk:
-			return v1alpha1.StateAtRisk, oneLine(c.Message), true
+			return v1alpha1.StateAtRisk, xfn.OneLine(c.Message, maxStateReason), true
 		}
 	}
 	if base == v1alpha1.StateAtRisk || base == v1alpha1.StateOverBudget {
@@ -37,13 +35,4 @@ func State(base v1alpha1.State, cs []xfn.Condition) (v1alpha1.State, string, boo
 		return v1alpha1.StateReady, "The budget is no longer at risk", true
 	}
 	return "", "", false
-}
-
-// oneLine returns s on one line of at most maxStateReason characters.
-func oneLine(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > maxStateReason {
-		s = string(r[:maxStateReason-1]) + "…"
-	}
-	return s
 }

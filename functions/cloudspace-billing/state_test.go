@@ -40,7 +40,7 @@ func TestState(t *testing.T) {
 			}
 		})
 	}
-	if got := oneLine(strings.Repeat("x ", 300)); len([]rune(got)) != maxStateReason {
-		t.Errorf("oneLine(): want at most %d characters, got %d", maxStateReason, len([]rune(got)))
+	if got := xfn.OneLine(strings.Repeat("x ", 300), maxStateReason); len([]rune(got)) != maxStateReason {
+		t.Errorf("OneLine(): want at most %d characters, got %d", maxStateReason, len([]rune(got)))
 	}
 }

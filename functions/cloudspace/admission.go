@@ -228,21 +228,12 @@ func HeldStatus(xr *v1alpha1.XCloudSpace, v Verdict) v1alpha1.XCloudSpaceStatus 
 	st := xr.Status
 	st.Billing = nil
 	st.TeamQuota, st.Estimate = v.TeamQuota, v.Estimate
-	st.State, st.StateReason = v1alpha1.StateRefused, oneLine(v.Condition.Reason+": "+v.Condition.Message)
+	st.State, st.StateReason = v1alpha1.StateRefused, xfn.OneLine(v.Condition.Reason+": "+v.Condition.Message, maxStateReason)
 	return st
 }
 
 // maxStateReason bounds status.stateReason, which kubectl get -o wide shows.
 const maxStateReason = 200
-
-// oneLine returns s on one line of at most maxStateReason characters.
-func oneLine(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > maxStateReason {
-		s = string(r[:maxStateReason-1]) + "…"
-	}
-	return s
-}
 
 // ReadyState returns the state of an admitted space whose desired
 // resources are ds: Ready when every one is, else Provisioning, saying how

@@ -1,6 +1,8 @@
 package xfn
 
 import (
+	"strings"
+
 	"google.golang.org/protobuf/types/known/structpb"
 	corev1 "k8s.io/api/core/v1"
 
@@ -90,3 +92,14 @@ func transitioned(xr *structpb.Struct, c Condition) bool {
 type messageError string
 
 func (e messageError) Error() string { return string(e) }
+
+// OneLine returns s with its runs of white space made one space, cut to at
+// most n characters with an ellipsis: a message for one line of kubectl
+// output.
+func OneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		s = string(r[:n-1]) + "…"
+	}
+	return s
+}
