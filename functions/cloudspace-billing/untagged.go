@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/crossplane/function-sdk-go/resource"
 
 	billingv1alpha1 "github.com/cloudspace-dev/cloudspace/apis/billing/v1alpha1"
@@ -26,17 +27,17 @@ const ReasonTagNotInBillingData = "TagNotInBillingData"
 
 // AccountOf returns the AWS account ID of an IAM role ARN
 // (arn:<partition>:iam::<account>:role/<name>), or "" when arn is not one.
-func AccountOf(arn string) string {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "iam" || len(parts[4]) != 12 || !strings.HasPrefix(parts[5], "role/") {
+func AccountOf(roleARN string) string {
+	a, err := arn.Parse(roleARN)
+	if err != nil || a.Service != "iam" || len(a.AccountID) != 12 || !strings.HasPrefix(a.Resource, "role/") {
 		return ""
 	}
-	for _, r := range parts[4] {
+	for _, r := range a.AccountID {
 		if r < '0' || r > '9' {
 			return ""
 		}
 	}
-	return parts[4]
+	return a.AccountID
 }
 
 // Untagged judges a space with no spend record: when the billing data of
