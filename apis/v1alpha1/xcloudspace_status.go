@@ -257,6 +257,10 @@ const (
 	StateOverBudget   State = "OverBudget"
 )
 
+// MaxStateReasonLength bounds status.stateReason, which kubectl get -o
+// wide shows on one line.
+const MaxStateReasonLength = 200
+
 // States lists every State, in order.
 func States() []State {
 	return []State{StateProvisioning, StateReady, StateRefused, StateAtRisk, StateOverBudget}

@@ -5,9 +5,6 @@ import (
 	"github.com/cloudspace-dev/cloudspace/internal/xfn"
 )
 
-// maxStateReason bounds status.stateReason, as the composer does.
-const maxStateReason = 200
-
 // State refines the space's one-word state with its budget. base is the
 // state the composer set in this reconcile, or the observed one when the
 // composer did not run. A refused space stays refused; an admitted one is
@@ -24,9 +21,9 @@ func State(base v1alpha1.State, cs []xfn.Condition) (v1alpha1.State, string, boo
 		}
 		switch c.Reason {
 		case ReasonBudgetExceeded:
-			return v1alpha1.StateOverBudget, xfn.OneLine(c.Message, maxStateReason), true
+			return v1alpha1.StateOverBudget, xfn.OneLine(c.Message, v1alpha1.MaxStateReasonLength), true
 		case ReasonBudgetAtRisk:
-			return v1alpha1.StateAtRisk, xfn.OneLine(c.Message, maxStateReason), true
+			return v1alpha1.StateAtRisk, xfn.OneLine(c.Message, v1alpha1.MaxStateReasonLength), true
 		}
 	}
 	if base == v1alpha1.StateAtRisk || base == v1alpha1.StateOverBudget {

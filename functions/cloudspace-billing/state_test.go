@@ -40,7 +40,7 @@ func TestState(t *testing.T) {
 			}
 		})
 	}
-	if got := xfn.OneLine(strings.Repeat("x ", 300), maxStateReason); len([]rune(got)) != maxStateReason {
-		t.Errorf("OneLine(): want at most %d characters, got %d", maxStateReason, len([]rune(got)))
+	if got := xfn.OneLine(strings.Repeat("x ", 300), v1alpha1.MaxStateReasonLength); len([]rune(got)) != v1alpha1.MaxStateReasonLength {
+		t.Errorf("OneLine(): want at most %d characters, got %d", v1alpha1.MaxStateReasonLength, len([]rune(got)))
 	}
 }

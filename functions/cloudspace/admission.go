@@ -228,12 +228,9 @@ func HeldStatus(xr *v1alpha1.XCloudSpace, v Verdict) v1alpha1.XCloudSpaceStatus 
 	st := xr.Status
 	st.Billing = nil
 	st.TeamQuota, st.Estimate = v.TeamQuota, v.Estimate
-	st.State, st.StateReason = v1alpha1.StateRefused, xfn.OneLine(v.Condition.Reason+": "+v.Condition.Message, maxStateReason)
+	st.State, st.StateReason = v1alpha1.StateRefused, xfn.OneLine(v.Condition.Reason+": "+v.Condition.Message, v1alpha1.MaxStateReasonLength)
 	return st
 }
-
-// maxStateReason bounds status.stateReason, which kubectl get -o wide shows.
-const maxStateReason = 200
 
 // ReadyState returns the state of an admitted space whose desired
 // resources are ds: Ready when every one is, else Provisioning, saying how
