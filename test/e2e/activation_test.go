@@ -18,23 +18,9 @@ import (
 // resources the repository's policy file names.
 func (e *env) checkActivationPolicy(t *testing.T) {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(e.root, "package", "configuration", "activation.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var want struct {
-		Metadata struct {
-			Name string `json:"name"`
-		} `json:"metadata"`
-		Spec struct {
-			Activate []string `json:"activate"`
-		} `json:"spec"`
-	}
-	if err := yaml.Unmarshal(b, &want); err != nil {
-		t.Fatal(err)
-	}
+	name, activate := e.activationPolicy(t)
 	eventually(t, "the Configuration's activation policy", time.Minute, func() error {
-		obj, err := e.getJSON("managedresourceactivationpolicy", want.Metadata.Name)
+		obj, err := e.getJSON("managedresourceactivationpolicy", name)
 		if err != nil {
 			return err
 		}
@@ -45,10 +31,36 @@ func (e *env) checkActivationPolicy(t *testing.T) {
 				got = append(got, s)
 			}
 		}
-		if !slices.Equal(got, want.Spec.Activate) {
-			return fmt.Errorf("spec.activate %v, want %v", got, want.Spec.Activate)
+		if !slices.Equal(got, activate) {
+			return fmt.Errorf("spec.activate %v, want %v", got, activate)
 		}
 		return nil
 	})
-	t.Logf("activation policy %q activates %d managed resources", want.Metadata.Name, len(want.Spec.Activate))
+	t.Logf("activation policy %q activates %d managed resources", name, len(activate))
+}
+
+// activationPolicy returns the name of the Configuration's activation
+// policy and the managed resource definitions it activates, from the
+// repository's generated file.
+func (e *env) activationPolicy(t *testing.T) (string, []string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(e.root, "package", "configuration", "activation.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p struct {
+		Metadata struct {
+			Name string `json:"name"`
+		} `json:"metadata"`
+		Spec struct {
+			Activate []string `json:"activate"`
+		} `json:"spec"`
+	}
+	if err := yaml.Unmarshal(b, &p); err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Spec.Activate) == 0 {
+		t.Fatal("the activation policy activates nothing")
+	}
+	return p.Metadata.Name, p.Spec.Activate
 }

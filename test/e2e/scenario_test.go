@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"os/exec"
@@ -402,80 +401,31 @@ func functions(e *env) []string {
 	return fns
 }
 
-// installProviderCRDs applies the provider-aws CRDs of the kinds the
-// Composition composes, as a provider package would, and waits until they
-// are established.
+// installProviderCRDs applies the provider-aws CRDs of the managed
+// resources the Configuration's activation policy activates (exactly the
+// kinds the Composition composes), as a provider package would once the
+// policy activates them, and waits until they are established.
 func (e *env) installProviderCRDs(t *testing.T) {
 	t.Helper()
 	dir := os.Getenv("E2E_PROVIDER_CRDS")
 	if dir == "" {
 		t.Fatal("E2E_PROVIDER_CRDS must name the provider-aws package/crds directory (make e2e sets it)")
 	}
-	var files []string
-	for _, g := range []string{"ec2", "iam", "s3", "kms", "budgets"} {
-		files = append(files, must(filepath.Glob(filepath.Join(dir, g+".aws.upbound.io_*.yaml")))...)
-	}
-	kinds := composedKinds(t, filepath.Join(e.root, "test", "render"))
-	var apply []string
-	for _, f := range files {
-		if kinds[crdKind(t, f)] {
-			apply = append(apply, f)
-		}
-	}
-	if len(apply) == 0 {
-		t.Fatal("found no provider CRDs for the composed kinds")
-	}
+	_, activate := e.activationPolicy(t)
 	args := []string{"apply", "--server-side"}
-	for _, f := range apply {
+	for _, mrd := range activate {
+		// An MRD is named like its CRD, <plural>.<group>; the provider's
+		// file of it is <group>_<plural>.yaml.
+		plural, group, _ := strings.Cut(mrd, ".")
+		f := filepath.Join(dir, group+"_"+plural+".yaml")
+		if !exists(f) {
+			t.Fatalf("the activation policy names %s, but the provider has no CRD file %s", mrd, f)
+		}
 		args = append(args, "-f", f)
 	}
 	e.run(t, args...)
 	e.run(t, "wait", "--for=condition=Established", "--timeout=120s", "crd", "--all")
-	t.Logf("installed %d provider CRDs", len(apply))
-}
-
-// composedKinds returns the provider-aws kinds in the golden render outputs.
-func composedKinds(t *testing.T, dir string) map[string]bool {
-	t.Helper()
-	kinds := map[string]bool{}
-	for _, f := range must(filepath.Glob(filepath.Join(dir, "*", "expected.yaml"))) {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		av := ""
-		for line := range strings.SplitSeq(string(b), "\n") {
-			if v, ok := strings.CutPrefix(line, "apiVersion: "); ok {
-				av = v
-			}
-			if k, ok := strings.CutPrefix(line, "kind: "); ok && strings.Contains(av, ".aws.upbound.io/") {
-				kinds[strings.Split(av, ".")[0]+"/"+k] = true
-			}
-		}
-	}
-	return kinds
-}
-
-// crdKind returns "<group prefix>/<kind>" of a CRD file.
-func crdKind(t *testing.T, file string) string {
-	t.Helper()
-	f, err := os.Open(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	group, kind := "", ""
-	s := bufio.NewScanner(f)
-	for s.Scan() && (group == "" || kind == "") {
-		line := s.Text()
-		if v, ok := strings.CutPrefix(line, "  group: "); ok {
-			group = strings.Split(v, ".")[0]
-		}
-		if v, ok := strings.CutPrefix(line, "    kind: "); ok {
-			kind = v
-		}
-	}
-	return group + "/" + kind
+	t.Logf("installed %d provider CRDs", len(activate))
 }
 
 // focusExport is a FOCUS 1.2 export of November 2026 for the space xr:
