@@ -42,9 +42,18 @@
 //	open              the space was deleted            resolve            resolved
 //	resolved          a problem again, same month      open a new ticket  open (next seq)
 //	resolved          anything else                    -                  resolved
+//	open or resolved  a condition older than the last  -                  as it was
+//	                  one acted on (an outdated status)
 //	gone              anything                         -                  gone
 //	pending (op)      held by another live process     wait its lease     pending
 //	pending (op)      held by us, or lease expired     redo op            per op
+//
+// Crossplane now and then writes a composite's status from an older copy
+// for a moment, so that a space just healthy shows its old Exceeded again.
+// The record keeps the last transition time of the condition its last
+// operation acted on (ConditionSince); a condition that changed before
+// that is outdated and changes nothing, except at the month's or the
+// space's end.
 //
 // A comment or resolution answered 404 (the ticket was deleted by hand)
 // makes the record gone: the ticket is not recreated for the same space,

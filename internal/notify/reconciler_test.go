@@ -143,8 +143,16 @@ func (e *env) reconciler(id string) *Reconciler {
 	}
 }
 
-// set sets one condition of the space, as the billing function would.
+// set sets one condition of the space, as the billing function would,
+// changed now.
 func (e *env) set(typ, status, reason string) {
+	e.t.Helper()
+	e.setAt(typ, status, reason, e.now)
+}
+
+// setAt sets one condition of the space with the last transition time at,
+// as Crossplane stamps it.
+func (e *env) setAt(typ, status, reason string, at time.Time) {
 	e.t.Helper()
 	x := &unstructured.Unstructured{}
 	x.SetGroupVersionKind(XCloudSpaceGVK)
@@ -158,7 +166,7 @@ func (e *env) set(typ, status, reason string) {
 			out = append(out, c)
 		}
 	}
-	out = append(out, map[string]any{"type": typ, "status": status, "reason": reason, "message": typ + " is " + reason})
+	out = append(out, map[string]any{"type": typ, "status": status, "reason": reason, "message": typ + " is " + reason, "lastTransitionTime": at.UTC().Format(time.RFC3339)})
 	if err := unstructured.SetNestedSlice(x.Object, out, "status", "conditions"); err != nil {
 		e.t.Fatal(err)
 	}
@@ -375,6 +383,36 @@ func TestReconcileReopen(t *testing.T) {
 	is := e.jira.Issues()
 	if len(is) != 2 || is["PAY-1"].Status != "Done" || is["PAY-2"].Status != "To Do" || is["PAY-1"].Labels[0] == is["PAY-2"].Labels[0] {
 		t.Errorf("want PAY-1 done and PAY-2 open, with labels of different keys: %d issues", len(is))
+	}
+}
+
+// TestReconcileOutdatedStatus: Crossplane now and then writes a
+// composite's status from an older copy, for a moment. A problem condition
+// that changed before the resolution does not open a new ticket; one that
+// changed after it does.
+func TestReconcileOutdatedStatus(t *testing.T) {
+	e := newEnv(t, map[string][]string{"jira": {v1alpha1.KindBudget}}, nil)
+	r := e.reconciler("a")
+	exceeded := e.now
+	e.set(TypeBudget, "False", ReasonBudgetExceeded)
+	e.reconcile(r)
+	e.now = e.now.Add(time.Minute)
+	e.set(TypeBudget, "True", ReasonBudgetHealthy)
+	e.reconcile(r)
+	e.now = e.now.Add(time.Second)
+	e.setAt(TypeBudget, "False", ReasonBudgetExceeded, exceeded)
+	e.reconcile(r)
+	if diff := cmp.Diff(map[string]string{"budget/2026-12/jira": "Resolved Critical Healthy"}, e.state()); diff != "" {
+		t.Errorf("after the outdated status: -want, +got:\n%s", diff)
+	}
+	if n := len(e.jira.Issues()); n != 1 {
+		t.Errorf("after the outdated status: %d issues, want 1", n)
+	}
+	e.now = e.now.Add(time.Minute)
+	e.set(TypeBudget, "False", ReasonBudgetExceeded)
+	e.reconcile(r)
+	if diff := cmp.Diff(map[string]string{"budget/2026-12/jira": "Open Critical seq2"}, e.state()); diff != "" {
+		t.Errorf("after a new Exceeded: -want, +got:\n%s", diff)
 	}
 }
 
@@ -689,7 +727,8 @@ func TestExpire(t *testing.T) {
 
 func TestRecordRoundTrip(t *testing.T) {
 	r := &v1alpha1.Record{Space: testSpace, Team: "payments", Period: "2026-12", Kind: "budget", Channel: "jira", Seq: 3, State: v1alpha1.StatePending, Op: v1alpha1.OpComment,
-		Level: "Critical", ExternalID: "PAY-1", URL: "u", Holder: "a", PendingSince: "p", Failures: 2, LastError: "e", Updated: "x", Reason: "r"}
+		Level: "Critical", ExternalID: "PAY-1", URL: "u", Holder: "a", PendingSince: "p", Failures: 2, LastError: "e", Updated: "x", Reason: "r",
+		ConditionSince: "2026-12-02T05:25:33Z"}
 	got, err := RecordFrom(RecordObject(testNS, r))
 	if err != nil {
 		t.Fatal(err)

@@ -30,6 +30,7 @@ const (
 	keyFailures     = "failures"
 	keyLastError    = "lastError"
 	keyUpdated      = "updated"
+	keySince        = "conditionSince"
 )
 
 // RecordLabels returns the labels of a record's ConfigMap. Values that
@@ -56,6 +57,7 @@ func RecordObject(ns string, r *v1alpha1.Record) *corev1.ConfigMap {
 		keySeq: strconv.Itoa(r.Seq), keyState: r.State, keyOp: r.Op, keyLevel: r.Level, keyReason: r.Reason,
 		keyExternalID: r.ExternalID, keyURL: r.URL, keyHolder: r.Holder, keyPendingSince: r.PendingSince,
 		keyFailures: strconv.Itoa(r.Failures), keyLastError: r.LastError, keyUpdated: r.Updated,
+		keySince: r.ConditionSince,
 	}
 	for k, v := range data {
 		if v == "" {
@@ -78,6 +80,7 @@ func RecordFrom(cm *corev1.ConfigMap) (*v1alpha1.Record, error) {
 		Space: d[keySpace], Team: d[keyTeam], Period: d[keyPeriod], Kind: d[keyKind], Channel: d[keyChannel],
 		State: d[keyState], Op: d[keyOp], Level: d[keyLevel], Reason: d[keyReason], ExternalID: d[keyExternalID],
 		URL: d[keyURL], Holder: d[keyHolder], PendingSince: d[keyPendingSince], LastError: d[keyLastError], Updated: d[keyUpdated],
+		ConditionSince: d[keySince],
 	}
 	var err error
 	if r.Seq, err = atoi(d[keySeq], 1); err != nil {

@@ -40,6 +40,9 @@ type Condition struct {
 	Status  string `json:"status"`
 	Reason  string `json:"reason"`
 	Message string `json:"message"`
+	// LastTransitionTime is when the status or reason last changed, as
+	// Crossplane writes it (RFC 3339).
+	LastTransitionTime string `json:"lastTransitionTime"`
 }
 
 // ClaimRef names a space's claim.
@@ -118,7 +121,7 @@ func Observe(s *Space, kind string, now time.Time) Observation {
 	switch kind {
 	case v1alpha1.KindBudget:
 		c := s.Conditions[TypeBudget]
-		o.Period, o.Reason, o.Message = period, c.Reason, c.Message
+		o.Period, o.Reason, o.Message, o.Since = period, c.Reason, c.Message, c.LastTransitionTime
 		switch {
 		case c.Status == "True" && c.Reason == ReasonBudgetHealthy:
 			o.Level = Healthy
@@ -129,7 +132,7 @@ func Observe(s *Space, kind string, now time.Time) Observation {
 		}
 	case v1alpha1.KindDrift:
 		c := s.Conditions[TypeCostDrift]
-		o.Period, o.Reason, o.Message = period, c.Reason, c.Message
+		o.Period, o.Reason, o.Message, o.Since = period, c.Reason, c.Message, c.LastTransitionTime
 		switch {
 		case c.Status == "False" && c.Reason == ReasonWithinTolerance:
 			o.Level = Healthy
@@ -143,13 +146,13 @@ func Observe(s *Space, kind string, now time.Time) Observation {
 		st, miss := s.Conditions[TypeBillingDataStale], s.Conditions[TypeBillingDataMissing]
 		switch {
 		case miss.Status == "True" && miss.Reason != ReasonNoSpendRecords && miss.Reason != "":
-			o.Level, o.Reason, o.Message = Warning, miss.Reason, miss.Message
+			o.Level, o.Reason, o.Message, o.Since = Warning, miss.Reason, miss.Message, miss.LastTransitionTime
 		case st.Status == "True" && st.Reason == ReasonStale:
-			o.Level, o.Reason, o.Message = Warning, st.Reason, st.Message
+			o.Level, o.Reason, o.Message, o.Since = Warning, st.Reason, st.Message, st.LastTransitionTime
 		case st.Status == "False" && (st.Reason == ReasonFresh || st.Reason == ReasonCheckDisabled):
-			o.Level, o.Reason, o.Message = Healthy, st.Reason, st.Message
+			o.Level, o.Reason, o.Message, o.Since = Healthy, st.Reason, st.Message, st.LastTransitionTime
 		default:
-			o.Reason, o.Message = st.Reason, st.Message
+			o.Reason, o.Message, o.Since = st.Reason, st.Message, st.LastTransitionTime
 		}
 	}
 	if o.Period == "" {

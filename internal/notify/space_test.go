@@ -89,7 +89,7 @@ func TestParseSpace(t *testing.T) {
 	want := &Space{
 		Name: "checkout-x1", Team: "payments", Owner: "o@example.com", Environment: "prod", Limit: "10.00", Currency: "USD",
 		Claim:      &ClaimRef{Namespace: "team-payments", Name: "checkout"},
-		Conditions: map[string]Condition{"Budget": {Type: "Budget", Status: "False", Reason: "BudgetExceeded", Message: "m"}},
+		Conditions: map[string]Condition{"Budget": {Type: "Budget", Status: "False", Reason: "BudgetExceeded", Message: "m", LastTransitionTime: "2026-12-01T00:00:00Z"}},
 		Billing:    &spacev1alpha1.BillingStatus{Period: "2026-12", BilledToDate: "11.00"},
 		Estimate:   &spacev1alpha1.CostEstimate{Monthly: "8.00", Currency: "USD"},
 	}

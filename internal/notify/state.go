@@ -54,6 +54,9 @@ type Observation struct {
 	// Reason and Message of the condition the level was read from.
 	Reason  string
 	Message string
+	// Since is the condition's last transition time (RFC 3339), empty
+	// when the composite does not say.
+	Since string
 }
 
 // Resolution reasons.
@@ -80,6 +83,10 @@ type Action struct {
 	// Wait: another process holds the pending record; come back after
 	// this long.
 	Wait time.Duration
+	// Since is the last transition time of the condition the operation
+	// acts on, kept in the record (ConditionSince); empty for an
+	// operation the condition did not cause.
+	Since string
 }
 
 // None reports whether the action does nothing.
@@ -111,8 +118,15 @@ func Decide(s Step) Action {
 	obs := s.Observed
 	if r == nil {
 		if obs.Level.Problem() && !s.Ended && !s.Deleted {
-			return Action{Op: v1alpha1.OpOpen, Level: obs.Level}
+			return Action{Op: v1alpha1.OpOpen, Level: obs.Level, Since: obs.Since}
 		}
+		return Action{}
+	}
+	// A condition older than the one the record last acted on is a status
+	// written from an older copy of the composite: Crossplane writes one
+	// now and then, for a moment. Only the end of the month or of the
+	// space is news then.
+	if r.State != v1alpha1.StatePending && !s.Ended && !s.Deleted && Before(obs.Since, r.ConditionSince) {
 		return Action{}
 	}
 	switch r.State {
@@ -133,19 +147,28 @@ func Decide(s Step) Action {
 		case s.Ended:
 			return Action{Op: v1alpha1.OpResolve, Reason: ReasonMonthEnded}
 		case obs.Level == Healthy:
-			return Action{Op: v1alpha1.OpResolve, Reason: ReasonHealthy}
+			return Action{Op: v1alpha1.OpResolve, Reason: ReasonHealthy, Since: obs.Since}
 		case obs.Level.Problem() && obs.Level > ParseLevel(r.Level):
-			return Action{Op: v1alpha1.OpComment, Level: obs.Level}
+			return Action{Op: v1alpha1.OpComment, Level: obs.Level, Since: obs.Since}
 		}
 		return Action{}
 	case v1alpha1.StateResolved:
 		if obs.Level.Problem() && !s.Ended && !s.Deleted {
-			return Action{Op: v1alpha1.OpOpen, Level: obs.Level, Reopen: true}
+			return Action{Op: v1alpha1.OpOpen, Level: obs.Level, Reopen: true, Since: obs.Since}
 		}
 		return Action{}
 	default: // StateGone, or a state this version does not know: leave it be.
 		return Action{}
 	}
+}
+
+// Before reports whether the RFC 3339 time a is before b; false when
+// either is empty or unreadable, so that a composite or record that does
+// not say is taken as news.
+func Before(a, b string) bool {
+	ta, errA := time.Parse(time.RFC3339, a)
+	tb, errB := time.Parse(time.RFC3339, b)
+	return errA == nil && errB == nil && ta.Before(tb)
 }
 
 // Pending returns the record as written before the action's call: the
@@ -170,6 +193,9 @@ func Pending(r *v1alpha1.Record, a Action, id Identity, self string, now time.Ti
 	}
 	if !a.Recover {
 		p.Failures, p.LastError = 0, ""
+	}
+	if a.Since != "" {
+		p.ConditionSince = a.Since
 	}
 	p.Holder, p.PendingSince = self, now.UTC().Format(time.RFC3339)
 	p.Updated = p.PendingSince

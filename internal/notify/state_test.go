@@ -30,6 +30,17 @@ func obs(kind string, l Level) Observation {
 	return Observation{Kind: kind, Level: l, Period: "2026-12"}
 }
 
+// since sets the transition time of an observation's condition.
+func since(o Observation, at string) Observation {
+	o.Since = at
+	return o
+}
+
+// actedOn sets the transition time of the condition a record last acted on.
+func actedOn(at string) func(*v1alpha1.Record) {
+	return func(r *v1alpha1.Record) { r.ConditionSince = at }
+}
+
 // TestDecide covers every transition of the state machine: the table of
 // the package documentation, row by row.
 func TestDecide(t *testing.T) {
@@ -89,6 +100,28 @@ func TestDecide(t *testing.T) {
 			args{record: rec(v1alpha1.StateResolved, "", "Critical"), obs: obs(v1alpha1.KindBudget, Warning)}, Action{Op: v1alpha1.OpOpen, Level: Warning, Reopen: true}},
 		"ResolvedMonthEnded": {"Nothing is reopened in a month that is over.",
 			args{record: rec(v1alpha1.StateResolved, "", "Critical"), obs: obs(v1alpha1.KindBudget, Critical), ended: true}, Action{}},
+
+		// A status written from an older copy of the composite (Crossplane
+		// does, for a moment): its condition changed before the one the
+		// record last acted on.
+		"ResolvedOutdatedExceeded": {"An older Exceeded seen after the resolution does not reopen.",
+			args{record: rec(v1alpha1.StateResolved, "", "Critical", actedOn("2026-12-02T05:25:33Z")), obs: since(obs(v1alpha1.KindBudget, Critical), "2026-12-02T05:24:33Z")}, Action{}},
+		"ResolvedNewExceeded": {"An Exceeded that came after the resolution reopens.",
+			args{record: rec(v1alpha1.StateResolved, "", "Critical", actedOn("2026-12-02T05:25:33Z")), obs: since(obs(v1alpha1.KindBudget, Critical), "2026-12-02T05:27:00Z")},
+			Action{Op: v1alpha1.OpOpen, Level: Critical, Reopen: true, Since: "2026-12-02T05:27:00Z"}},
+		"ResolvedSameSecond": {"A problem in the second of the healthy transition is news: the times have whole seconds.",
+			args{record: rec(v1alpha1.StateResolved, "", "Critical", actedOn("2026-12-02T05:25:33Z")), obs: since(obs(v1alpha1.KindBudget, Warning), "2026-12-02T05:25:33Z")},
+			Action{Op: v1alpha1.OpOpen, Level: Warning, Reopen: true, Since: "2026-12-02T05:25:33Z"}},
+		"OpenOutdatedHealthy": {"An older Healthy seen after the ticket opened does not resolve it.",
+			args{record: rec(v1alpha1.StateOpen, "", "Warning", actedOn("2026-12-02T05:20:00Z")), obs: since(obs(v1alpha1.KindBudget, Healthy), "2026-12-02T05:10:00Z")}, Action{}},
+		"OpenOutdatedCritical": {"An older Critical does not comment.",
+			args{record: rec(v1alpha1.StateOpen, "", "Warning", actedOn("2026-12-02T05:20:00Z")), obs: since(obs(v1alpha1.KindBudget, Critical), "2026-12-02T05:10:00Z")}, Action{}},
+		"OpenOutdatedMonthEnded": {"The month's end resolves, whatever the status shows.",
+			args{record: rec(v1alpha1.StateOpen, "", "Warning", actedOn("2026-12-02T05:20:00Z")), obs: since(obs(v1alpha1.KindBudget, Critical), "2026-12-02T05:10:00Z"), ended: true},
+			Action{Op: v1alpha1.OpResolve, Reason: ReasonMonthEnded}},
+		"OpenNoTimes": {"A record or composite without times is taken as news.",
+			args{record: rec(v1alpha1.StateOpen, "", "Warning"), obs: since(obs(v1alpha1.KindBudget, Healthy), "2026-12-02T05:10:00Z")},
+			Action{Op: v1alpha1.OpResolve, Reason: ReasonHealthy, Since: "2026-12-02T05:10:00Z"}},
 
 		// A ticket deleted by hand.
 		"GoneStillExceeded": {"A ticket deleted by hand is not recreated.",
@@ -153,6 +186,14 @@ func TestPendingConfirm(t *testing.T) {
 			want: want{
 				pending:   &v1alpha1.Record{Space: id.Space, Team: id.Team, Period: id.Period, Kind: id.Kind, Channel: id.Channel, Seq: 2, State: v1alpha1.StatePending, Op: v1alpha1.OpOpen, Level: "Warning", Holder: self, PendingSince: at, Updated: at},
 				confirmed: &v1alpha1.Record{Space: id.Space, Team: id.Team, Period: id.Period, Kind: id.Kind, Channel: id.Channel, Seq: 2, State: v1alpha1.StatePending, Op: v1alpha1.OpOpen, Level: "Warning", Holder: self, PendingSince: at, Updated: at, Failures: 1, LastError: "boom"},
+			},
+		},
+		"ResolveKeepsConditionTime": {
+			reason: "The record keeps the transition time of the condition the operation acts on.",
+			args:   args{record: rec(v1alpha1.StateOpen, "", "Critical", actedOn("2026-12-02T05:24:33Z")), action: Action{Op: v1alpha1.OpResolve, Reason: ReasonHealthy, Since: "2026-12-02T05:25:33Z"}, outcome: Done},
+			want: want{
+				pending:   &v1alpha1.Record{Space: id.Space, Team: id.Team, Period: id.Period, Kind: id.Kind, Channel: id.Channel, Seq: 1, State: v1alpha1.StatePending, Op: v1alpha1.OpResolve, Level: "Critical", Reason: ReasonHealthy, ExternalID: "PAY-1", Holder: self, PendingSince: at, Updated: at, ConditionSince: "2026-12-02T05:25:33Z"},
+				confirmed: &v1alpha1.Record{Space: id.Space, Team: id.Team, Period: id.Period, Kind: id.Kind, Channel: id.Channel, Seq: 1, State: v1alpha1.StateResolved, Level: "Critical", Reason: ReasonHealthy, ExternalID: "PAY-1", Updated: at, ConditionSince: "2026-12-02T05:25:33Z"},
 			},
 		},
 		"CommentGone": {

@@ -95,6 +95,13 @@ type Record struct {
 
 	// Updated is when the record was last written (RFC 3339).
 	Updated string
+
+	// ConditionSince is the last transition time (RFC 3339) of the
+	// condition the last operation acted on. A condition that last changed
+	// before it is not news: it comes from a status written from an older
+	// copy of the composite, and must neither reopen a ticket just
+	// resolved nor resolve one just opened.
+	ConditionSince string
 }
 
 // RecordName returns the name of the ConfigMap of the ticket of a space,
