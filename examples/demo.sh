@@ -58,13 +58,21 @@ start function-cloudspace "$composer_port"
 start function-cloudspace-billing "$billing_port"
 echo "# function-cloudspace on 127.0.0.1:$composer_port, function-cloudspace-billing on 127.0.0.1:$billing_port" >&2
 
+# The required resources: REQUIRED, or the team quota and a spend record
+# the billing ingester makes of an export of this month up to today, so
+# that the billing data is never stale by accident.
+required=${REQUIRED:-$tmp/required.yaml}
+if [ -z "${REQUIRED:-}" ]; then
+  "${GO:-go}" run ./internal/cmd/demodata -space "$(sed -n 's/^  name: *//p' "$XR" | head -n 1)" -o "$required"
+fi
+
 # The functions file with the ports the functions listen on.
 sed -e "s/127\.0\.0\.1:9443/127.0.0.1:$composer_port/" -e "s/127\.0\.0\.1:9444/127.0.0.1:$billing_port/" \
   examples/functions.yaml >"$tmp/functions.yaml"
 
 args=("$XR" compositions/xcloudspace.yaml "$tmp/functions.yaml"
   --xrd xrds/xcloudspaces.platform.cloudspace.dev.yaml --include-function-results
-  --required-resources examples/required.yaml)
+  --required-resources "$required")
 [ -f "${OBSERVED:-examples/observed.yaml}" ] && args+=(--observed-resources "${OBSERVED:-examples/observed.yaml}")
 echo "# crossplane render ${args[*]}" >&2
 "$CROSSPLANE" render "${args[@]}"
