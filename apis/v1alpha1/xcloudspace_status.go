@@ -1,6 +1,11 @@
 package v1alpha1
 
-import "github.com/invopop/jsonschema"
+import (
+	"maps"
+	"slices"
+
+	"github.com/invopop/jsonschema"
+)
 
 // XCloudSpaceStatus is what the CloudSpace functions report. Crossplane adds
 // the conditions.
@@ -29,8 +34,11 @@ type XCloudSpaceStatus struct {
 	// KMSKeyARN is the ARN of the space's KMS key.
 	KMSKeyARN string `json:"kmsKeyArn,omitempty"`
 
-	// Tags are the resolved cost tags every taggable resource carries.
-	Tags map[string]string `json:"tags,omitempty"`
+	// CostTags are the resolved cost tags every taggable resource carries,
+	// sorted by key: a list of pairs, so that kubectl describe shows each
+	// key as it is (it title-cases the keys of a map: cost-center would
+	// read "Cost - Center").
+	CostTags []Tag `json:"costTags,omitempty"`
 
 	// Quota is the resolved ResourceQuota of the tenant namespace.
 	Quota *QuotaAmounts `json:"quota,omitempty"`
@@ -67,6 +75,45 @@ type BucketStatus struct {
 
 	// ARN of the bucket.
 	ARN string `json:"arn,omitempty"`
+}
+
+// Tag is one cost tag.
+type Tag struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// TagsOf returns the tags of m as pairs sorted by key; nil for none.
+func TagsOf(m map[string]string) []Tag {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make([]Tag, 0, len(m))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, Tag{Key: k, Value: m[k]})
+	}
+	return out
+}
+
+// JSONSchemaExtend makes the list of tags a map keyed by key, as
+// server-side apply merges it.
+func (XCloudSpaceStatus) JSONSchemaExtend(s *jsonschema.Schema) {
+	t, ok := s.Properties.Get("costTags")
+	if !ok {
+		return
+	}
+	if t.Extras == nil {
+		t.Extras = map[string]any{}
+	}
+	t.MaxItems = ptr(uint64(50)) // AWS allows 50 tags on a resource.
+	if k, ok := t.Items.Properties.Get("key"); ok {
+		k.MaxLength = ptr(uint64(128))
+	}
+	if v, ok := t.Items.Properties.Get("value"); ok {
+		v.MaxLength = ptr(uint64(256))
+	}
+	t.Extras["x-kubernetes-list-type"] = "map"
+	t.Extras["x-kubernetes-list-map-keys"] = []string{"key"}
 }
 
 // QuotaAmounts are amounts of each quota dimension, as Kubernetes quantities.

@@ -50,7 +50,8 @@ func TestRunFunction(t *testing.T) {
 		return `{
 		"state": "` + string(state) + `", "stateReason": "` + why + `",
 		"namespace": "team-payments-checkout",
-		"tags": {"cloudspace": "checkout-7x9kq", "cost-center": "cc-4711", "environment": "dev", "project": "checkout", "team": "payments"},
+		"costTags": [{"key": "cloudspace", "value": "checkout-7x9kq"}, {"key": "cost-center", "value": "cc-4711"},
+			{"key": "environment", "value": "dev"}, {"key": "project", "value": "checkout"}, {"key": "team", "value": "payments"}],
 		"quota": {"cpu": "8", "memory": "16Gi", "storage": "100Gi", "gpu": "0", "pods": "150", "loadBalancers": "2"},
 		"limits": {
 			"default": {"cpu": "1", "memory": "1Gi"}, "defaultRequest": {"cpu": "250m", "memory": "256Mi"},

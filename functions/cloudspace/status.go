@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"maps"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -27,7 +26,7 @@ func Status(s *Space, p *Plan, observed xfn.Observed) v1alpha1.XCloudSpaceStatus
 	lr := p.Limits
 	st := v1alpha1.XCloudSpaceStatus{
 		Namespace: s.Namespace,
-		Tags:      maps.Clone(p.Tags),
+		CostTags:  v1alpha1.TagsOf(p.Tags),
 		Quota: &v1alpha1.QuotaAmounts{
 			CPU:           v1alpha1.Quantity(s.CPU.String()),
 			Memory:        v1alpha1.Quantity(s.Memory.String()),

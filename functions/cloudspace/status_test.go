@@ -33,9 +33,13 @@ func TestStatus(t *testing.T) {
 	lr, _ := ResolveLimitRange(s)
 	base := v1alpha1.XCloudSpaceStatus{
 		Namespace: "team-payments-checkout",
-		Tags:      map[string]string{"cloudspace": "checkout-7x9kq", "team": "payments", "environment": "dev", "cost-center": "cc-4711", "project": "checkout"},
-		Quota:     &v1alpha1.QuotaAmounts{CPU: "8", Memory: "16Gi", Storage: "100Gi", GPU: "0", Pods: "150", LoadBalancers: "2"},
-		Limits:    &lr,
+		// Sorted by key, whatever the map's order.
+		CostTags: []v1alpha1.Tag{
+			{Key: "cloudspace", Value: "checkout-7x9kq"}, {Key: "cost-center", Value: "cc-4711"}, {Key: "environment", Value: "dev"},
+			{Key: "project", Value: "checkout"}, {Key: "team", Value: "payments"},
+		},
+		Quota:  &v1alpha1.QuotaAmounts{CPU: "8", Memory: "16Gi", Storage: "100Gi", GPU: "0", Pods: "150", LoadBalancers: "2"},
+		Limits: &lr,
 	}
 	cases := map[string]struct {
 		reason   string
