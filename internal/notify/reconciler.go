@@ -429,6 +429,10 @@ func (r *Reconciler) run(ctx context.Context, log logr.Logger, u run, res *resul
 			return nil
 		}
 		if a.None() {
+			if rec != nil && u.xr != nil && rec.State != v1alpha1.StatePending && Before(u.obs.Since, rec.ConditionSince) {
+				log.V(1).Info("Ignoring an outdated condition", "kind", u.obs.Kind, "reason", u.obs.Reason,
+					"condition-since", u.obs.Since, "acted-on", rec.ConditionSince, "xr-version", u.xr.GetResourceVersion())
+			}
 			if rec != nil && rec.State == v1alpha1.StateOpen {
 				// Come back when the month ends.
 				if end, ok := PeriodEnd(rec.Period); ok {
@@ -480,7 +484,8 @@ func (r *Reconciler) act(ctx context.Context, log logr.Logger, u run, a Action) 
 		return nil, 0, err
 	}
 	t := r.ticket(u, p)
-	log = log.WithValues("channel", u.ch.Name, "kind", p.Kind, "period", p.Period, "op", p.Op, "key", t.Key)
+	log = log.WithValues("channel", u.ch.Name, "kind", p.Kind, "period", p.Period, "op", p.Op, "key", t.Key,
+		"condition", u.obs.Reason, "condition-since", u.obs.Since)
 	ref := Ref{ID: p.ExternalID, URL: p.URL}
 	ch, callErr := r.channel(ctx, u)
 	if callErr == nil {
