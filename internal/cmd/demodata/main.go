@@ -80,7 +80,7 @@ var charges = []struct {
 	{"Amazon Simple Storage Service", "cloudspace-payments-%s", "0.0167", "0.0167", false},
 }
 
-// Export returns a FOCUS export of the space's charges from from to to,
+// Export returns a FOCUS export of the space's charges in [from, to),
 // shaped as real ones are: every string quoted, JSON tags with doubled
 // quotes.
 func Export(space string, from, to time.Time) []byte {
@@ -115,7 +115,7 @@ func Export(space string, from, to time.Time) []byte {
 // Required returns the required resources of the demo at now: the spend
 // record the ingester makes of Export, and the team quota file.
 func Required(ctx context.Context, space, quota string, now time.Time) ([]byte, error) {
-	q, err := os.ReadFile(quota) //nolint:gosec // A path the demo script names.
+	q, err := os.ReadFile(quota)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the team quota: %w", err)
 	}
@@ -124,7 +124,7 @@ func Required(ctx context.Context, space, quota string, now time.Time) ([]byte, 
 	if err != nil {
 		return nil, fmt.Errorf("cannot create a temporary directory: %w", err)
 	}
-	defer os.RemoveAll(dir) //nolint:errcheck // A temporary directory.
+	defer os.RemoveAll(dir)
 	export := filepath.Join(dir, "focus-"+from.Format("2006-01")+".csv")
 	if err := os.WriteFile(export, Export(space, from, to), 0o600); err != nil {
 		return nil, fmt.Errorf("cannot write the export: %w", err)
