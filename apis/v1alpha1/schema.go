@@ -119,6 +119,14 @@ func (XCloudSpaceSpec) JSONSchemaExtend(s *jsonschema.Schema) {
 			Message: "resources.gpu needs tier large or xlarge",
 		},
 		validation{
+			Rule:    "!has(self.resources) || !has(self.resources.cpu) || !isQuantity(string(self.resources.cpu)) || quantity(string(self.resources.cpu)).isGreaterThan(quantity('0'))",
+			Message: "resources.cpu must be more than 0: a namespace without cpu runs no pod",
+		},
+		validation{
+			Rule:    "!has(self.resources) || !has(self.resources.memory) || !isQuantity(string(self.resources.memory)) || quantity(string(self.resources.memory)).isGreaterThan(quantity('0'))",
+			Message: "resources.memory must be more than 0: a namespace without memory runs no pod",
+		},
+		validation{
 			Rule:    "self.environment != 'prod' || !has(self.network.availabilityZones) || self.network.availabilityZones >= 2",
 			Message: "network.availabilityZones must be at least 2 in prod",
 		},

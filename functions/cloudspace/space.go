@@ -135,6 +135,11 @@ func NewSpace(xr *v1alpha1.XCloudSpace, in *fnv1alpha1.Composer) (*Space, field.
 		var qerrs field.ErrorList
 		q[i], qerrs = parseQuantity(rp.Child(f.name), f.v, f.required)
 		errs = append(errs, qerrs...)
+		// As the XRD's CEL rules: a namespace without cpu or memory runs
+		// no pod, as every pod gets the LimitRange's default requests.
+		if f.required && len(qerrs) == 0 && q[i].IsZero() {
+			errs = append(errs, field.Invalid(rp.Child(f.name), f.v, fmt.Sprintf("must be more than 0: a namespace without %s runs no pod", f.name)))
+		}
 	}
 	s.CPU, s.Memory, s.Storage, s.GPU = q[0], q[1], q[2], q[3]
 	if s.GPU.Value()*1000 != s.GPU.MilliValue() {
