@@ -574,13 +574,14 @@ func writeJSONElements[T any](bw *bufio.Writer, vs []T) error {
 		return nil
 	}
 	_, _ = bw.WriteString("[\n")
+	var buf []byte
 	for i := range vs {
-		b, err := json.MarshalIndent(&vs[i], "    ", "  ")
+		b, err := json.Marshal(&vs[i])
 		if err != nil {
 			return err
 		}
-		_, _ = bw.WriteString("    ")
-		_, _ = bw.Write(b)
+		buf = appendIndent(append(buf[:0], "    "...), b, "    ", "  ")
+		_, _ = bw.Write(buf)
 		if i < len(vs)-1 {
 			_ = bw.WriteByte(',')
 		}
