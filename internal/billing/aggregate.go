@@ -542,7 +542,8 @@ func (a *aggregate) check(uris, cols []string) error {
 	return fmt.Errorf("cannot aggregate spend: %s", strings.Join(msgs, "; "))
 }
 
-// records returns the spend records, sorted as groups are.
+// records returns the spend records, sorted as groups are. It takes the
+// groups' detail (releaseDetail): call it once.
 func (a *aggregate) records(sources []v1alpha1.Source) []v1alpha1.SpendRecord {
 	a.settleInCluster()
 	policy := ""
@@ -594,8 +595,20 @@ func (a *aggregate) records(sources []v1alpha1.Source) []v1alpha1.SpendRecord {
 		slices.SortStableFunc(r.Sources, func(x, y v1alpha1.Source) int { return strings.Compare(x.URI, y.URI) })
 		g.inClusterRecord(&r, policy)
 		out = append(out, r)
+		g.releaseDetail()
 	}
 	return out
+}
+
+// releaseDetail drops what only a record lists, once it is built: the
+// resources, services and days. The sums the run's summary reads stay. The
+// records and the aggregate they come from would otherwise be held at once,
+// the ingester's peak memory.
+func (g *group) releaseDetail() {
+	g.ids, g.idCost = nil, nil
+	g.services, g.svcByID, g.lastSvc, g.lastSvcP = nil, nil, nil, nil
+	g.days, g.lastDayP = nil, nil
+	g.resources = distinct{}
 }
 
 // Total returns the sum of the billed cost of records, per currency.

@@ -109,8 +109,24 @@ type Change struct {
 	// against; the write fails if the object changed since.
 	ResourceVersion string `json:"resourceVersion,omitempty"`
 
-	want *unstructured.Unstructured // the object to create or update to
+	// want is the object to update to, built when the plan compared it
+	// with got. The object of a creation is built when it is written, so
+	// that a plan holds the records only, not an object of each.
+	want *unstructured.Unstructured
 	got  *unstructured.Unstructured // the object as listed
+}
+
+// wanted returns the object the change creates or updates to, a copy the
+// caller may change.
+func (c *Change) wanted(scope string) (*unstructured.Unstructured, error) {
+	if c.want != nil {
+		return c.want.DeepCopy(), nil
+	}
+	u, err := object(c.Record, c.Name, scope)
+	if err != nil {
+		return nil, fmt.Errorf("cannot store %s: %w", describe(c.Record), err)
+	}
+	return u, nil
 }
 
 // A Plan is every change a write makes: a run replaces the records of its
@@ -341,12 +357,11 @@ func plan(scope string, records []v1alpha1.SpendRecord, existing []unstructured.
 			errs = append(errs, fmt.Errorf("cannot store both %s and %s: both are named %q", describe(c.Record), describe(r), name))
 			continue
 		}
-		u, err := checkedObject(r, name, scope)
-		if err != nil {
+		if err := checkRecord(r, name, scope); err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		want[name] = &Change{Action: ActionCreate, Name: name, Record: r, want: u}
+		want[name] = &Change{Action: ActionCreate, Name: name, Record: r}
 	}
 
 	periods := map[string]bool{}
@@ -369,10 +384,17 @@ func plan(scope string, records []v1alpha1.SpendRecord, existing []unstructured.
 				continue
 			}
 			c.got, c.ResourceVersion, c.Previous = got, got.GetResourceVersion(), previous(got)
-			c.Action = ActionUpdate
-			if same(c.want, got) {
-				c.Action = ActionUnchanged
+			u, err := c.wanted(scope)
+			if err != nil {
+				errs = append(errs, err)
+				continue
 			}
+			c.Action = ActionUpdate
+			if same(u, got) {
+				c.Action = ActionUnchanged
+				continue
+			}
+			c.want = u
 			continue
 		}
 		if owner != scope {
@@ -489,9 +511,23 @@ func summarise(records []v1alpha1.SpendRecord) map[string]periodSummary {
 // checkedObject is the object of a record, checked as far as the API server
 // would check it, so that no write begins that would fail on it.
 func checkedObject(r *v1alpha1.SpendRecord, name, scope string) (*unstructured.Unstructured, error) {
+	if err := checkRecord(r, name, scope); err != nil {
+		return nil, err
+	}
 	u, err := object(r, name, scope)
 	if err != nil {
 		return nil, fmt.Errorf("cannot store %s: %w", describe(r), err)
+	}
+	return u, nil
+}
+
+// checkRecord checks that the object of a record can be stored, as far as
+// the API server would check it, without building the object: its name,
+// labels, period and encoded size.
+func checkRecord(r *v1alpha1.SpendRecord, name, scope string) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("cannot store %s: cannot marshal spend record: %w", describe(r), err)
 	}
 	var errs field.ErrorList
 	if _, err := time.Parse("2006-01", r.Period); err != nil || len(r.Period) != len("2006-01") {
@@ -500,21 +536,93 @@ func checkedObject(r *v1alpha1.SpendRecord, name, scope string) (*unstructured.U
 	for _, msg := range validation.IsDNS1123Subdomain(name) {
 		errs = append(errs, field.Invalid(field.NewPath("metadata", "name"), name, msg))
 	}
-	l := u.GetLabels()
+	l := r.Labels()
+	l[v1alpha1.LabelScope] = scope
 	for _, k := range slices.Sorted(maps.Keys(l)) {
 		for _, msg := range validation.IsValidLabelValue(l[k]) {
 			errs = append(errs, field.Invalid(field.NewPath("metadata", "labels").Key(k), l[k], msg))
 		}
 	}
-	if b, err := json.Marshal(u.Object); err != nil {
+	if n, err := objectSize(r, b, name, scope, l); err != nil {
 		errs = append(errs, field.InternalError(field.NewPath("data"), err))
-	} else if len(b) > MaxObjectBytes {
-		errs = append(errs, field.TooLong(field.NewPath("data"), fmt.Sprintf("%d bytes", len(b)), MaxObjectBytes))
+	} else if n > MaxObjectBytes {
+		errs = append(errs, field.TooLong(field.NewPath("data"), fmt.Sprintf("%d bytes", n), MaxObjectBytes))
 	}
 	if len(errs) > 0 {
-		return nil, fmt.Errorf("cannot store %s in %q: %w", describe(r), name, errs.ToAggregate())
+		return fmt.Errorf("cannot store %s in %q: %w", describe(r), name, errs.ToAggregate())
 	}
-	return u, nil
+	return nil
+}
+
+// objectSize is the length of the JSON of the object of a record, whose own
+// JSON is b, as the object is sent: with the record's data as the generic
+// map that r.Data returns. Over MaxObjectBytes it is exact; at most
+// MaxObjectBytes it may be a bound of the length that is itself at most
+// MaxObjectBytes (objectSizeBound), so that the map is built only for a
+// record too large to store.
+func objectSize(r *v1alpha1.SpendRecord, b []byte, name, scope string, l map[string]string) (int, error) {
+	if n, ok, err := objectSizeBound(b, name, l); err != nil || (ok && n <= MaxObjectBytes) {
+		return n, err
+	}
+	u, err := object(r, name, scope)
+	if err != nil {
+		return 0, err
+	}
+	ub, err := json.Marshal(u.Object)
+	if err != nil {
+		return 0, err
+	}
+	return len(ub), nil
+}
+
+// objectSizeBound is the length of the JSON of a record object with b, the
+// record's JSON, in place of its data map. The map's JSON holds the same
+// keys and values in another order, and is no longer: a number of at most
+// 15 digits (below 2^53) survives the round trip through float64 digit for
+// digit, and a string can only shrink (an invalid UTF-8 byte, written as
+// the escape \ufffd in b, is the 3 bytes of U+FFFD in the map's JSON). ok
+// is false when b holds a longer number, which may grow a digit.
+func objectSizeBound(b []byte, name string, l map[string]string) (int, bool, error) {
+	if !shortNumbers(b) {
+		return 0, false, nil
+	}
+	u := &unstructured.Unstructured{Object: map[string]any{"data": json.RawMessage(b)}}
+	u.SetGroupVersionKind(RecordGVK)
+	u.SetName(name)
+	u.SetLabels(l)
+	ub, err := json.Marshal(u.Object)
+	if err != nil {
+		return 0, false, err
+	}
+	return len(ub), true, nil
+}
+
+// shortNumbers reports whether every number of the JSON text b has at most
+// 15 digits.
+func shortNumbers(b []byte) bool {
+	inString, escaped, digits := false, false, 0
+	for _, c := range b {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString, digits = true, 0
+		case c >= '0' && c <= '9':
+			if digits++; digits > 15 {
+				return false
+			}
+		default:
+			digits = 0
+		}
+	}
+	return true
 }
 
 // describe names a record in an error.
@@ -581,7 +689,7 @@ func (w *Writer) Apply(ctx context.Context, p *Plan) (WriteStats, error) {
 	ops := p.writes()
 	var errs []error
 	for _, c := range ops {
-		if err := w.do(ctx, c, true); err != nil {
+		if err := w.do(ctx, p.Scope, c, true); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -590,7 +698,7 @@ func (w *Writer) Apply(ctx context.Context, p *Plan) (WriteStats, error) {
 	}
 	st := WriteStats{Unchanged: p.Stats().Unchanged}
 	for i, c := range ops {
-		if err := w.do(ctx, c, false); err != nil {
+		if err := w.do(ctx, p.Scope, c, false); err != nil {
 			return st, &WriteError{Failed: c, Written: ops[:i], Pending: ops[i:], Err: err}
 		}
 		st.add(c.Action)
@@ -599,7 +707,7 @@ func (w *Writer) Apply(ctx context.Context, p *Plan) (WriteStats, error) {
 }
 
 // do makes one change, or checks it with a server-side dry run.
-func (w *Writer) do(ctx context.Context, c *Change, dryRun bool) error {
+func (w *Writer) do(ctx context.Context, scope string, c *Change, dryRun bool) error {
 	var err error
 	switch c.Action {
 	case ActionCreate:
@@ -607,13 +715,19 @@ func (w *Writer) do(ctx context.Context, c *Change, dryRun bool) error {
 		if dryRun {
 			opts = append(opts, client.DryRunAll)
 		}
-		err = w.Client.Create(ctx, c.want.DeepCopy(), opts...)
+		var u *unstructured.Unstructured
+		if u, err = c.wanted(scope); err == nil {
+			err = w.Client.Create(ctx, u, opts...)
+		}
 	case ActionUpdate, ActionZero:
 		opts := []client.UpdateOption{client.FieldOwner(FieldOwner)}
 		if dryRun {
 			opts = append(opts, client.DryRunAll)
 		}
-		err = w.Client.Update(ctx, updated(c.got, c.want), opts...)
+		var u *unstructured.Unstructured
+		if u, err = c.wanted(scope); err == nil {
+			err = w.Client.Update(ctx, updated(c.got, u), opts...)
+		}
 	case ActionDelete:
 		uid, rv := c.got.GetUID(), c.got.GetResourceVersion()
 		pre := client.Preconditions{ResourceVersion: &rv}

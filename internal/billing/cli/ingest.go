@@ -238,6 +238,13 @@ type IngestCmd struct {
 	// hold about 45 MB, and a limit close to what is live makes the
 	// collector run without pause.
 	MemoryLimitMiB int64 `name:"memory-limit-mib" default:"64" help:"Soft memory limit of the Go runtime in MiB (heap and runtime, not the binary's own pages); GOMEMLIMIT in the environment wins, 0 means none."`
+	// An ingest makes little garbage (blocks and pages are reused; on the
+	// 1 GiB CSV of issue 12 about 14 MB a second against some 20 MB
+	// live), so collecting when the heap has grown by a quarter, not
+	// doubled, costs a few more cycles of a few milliseconds each and
+	// keeps the peak heap near what is live: 7 MB less peak RSS on that
+	// file, the same CPU time.
+	GCPercent int `name:"gc-percent" default:"25" help:"Garbage collection target of the Go runtime (GOGC): collect when the heap has grown by this percentage of what is live; GOGC in the environment wins."`
 }
 
 // Validate checks the flags.
@@ -257,6 +264,9 @@ func (o *Options) validateScope(cmd string) error {
 func (c *IngestCmd) Run() error {
 	if _, set := os.LookupEnv("GOMEMLIMIT"); !set && c.MemoryLimitMiB > 0 {
 		debug.SetMemoryLimit(c.MemoryLimitMiB << 20)
+	}
+	if _, set := os.LookupEnv("GOGC"); !set && c.GCPercent > 0 {
+		debug.SetGCPercent(c.GCPercent)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -574,13 +584,14 @@ func writeJSONElements[T any](bw *bufio.Writer, vs []T) error {
 		return nil
 	}
 	_, _ = bw.WriteString("[\n")
+	var buf []byte
 	for i := range vs {
-		b, err := json.MarshalIndent(&vs[i], "    ", "  ")
+		b, err := json.Marshal(&vs[i])
 		if err != nil {
 			return err
 		}
-		_, _ = bw.WriteString("    ")
-		_, _ = bw.Write(b)
+		buf = appendIndent(append(buf[:0], "    "...), b, "    ", "  ")
+		_, _ = bw.Write(buf)
 		if i < len(vs)-1 {
 			_ = bw.WriteByte(',')
 		}
