@@ -87,20 +87,32 @@ func ResolveLimitRange(s *Space) (v1alpha1.LimitRangeSpec, field.ErrorList) {
 		lr.MaxStorage = o.MaxStorage
 	}
 
-	// No container maximum above the namespace quota: cap the tier's, and
-	// reject the claim's.
+	// No container default or maximum above the namespace quota: cap the
+	// tier's (a claim of half a core on a tier whose default limit is one
+	// gets a default of half a core), and reject the claim's, naming the
+	// quota the claim can raise.
 	quota := map[corev1.ResourceName]resource.Quantity{corev1.ResourceCPU: s.CPU, corev1.ResourceMemory: s.Memory}
 	for _, r := range computeNames {
 		q := quota[r]
-		v, ok := parseQty(compute(lr.Max, r))
-		if !ok || q.IsZero() || v.Cmp(q) <= 0 {
+		if q.IsZero() {
 			continue
 		}
-		if compute(o.Max, r) != "" {
-			errs = append(errs, field.Invalid(p.Child("max", string(r)), v.String(), fmt.Sprintf("must be at most the namespace quota spec.resources.%s %s", r, q.String())))
-			continue
+		for _, c := range []struct {
+			name  string
+			claim *v1alpha1.ComputeResources
+			v     **v1alpha1.ComputeResources
+		}{{"defaultRequest", o.DefaultRequest, &lr.DefaultRequest}, {"default", o.Default, &lr.Default}, {"max", o.Max, &lr.Max}} {
+			v, ok := parseQty(compute(*c.v, r))
+			if !ok || v.Cmp(q) <= 0 {
+				continue
+			}
+			if compute(c.claim, r) != "" {
+				errs = append(errs, field.Invalid(p.Child(c.name, string(r)), v.String(),
+					fmt.Sprintf("must be at most the namespace quota spec.resources.%s %s", r, q.String())))
+				continue
+			}
+			*c.v = setCompute(*c.v, r, v1alpha1.Quantity(q.String()))
 		}
-		lr.Max = setCompute(lr.Max, r, v1alpha1.Quantity(q.String()))
 	}
 	if v, ok := parseQty(lr.MaxStorage); ok && !s.Storage.IsZero() && v.Cmp(s.Storage) > 0 {
 		if o.MaxStorage != "" {
@@ -137,6 +149,9 @@ func ResolveLimitRange(s *Space) (v1alpha1.LimitRangeSpec, field.ErrorList) {
 				if chain[i].set && !chain[j].set {
 					at = chain[i]
 				}
+				if reported(errs, p.Child(at.name, string(r))) {
+					continue // Already refused, against the quota: one error a field.
+				}
 				errs = append(errs, field.Invalid(p.Child(at.name, string(r)), string(at.v)+source(at.set),
 					fmt.Sprintf("%s %s must be at most %s %s", chain[i].name, a.String(), chain[j].name, b.String())))
 			}
@@ -163,6 +178,16 @@ func ResolveLimitRange(s *Space) (v1alpha1.LimitRangeSpec, field.ErrorList) {
 		}
 	}
 	return lr, errs
+}
+
+// reported reports whether errs has an error on path p.
+func reported(errs field.ErrorList, p *field.Path) bool {
+	for _, e := range errs {
+		if e.Field == p.String() {
+			return true
+		}
+	}
+	return false
 }
 
 var computeNames = []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory}

@@ -88,9 +88,31 @@ func TestResolveLimitRange(t *testing.T) {
 			want:   want{errs: []string{"Invalid value: spec.limitRange.max.cpu"}},
 		},
 		"QuotaBelowDefault": {
-			reason: "A quota below the tier's default caps max below default, which is reported on the tier's value.",
-			res:    &v1alpha1.ResourcesSpec{CPU: "500m", Memory: "16Gi"},
-			want:   want{errs: []string{"Invalid value: spec.limitRange.max.cpu"}},
+			reason: "A quota below the tier's default limit caps the default and the maximum at the quota, as the maximum alone was.",
+			res:    &v1alpha1.ResourcesSpec{CPU: "500m", Memory: "16Gi", Storage: "100Gi"},
+			want: want{lr: func() *v1alpha1.LimitRangeSpec {
+				l := capped
+				l.Default = &v1alpha1.ComputeResources{CPU: "500m", Memory: "1Gi"}
+				l.Max = &v1alpha1.ComputeResources{CPU: "500m", Memory: "16Gi"}
+				return &l
+			}()},
+		},
+		"QuotaBelowDefaultRequest": {
+			reason: "A quota below the tier's default request caps it too.",
+			res:    &v1alpha1.ResourcesSpec{CPU: "100m", Memory: "16Gi", Storage: "100Gi"},
+			want: want{lr: func() *v1alpha1.LimitRangeSpec {
+				l := capped
+				l.Default = &v1alpha1.ComputeResources{CPU: "100m", Memory: "1Gi"}
+				l.DefaultRequest = &v1alpha1.ComputeResources{CPU: "100m", Memory: "256Mi"}
+				l.Max = &v1alpha1.ComputeResources{CPU: "100m", Memory: "16Gi"}
+				return &l
+			}()},
+		},
+		"ClaimDefaultAboveQuota": {
+			reason: "A default the claim sets above the namespace quota is refused, naming the quota the claim can raise.",
+			lr:     &v1alpha1.LimitRangeSpec{Default: &v1alpha1.ComputeResources{CPU: "2"}},
+			res:    &v1alpha1.ResourcesSpec{CPU: "1", Memory: "16Gi"},
+			want:   want{errs: []string{"Invalid value: spec.limitRange.default.cpu"}},
 		},
 	}
 	for name, tc := range cases {
