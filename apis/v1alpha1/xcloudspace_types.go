@@ -94,7 +94,8 @@ type NetworkSpec struct {
 	CIDR string `json:"cidr,omitempty"`
 
 	// AvailabilityZones is how many zones the subnets are spread across.
-	AvailabilityZones int `json:"availabilityZones,omitempty"`
+	// Omitted, it is 2; an explicit value is from 1 to 6.
+	AvailabilityZones *int `json:"availabilityZones,omitempty"`
 
 	// Public adds public subnets, an internet gateway and a public route table.
 	Public bool `json:"public,omitempty"`
@@ -163,4 +164,13 @@ type LimitRangeSpec struct {
 
 	// MaxStorage is the largest persistent volume claim, for example "100Gi".
 	MaxStorage Quantity `json:"maxStorage,omitempty"`
+}
+
+// Zones returns how many zones the network spans: AvailabilityZones, or
+// the default when it is not set.
+func (n NetworkSpec) Zones() int {
+	if n.AvailabilityZones == nil {
+		return DefaultAvailabilityZones
+	}
+	return *n.AvailabilityZones
 }

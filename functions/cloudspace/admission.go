@@ -173,7 +173,7 @@ func SpaceCandidate(pol *Policy, s *Space, xr *v1alpha1.XCloudSpace) *Candidate 
 		ClaimNamespace: xr.GetLabels()[LabelClaimNamespace],
 		Tier:           s.Spec.Tier,
 		Request: Request{
-			AvailabilityZones: s.Spec.Network.AvailabilityZones,
+			AvailabilityZones: s.Spec.Network.Zones(),
 			Public:            s.Spec.Network.Public,
 			Currency:          s.Spec.Budget.Currency,
 		},

@@ -36,7 +36,7 @@ func BenchmarkRunFunction(b *testing.B) {
 			return withXR(func(xr *v1alpha1.XCloudSpace) {
 				xr.Name, xr.Labels[LabelClaimName] = name, name
 				xr.Spec.Environment = v1alpha1.EnvironmentProd
-				xr.Spec.Network = v1alpha1.NetworkSpec{CIDR: "10.40.0.0/16", AvailabilityZones: 3, Public: true}
+				xr.Spec.Network = v1alpha1.NetworkSpec{CIDR: "10.40.0.0/16", AvailabilityZones: ptr(3), Public: true}
 			})
 		},
 	}

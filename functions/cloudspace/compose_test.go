@@ -46,7 +46,7 @@ func TestNewPlan(t *testing.T) {
 			reason: "A public prod space in three zones adds public subnets, a gateway, a route, versioning; remote tenant objects are wrapped in Objects.",
 			xr: withXR(func(xr *v1alpha1.XCloudSpace) {
 				xr.Spec.Environment = v1alpha1.EnvironmentProd
-				xr.Spec.Network = v1alpha1.NetworkSpec{CIDR: "10.40.0.0/16", AvailabilityZones: 3, Public: true}
+				xr.Spec.Network = v1alpha1.NetworkSpec{CIDR: "10.40.0.0/16", AvailabilityZones: ptr(3), Public: true}
 			}),
 			in: withInput(func(in *fnv1alpha1.Composer) {
 				in.Tenant.Target = fnv1alpha1.TenantTargetRemote

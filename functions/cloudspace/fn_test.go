@@ -399,7 +399,7 @@ func TestRunFunctionConcurrent(t *testing.T) {
 		runRequest(composeXR(), composeInput(), nil),
 		runRequest(withXR(func(xr *v1alpha1.XCloudSpace) {
 			xr.Spec.Environment = v1alpha1.EnvironmentProd
-			xr.Spec.Network = v1alpha1.NetworkSpec{CIDR: "10.40.0.0/16", AvailabilityZones: 3, Public: true}
+			xr.Spec.Network = v1alpha1.NetworkSpec{CIDR: "10.40.0.0/16", AvailabilityZones: ptr(3), Public: true}
 		}), composeInput(), nil),
 	}
 	reqs = append(reqs, secondReconcile(t, reqs[0]), secondReconcile(t, reqs[1]),

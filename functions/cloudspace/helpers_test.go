@@ -27,7 +27,7 @@ func composeXR() *v1alpha1.XCloudSpace {
 		Spec: v1alpha1.XCloudSpaceSpec{
 			Team: "payments", Environment: v1alpha1.EnvironmentDev, Owner: "lead@example.com",
 			CostCenter: "cc-4711", Tier: v1alpha1.TierMedium, Region: "eu-west-1",
-			Network:   v1alpha1.NetworkSpec{CIDR: "10.20.0.0/16", AvailabilityZones: 2},
+			Network:   v1alpha1.NetworkSpec{CIDR: "10.20.0.0/16", AvailabilityZones: ptr(2)},
 			Resources: v1alpha1.ResourcesSpec{CPU: "8", Memory: "16Gi", Storage: "100Gi"},
 			Budget:    v1alpha1.BudgetSpec{MonthlyLimit: "1200.00", AlertThresholds: []int{50, 80, 100}},
 			Tags:      map[string]string{"project": "checkout"},

@@ -116,8 +116,8 @@ func NewSpace(xr *v1alpha1.XCloudSpace, in *fnv1alpha1.Composer) (*Space, field.
 	var nerrs field.ErrorList
 	s.CIDR, nerrs = validateNetwork(p.Child("network"), spec.Network)
 	errs = append(errs, nerrs...)
-	if spec.Environment == v1alpha1.EnvironmentProd && spec.Network.AvailabilityZones < minProdZones {
-		errs = append(errs, field.Invalid(p.Child("network", "availabilityZones"), spec.Network.AvailabilityZones, fmt.Sprintf("must be at least %d in prod", minProdZones)))
+	if z := spec.Network.Zones(); spec.Environment == v1alpha1.EnvironmentProd && z >= 1 && z < minProdZones {
+		errs = append(errs, field.Invalid(p.Child("network", "availabilityZones"), z, fmt.Sprintf("must be at least %d in prod", minProdZones)))
 	}
 
 	rp := p.Child("resources")
@@ -236,8 +236,9 @@ func Default(spec *v1alpha1.XCloudSpaceSpec) {
 	if spec.Network.CIDR == "" {
 		spec.Network.CIDR = v1alpha1.DefaultCIDR
 	}
-	if spec.Network.AvailabilityZones == 0 {
-		spec.Network.AvailabilityZones = v1alpha1.DefaultAvailabilityZones
+	if spec.Network.AvailabilityZones == nil {
+		z := v1alpha1.DefaultAvailabilityZones
+		spec.Network.AvailabilityZones = &z
 	}
 	if spec.Budget.Currency == "" {
 		spec.Budget.Currency = v1alpha1.DefaultCurrency
@@ -270,8 +271,8 @@ func validateDNSLabel(p *field.Path, v string, maxLen int) field.ErrorList {
 
 func validateNetwork(p *field.Path, n v1alpha1.NetworkSpec) (netip.Prefix, field.ErrorList) {
 	var errs field.ErrorList
-	if n.AvailabilityZones < 1 || n.AvailabilityZones > 6 {
-		errs = append(errs, field.Invalid(p.Child("availabilityZones"), n.AvailabilityZones, "must be from 1 to 6"))
+	if z := n.Zones(); z < 1 || z > 6 {
+		errs = append(errs, field.Invalid(p.Child("availabilityZones"), z, "must be from 1 to 6"))
 	}
 	cp := p.Child("cidr")
 	pfx, err := netip.ParsePrefix(n.CIDR)

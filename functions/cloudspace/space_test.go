@@ -94,7 +94,7 @@ func TestNewSpace(t *testing.T) {
 			reason: "prod needs two zones, as the XRD's CEL rule says",
 			mutate: func(xr *v1alpha1.XCloudSpace) {
 				xr.Spec.Environment = v1alpha1.EnvironmentProd
-				xr.Spec.Network.AvailabilityZones = 1
+				xr.Spec.Network.AvailabilityZones = ptr(1)
 			},
 			want: []string{`spec.network.availabilityZones: Invalid value: 1: must be at least 2 in prod`},
 		},
@@ -156,6 +156,16 @@ func TestNewSpace(t *testing.T) {
 				`spec.budget.alertThresholds[2]: Invalid value: 0: must be a percentage from 1 to 1000`,
 			},
 		},
+		"ExplicitZeroZones": {
+			reason: "an explicit availabilityZones: 0 is refused as the XRD's minimum says, not defaulted to 2",
+			mutate: func(xr *v1alpha1.XCloudSpace) { xr.Spec.Network.AvailabilityZones = ptr(0) },
+			want:   []string{`spec.network.availabilityZones: Invalid value: 0: must be from 1 to 6`},
+		},
+		"ZeroCPU": {
+			reason: "a namespace without cpu runs no pod, as the XRD's CEL rule says",
+			mutate: func(xr *v1alpha1.XCloudSpace) { xr.Spec.Resources.CPU = "0m" },
+			want:   []string{`spec.resources.cpu: Invalid value: "0m": must be more than 0: a namespace without cpu runs no pod`},
+		},
 		"ReservedTagPrefix": {
 			reason: "AWS reserves the aws: prefix",
 			mutate: func(xr *v1alpha1.XCloudSpace) { xr.Spec.Tags = map[string]string{"aws:owner": "x"} },
@@ -191,7 +201,7 @@ func TestNewSpaceDefaults(t *testing.T) {
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
-	want := v1alpha1.NetworkSpec{CIDR: v1alpha1.DefaultCIDR, AvailabilityZones: v1alpha1.DefaultAvailabilityZones}
+	want := v1alpha1.NetworkSpec{CIDR: v1alpha1.DefaultCIDR, AvailabilityZones: ptr(v1alpha1.DefaultAvailabilityZones)}
 	if diff := cmp.Diff(want, s.Spec.Network); diff != "" {
 		t.Errorf("defaults of an omitted network: -want +got:\n%s", diff)
 	}

@@ -101,15 +101,17 @@ func TestSchemaAndFunctionAgree(t *testing.T) {
 		"GPUOnMedium":      {"A GPU needs a GPU tier.", func(xr *v1alpha1.XCloudSpace) { xr.Spec.Resources.GPU = "1" }, true},
 		"GPUZeroPointZero": {"Any GPU text but 0 needs a GPU tier.", func(xr *v1alpha1.XCloudSpace) { xr.Spec.Resources.GPU = "0.0" }, true},
 		"ProdOneZone": {"Prod needs two zones.", func(xr *v1alpha1.XCloudSpace) {
-			xr.Spec.Environment, xr.Spec.Network.AvailabilityZones = v1alpha1.EnvironmentProd, 1
+			xr.Spec.Environment, xr.Spec.Network.AvailabilityZones = v1alpha1.EnvironmentProd, ptr(1)
 		}, true},
-		"TeamNotDNS":     {"The team is a DNS label.", func(xr *v1alpha1.XCloudSpace) { xr.Spec.Team = "Payments_Team" }, true},
-		"OwnerNotEmail":  {"The owner is an e-mail address.", func(xr *v1alpha1.XCloudSpace) { xr.Spec.Owner = "nobody" }, true},
-		"OwnerTooLong":   {"At most 254 characters.", func(xr *v1alpha1.XCloudSpace) { xr.Spec.Owner = strings.Repeat("a", 250) + "@example.com" }, true},
-		"RegionTooLong":  {"At most 32 characters.", func(xr *v1alpha1.XCloudSpace) { xr.Spec.Region = "eu-" + strings.Repeat("west", 10) + "-1" }, true},
-		"BudgetCents":    {"At most two fraction digits.", func(xr *v1alpha1.XCloudSpace) { xr.Spec.Budget.MonthlyLimit = "12.345" }, true},
-		"TagKeyPadded":   {"A tag key with a space at its end.", func(xr *v1alpha1.XCloudSpace) { xr.Spec.Tags = map[string]string{"team ": "x"} }, true},
-		"TagValueLength": {"A tag value of 257 characters.", func(xr *v1alpha1.XCloudSpace) { xr.Spec.Tags = map[string]string{"k": strings.Repeat("v", 257)} }, true},
+		"ExplicitZeroZones": {"An explicit 0 zones is refused, not defaulted to 2.", func(xr *v1alpha1.XCloudSpace) { xr.Spec.Network.AvailabilityZones = ptr(0) }, true},
+		"UnsetZones":        {"Unset zones take the default.", func(xr *v1alpha1.XCloudSpace) { xr.Spec.Network.AvailabilityZones = nil }, false},
+		"TeamNotDNS":        {"The team is a DNS label.", func(xr *v1alpha1.XCloudSpace) { xr.Spec.Team = "Payments_Team" }, true},
+		"OwnerNotEmail":     {"The owner is an e-mail address.", func(xr *v1alpha1.XCloudSpace) { xr.Spec.Owner = "nobody" }, true},
+		"OwnerTooLong":      {"At most 254 characters.", func(xr *v1alpha1.XCloudSpace) { xr.Spec.Owner = strings.Repeat("a", 250) + "@example.com" }, true},
+		"RegionTooLong":     {"At most 32 characters.", func(xr *v1alpha1.XCloudSpace) { xr.Spec.Region = "eu-" + strings.Repeat("west", 10) + "-1" }, true},
+		"BudgetCents":       {"At most two fraction digits.", func(xr *v1alpha1.XCloudSpace) { xr.Spec.Budget.MonthlyLimit = "12.345" }, true},
+		"TagKeyPadded":      {"A tag key with a space at its end.", func(xr *v1alpha1.XCloudSpace) { xr.Spec.Tags = map[string]string{"team ": "x"} }, true},
+		"TagValueLength":    {"A tag value of 257 characters.", func(xr *v1alpha1.XCloudSpace) { xr.Spec.Tags = map[string]string{"k": strings.Repeat("v", 257)} }, true},
 		"FortyOneTags": {"At most 40 tags.", func(xr *v1alpha1.XCloudSpace) {
 			xr.Spec.Tags = map[string]string{}
 			for i := range 41 {
