@@ -74,6 +74,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	}
 	log := f.log.WithValues("xr-name", xr.GetName())
 	s, errs := NewSpace(xr, in)
+	errs = append(errs, UnknownSpecFields(req.GetObserved().GetComposite().GetResource().GetFields()["spec"].GetStructValue())...)
 	if len(errs) > 0 {
 		response.Fatal(rsp, fmt.Errorf("invalid %s %q: %w", v1alpha1.CompositeKind, xr.GetName(), errs.ToAggregate()))
 		log.Debug("Rejected invalid composite resource", "error", errs.ToAggregate())

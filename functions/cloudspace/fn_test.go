@@ -116,6 +116,27 @@ func TestRunFunction(t *testing.T) {
 				}},
 			}},
 		},
+		"UnknownSpecField": {
+			reason: "A field the XRD does not have (a composite that never went through the API server, which prunes it) is a Fatal result naming it; Crossplane's own spec fields are not.",
+			args: args{req: func() *fnv1.RunFunctionRequest {
+				r := runRequest(withXR(func(*v1alpha1.XCloudSpace) {}), composeInput(), nil)
+				spec := r.GetObserved().GetComposite().GetResource().GetFields()["spec"].GetStructValue()
+				spec.Fields["budgetLimit"] = structpb.NewStringValue("9")
+				spec.Fields["network"].GetStructValue().Fields["natGateways"] = structpb.NewNumberValue(3)
+				spec.Fields["compositionRef"] = structpb.NewStructValue(&structpb.Struct{Fields: map[string]*structpb.Value{"name": structpb.NewStringValue("xcloudspace")}})
+				return r
+			}()},
+			want: want{rsp: &fnv1.RunFunctionResponse{
+				Meta:    &fnv1.ResponseMeta{Tag: "test", Ttl: ttl},
+				Desired: &fnv1.State{Composite: desiredXR(`null`)},
+				Results: []*fnv1.Result{{
+					Severity: fnv1.Severity_SEVERITY_FATAL, Target: xr,
+					Message: `invalid XCloudSpace "checkout-7x9kq": [` +
+						`spec.budgetLimit: Forbidden: unknown field: the XRD's schema has no such field, ` +
+						`spec.network.natGateways: Forbidden: unknown field: the XRD's schema has no such field]`,
+				}},
+			}},
+		},
 		"FirstReconcile": {
 			reason: "Nothing exists yet: every provider-aws resource and the tenant Namespace are desired, none ready, the namespaced tenant objects wait for the Namespace, and both conditions are new: a Normal result each.",
 			args:   args{req: runRequest(composeXR(), composeInput(), nil)},

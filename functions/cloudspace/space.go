@@ -10,11 +10,13 @@ import (
 	"strings"
 	"unicode"
 
+	"google.golang.org/protobuf/types/known/structpb"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	fnv1alpha1 "github.com/cloudspace-dev/cloudspace/apis/fn/v1alpha1"
 	"github.com/cloudspace-dev/cloudspace/apis/v1alpha1"
+	"github.com/cloudspace-dev/cloudspace/internal/xfn"
 )
 
 // Labels Crossplane puts on a composite resource created for a claim.
@@ -469,4 +471,27 @@ func (s *Space) Labels() map[string]string {
 		LabelTier:        string(s.Spec.Tier),
 		LabelCostCenter:  s.Spec.CostCenter,
 	}
+}
+
+// crossplaneSpecFields are the fields Crossplane adds to the spec of a
+// composite of scope LegacyCluster.
+var crossplaneSpecFields = []string{
+	"claimRef", "compositionRef", "compositionRevisionRef", "compositionRevisionSelector",
+	"compositionSelector", "compositionUpdatePolicy", "resourceRefs", "writeConnectionSecretToRef",
+}
+
+// UnknownSpecFields refuses the fields of the composite's spec that the
+// XRD does not have. The API server prunes them; a composite that never
+// went through it (crossplane render, an older XRD) may hold them, and a
+// field silently ignored is a rule its author thinks holds.
+func UnknownSpecFields(spec *structpb.Struct) field.ErrorList {
+	unknown, err := xfn.UnknownFields(spec, &v1alpha1.XCloudSpaceSpec{}, crossplaneSpecFields...)
+	if err != nil {
+		return field.ErrorList{field.InternalError(field.NewPath("spec"), err)}
+	}
+	errs := make(field.ErrorList, 0, len(unknown))
+	for _, f := range unknown {
+		errs = append(errs, field.Forbidden(field.NewPath("spec").Child(f), "unknown field: the XRD's schema has no such field"))
+	}
+	return errs
 }
