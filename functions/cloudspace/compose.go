@@ -61,7 +61,7 @@ func NewPlan(s *Space) (*Plan, field.ErrorList) {
 	p.Limits, lerrs = ResolveLimitRange(s)
 	errs = append(errs, lerrs...)
 	var serrs field.ErrorList
-	p.Subnets, serrs = CarveSubnets(field.NewPath("spec", "network"), s.Spec.Region, s.CIDR, s.Spec.Network.Zones(), s.Spec.Network.Public)
+	p.Subnets, serrs = CarveSubnets(field.NewPath("spec", "network"), s.Spec.Region, s.CIDR, s.Zones, s.Spec.Network.Public)
 	errs = append(errs, serrs...)
 	var ierrs field.ErrorList
 	p.Identity, ierrs = ResolveIdentity(s)

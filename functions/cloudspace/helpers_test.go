@@ -148,3 +148,12 @@ func runRequest(xr *v1alpha1.XCloudSpace, in *fnv1alpha1.Composer, observed map[
 	}
 	return xfntest.Request(append(o, opts...)...)
 }
+
+// letters returns the zone letters a, b, c and on, n of them.
+func letters(n int) []string {
+	out := make([]string, max(n, 0))
+	for i := range out {
+		out[i] = string(rune('a' + i))
+	}
+	return out
+}

@@ -56,7 +56,8 @@ func (sn Subnet) ID() string { return sn.Tier + "-" + sn.Zone }
 // CarveSubnets returns the subnets of a VPC with the given CIDR: one
 // private subnet per zone and, when public, one public subnet per zone, in
 // that order. A VPC too small for subnets of at least /28 is rejected.
-func CarveSubnets(p *field.Path, region string, vpc netip.Prefix, zones int, public bool) ([]Subnet, field.ErrorList) {
+func CarveSubnets(p *field.Path, region string, vpc netip.Prefix, letters []string, public bool) ([]Subnet, field.ErrorList) {
+	zones := len(letters)
 	if !vpc.IsValid() || !vpc.Addr().Is4() {
 		return nil, field.ErrorList{field.Invalid(p.Child("cidr"), vpc.String(), "must be an IPv4 block in CIDR notation")}
 	}
@@ -82,7 +83,7 @@ func CarveSubnets(p *field.Path, region string, vpc netip.Prefix, zones int, pub
 		}
 		for z := range zones {
 			a := start + uint32(slot+z)*size
-			letter := string(rune('a' + z))
+			letter := letters[z]
 			out = append(out, Subnet{
 				Tier:             t,
 				Zone:             letter,

@@ -69,7 +69,7 @@ func TestCarveSubnets(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			pfx, _ := netip.ParsePrefix(tc.args.cidr)
-			sns, errs := CarveSubnets(field.NewPath("spec", "network"), "eu-west-1", pfx, tc.args.zones, tc.args.public)
+			sns, errs := CarveSubnets(field.NewPath("spec", "network"), "eu-west-1", pfx, letters(tc.args.zones), tc.args.public)
 			got := want{errs: errFields(errs)}
 			for _, sn := range sns {
 				got.subnets = append(got.subnets, sn.ID()+" "+sn.AvailabilityZone+" "+sn.CIDR.String())
@@ -108,7 +108,7 @@ func TestNetwork(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			s := composeSpace(t, withXR(func(xr *v1alpha1.XCloudSpace) { xr.Spec.Network.Public = tc.public }), composeInput())
-			sns, _ := CarveSubnets(field.NewPath("spec", "network"), s.Spec.Region, s.CIDR, 2, tc.public)
+			sns, _ := CarveSubnets(field.NewPath("spec", "network"), s.Spec.Region, s.CIDR, letters(2), tc.public)
 			var got []string
 			for _, p := range Network(s, sns) {
 				got = append(got, string(p.Name))
@@ -122,7 +122,7 @@ func TestNetwork(t *testing.T) {
 
 func TestRouteSelectsByLabel(t *testing.T) {
 	s := composeSpace(t, withXR(func(xr *v1alpha1.XCloudSpace) { xr.Spec.Network.Public = true }), composeInput())
-	sns, _ := CarveSubnets(field.NewPath("spec", "network"), s.Spec.Region, s.CIDR, 2, true)
+	sns, _ := CarveSubnets(field.NewPath("spec", "network"), s.Spec.Region, s.CIDR, letters(2), true)
 	for _, p := range Network(s, sns) {
 		if p.Name != NameSubnetAssociation(sns[3]) {
 			continue

@@ -52,6 +52,10 @@ type Space struct {
 	// CIDR of the VPC.
 	CIDR netip.Prefix
 
+	// Zones are the letters of the zones the subnets use, in order: the
+	// region catalog's, or a, b, c and on.
+	Zones []string
+
 	// Requested quantities.
 	CPU, Memory, Storage, GPU resource.Quantity
 
@@ -121,6 +125,9 @@ func NewSpace(xr *v1alpha1.XCloudSpace, in *fnv1alpha1.Composer) (*Space, field.
 	if z := spec.Network.Zones(); spec.Environment == v1alpha1.EnvironmentProd && z >= 1 && z < minProdZones {
 		errs = append(errs, field.Invalid(p.Child("network", "availabilityZones"), z, fmt.Sprintf("must be at least %d in prod", minProdZones)))
 	}
+	var zerrs field.ErrorList
+	s.Zones, zerrs = zonesOf(p, in.Regions, spec.Region, spec.Network.Zones())
+	errs = append(errs, zerrs...)
 
 	rp := p.Child("resources")
 	var q [4]resource.Quantity
@@ -432,6 +439,7 @@ func ValidateInput(in *fnv1alpha1.Composer) field.ErrorList {
 		errs = append(errs, validateLimitRangeQuantities(tp.Child("limitRange"), &t.LimitRange)...)
 	}
 	errs = append(errs, ValidateTagPolicy(in.TagPolicy)...)
+	errs = append(errs, validateRegions(in.Regions)...)
 	if tt := in.Tenant.Target; tt != "" && tt != fnv1alpha1.TenantTargetLocal && tt != fnv1alpha1.TenantTargetRemote {
 		errs = append(errs, field.NotSupported(field.NewPath("tenant", "target"), tt, []fnv1alpha1.TenantTarget{fnv1alpha1.TenantTargetLocal, fnv1alpha1.TenantTargetRemote}))
 	}
@@ -492,6 +500,70 @@ func UnknownSpecFields(spec *structpb.Struct) field.ErrorList {
 	errs := make(field.ErrorList, 0, len(unknown))
 	for _, f := range unknown {
 		errs = append(errs, field.Forbidden(field.NewPath("spec").Child(f), "unknown field: the XRD's schema has no such field"))
+	}
+	return errs
+}
+
+// zonesOf returns the letters of the first n zones of region: from the
+// catalog when the platform keeps one, which must list the region and
+// enough of its zones; a, b, c and on when it keeps none.
+func zonesOf(p *field.Path, catalog []fnv1alpha1.RegionSpec, region string, n int) ([]string, field.ErrorList) {
+	if n < 1 || n > maxZones {
+		return nil, nil // validateNetwork refuses the count.
+	}
+	if len(catalog) == 0 {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = string(rune('a' + i))
+		}
+		return out, nil
+	}
+	names := make([]string, 0, len(catalog))
+	for _, r := range catalog {
+		if r.Name != region {
+			names = append(names, r.Name)
+			continue
+		}
+		if n > len(r.Zones) {
+			return nil, field.ErrorList{field.Invalid(p.Child("network", "availabilityZones"), n,
+				fmt.Sprintf("must be at most %d: the platform's region catalog has %d zones of %s (%s)", len(r.Zones), len(r.Zones), region, strings.Join(r.Zones, ", ")))}
+		}
+		return slices.Clone(r.Zones[:n]), nil
+	}
+	if len(region) > maxRegionLength || !reRegion.MatchString(region) {
+		return nil, nil // Refused as a region already.
+	}
+	slices.Sort(names)
+	return nil, field.ErrorList{field.NotSupported(p.Child("region"), region, names)}
+}
+
+// validateRegions checks the region catalog of the function input.
+func validateRegions(rs []fnv1alpha1.RegionSpec) field.ErrorList {
+	var errs field.ErrorList
+	p := field.NewPath("regions")
+	seen := map[string]bool{}
+	for i, r := range rs {
+		rp := p.Index(i)
+		if !reRegion.MatchString(r.Name) {
+			errs = append(errs, field.Invalid(rp.Child("name"), r.Name, "must be an AWS region such as eu-west-1"))
+		}
+		if seen[r.Name] {
+			errs = append(errs, field.Duplicate(rp.Child("name"), r.Name))
+		}
+		seen[r.Name] = true
+		if len(r.Zones) == 0 || len(r.Zones) > maxZones {
+			errs = append(errs, field.Invalid(rp.Child("zones"), len(r.Zones), fmt.Sprintf("must list from 1 to %d zones", maxZones)))
+		}
+		zs := map[string]bool{}
+		for j, z := range r.Zones {
+			if len(z) != 1 || z[0] < 'a' || z[0] > 'z' {
+				errs = append(errs, field.Invalid(rp.Child("zones").Index(j), z, "must be a zone's letter, a to z"))
+			}
+			if zs[z] {
+				errs = append(errs, field.Duplicate(rp.Child("zones").Index(j), z))
+			}
+			zs[z] = true
+		}
 	}
 	return errs
 }

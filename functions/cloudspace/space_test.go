@@ -9,7 +9,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
+	fnv1alpha1 "github.com/cloudspace-dev/cloudspace/apis/fn/v1alpha1"
 	"github.com/cloudspace-dev/cloudspace/apis/v1alpha1"
 )
 
@@ -266,4 +268,57 @@ func FuzzNewSpace(f *testing.F) {
 			t.Errorf("accepted space with unparsed values: %+v", s)
 		}
 	})
+}
+
+// TestRegionCatalog: with a region catalog in the input, a claim's region
+// must be listed and its zones fit the region's, whose letters the subnets
+// take in order.
+func TestRegionCatalog(t *testing.T) {
+	catalog := []fnv1alpha1.RegionSpec{{Name: "eu-west-1", Zones: []string{"a", "b", "c"}}, {Name: "ap-northeast-1", Zones: []string{"a", "c", "d"}}}
+	cases := map[string]struct {
+		reason  string
+		catalog []fnv1alpha1.RegionSpec
+		region  string
+		zones   int
+		want    []string
+		errs    []string
+	}{
+		"NoCatalog":     {"Without a catalog, any region the pattern allows, zones a, b, c.", nil, "xx-mars-1", 3, []string{"a", "b", "c"}, nil},
+		"Listed":        {"A listed region gets its zones.", catalog, "eu-west-1", 2, []string{"a", "b"}, nil},
+		"ZoneLetters":   {"The catalog's letters, in its order.", catalog, "ap-northeast-1", 3, []string{"a", "c", "d"}, nil},
+		"NotListed":     {"A region the catalog does not list is refused, naming the listed ones.", catalog, "xx-mars-1", 2, nil, []string{`spec.region: Unsupported value: "xx-mars-1": supported values: "ap-northeast-1", "eu-west-1"`}},
+		"TooManyZones":  {"More zones than the region has are refused, naming the region's.", catalog, "eu-west-1", 6, nil, []string{`spec.network.availabilityZones: Invalid value: 6: must be at most 3: the platform's region catalog has 3 zones of eu-west-1 (a, b, c)`}},
+		"BadPatternToo": {"A region the pattern refuses is refused once.", catalog, "EU", 2, nil, []string{`spec.region: Invalid value: "EU": must be an AWS region such as eu-west-1`}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			in := composeInput()
+			in.Regions = tc.catalog
+			xr := composeXR()
+			xr.Spec.Region, xr.Spec.Network.AvailabilityZones = tc.region, ptr(tc.zones)
+			s, errs := NewSpace(xr, in)
+			got := make([]string, 0, len(errs))
+			for _, e := range errs {
+				got = append(got, e.Error())
+			}
+			if diff := cmp.Diff(tc.errs, got, cmpopts.EquateEmpty()); diff != "" {
+				t.Fatalf("%s\nNewSpace(...) errors: -want, +got:\n%s", tc.reason, diff)
+			}
+			if len(errs) == 0 {
+				if diff := cmp.Diff(tc.want, s.Zones); diff != "" {
+					t.Errorf("%s\nzones: -want, +got:\n%s", tc.reason, diff)
+				}
+			}
+		})
+	}
+}
+
+func TestValidateRegions(t *testing.T) {
+	in := composeInput()
+	in.Regions = []fnv1alpha1.RegionSpec{{Name: "eu-west-1", Zones: []string{"a", "a", "B"}}, {Name: "eu-west-1", Zones: nil}}
+	got := errFields(ValidateInput(in))
+	want := []string{"Duplicate value: regions[0].zones[1]", "Invalid value: regions[0].zones[2]", "Duplicate value: regions[1].name", "Invalid value: regions[1].zones"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ValidateInput(...): -want, +got:\n%s", diff)
+	}
 }

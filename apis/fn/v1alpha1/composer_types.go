@@ -1,6 +1,7 @@
 package v1alpha1
 
 import (
+	"github.com/invopop/jsonschema"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/cloudspace-dev/cloudspace/apis/v1alpha1"
@@ -32,6 +33,38 @@ type Composer struct {
 
 	// Pricing is the price catalog for the claim-time cost estimate.
 	Pricing *PriceCatalog `json:"pricing,omitempty"`
+
+	// Regions is the region catalog: the regions a claim may name and
+	// the letters of their zones, in the order the subnets use them (zone
+	// letters differ from account to account; list the zones your
+	// accounts have). Empty, any region the XRD's pattern allows is
+	// accepted and the zones are a, b, c and on.
+	Regions []RegionSpec `json:"regions,omitempty"`
+}
+
+// RegionSpec is one region of the catalog.
+type RegionSpec struct {
+	// Name of the region, such as eu-west-1.
+	Name string `json:"name"`
+	// Zones are the letters of the region's zones the spaces may use,
+	// such as [a, b, c].
+	Zones []string `json:"zones"`
+}
+
+// JSONSchemaExtend adds patterns and bounds to the schema of a region.
+func (RegionSpec) JSONSchemaExtend(s *jsonschema.Schema) {
+	if n, ok := s.Properties.Get("name"); ok {
+		n.Pattern = v1alpha1.PatternRegion
+	}
+	if z, ok := s.Properties.Get("zones"); ok {
+		lo, hi := uint64(1), uint64(6)
+		z.MinItems, z.MaxItems = &lo, &hi
+		z.Items.Pattern = "^[a-z]$"
+		if z.Extras == nil {
+			z.Extras = map[string]any{}
+		}
+		z.Extras["x-kubernetes-list-type"] = "set"
+	}
 }
 
 // TierSpec is the limits and defaults of one tier.
