@@ -1,7 +1,9 @@
 package main
 
 import (
+	"cmp"
 	"maps"
+	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -12,6 +14,7 @@ import (
 
 	fnresource "github.com/crossplane/function-sdk-go/resource"
 
+	fnv1alpha1 "github.com/cloudspace-dev/cloudspace/apis/fn/v1alpha1"
 	"github.com/cloudspace-dev/cloudspace/apis/v1alpha1"
 )
 
@@ -78,6 +81,12 @@ func NetworkPolicy(s *Space, labels map[string]string) *unstructured.Unstructure
 	for k, v := range labels {
 		l[k] = v
 	}
+	peers := []any{map[string]any{"podSelector": map[string]any{}}}
+	for _, ns := range slices.Sorted(slices.Values(s.Input.Tenant.AllowIngressFrom)) {
+		peers = append(peers, map[string]any{"namespaceSelector": map[string]any{
+			"matchLabels": map[string]any{corev1.LabelMetadataName: ns},
+		}})
+	}
 	return &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": networkingv1.SchemeGroupVersion.String(),
 		"kind":       "NetworkPolicy",
@@ -89,15 +98,24 @@ func NetworkPolicy(s *Space, labels map[string]string) *unstructured.Unstructure
 		"spec": map[string]any{
 			"podSelector": map[string]any{},
 			"policyTypes": []any{string(networkingv1.PolicyTypeIngress)},
-			"ingress":     []any{map[string]any{"from": []any{map[string]any{"podSelector": map[string]any{}}}}},
+			"ingress":     []any{map[string]any{"from": peers}},
 		},
 	}}
 }
 
-// TenantNamespaceObject is the tenant namespace.
+// TenantNamespaceObject is the tenant namespace, with the Pod Security
+// Admission labels of the policy's level (restricted by default): enforced,
+// warned of and audited, at the cluster's latest version of the standard.
 func TenantNamespaceObject(s *Space, labels map[string]string) *corev1.Namespace {
+	l := make(map[string]string, len(labels)+6)
+	maps.Copy(l, labels)
+	level := cmp.Or(s.Input.Tenant.PodSecurity, fnv1alpha1.PodSecurityRestricted)
+	for _, mode := range []string{"enforce", "warn", "audit"} {
+		l["pod-security.kubernetes.io/"+mode] = string(level)
+		l["pod-security.kubernetes.io/"+mode+"-version"] = "latest"
+	}
 	return &corev1.Namespace{
-		ObjectMeta: metav1.ObjectMeta{Name: s.Namespace, Labels: labels},
+		ObjectMeta: metav1.ObjectMeta{Name: s.Namespace, Labels: l},
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	fnv1alpha1 "github.com/cloudspace-dev/cloudspace/apis/fn/v1alpha1"
 	"github.com/cloudspace-dev/cloudspace/apis/v1alpha1"
@@ -100,5 +101,47 @@ func TestNetworkPolicy(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Every pod admits ingress only from pods of its own namespace; the peer keeps its empty podSelector.\n-want, +got:\n%s", diff)
+	}
+}
+
+func TestTenantNamespacePodSecurity(t *testing.T) {
+	cases := map[string]struct {
+		reason string
+		level  fnv1alpha1.PodSecurityLevel
+		want   string
+	}{
+		"Default":  {"Without a level, the namespace enforces restricted.", "", "restricted"},
+		"Baseline": {"The policy's level.", fnv1alpha1.PodSecurityBaseline, "baseline"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			in := composeInput()
+			in.Tenant.PodSecurity = tc.level
+			s := composeSpace(t, composeXR(), in)
+			got := TenantNamespaceObject(s, map[string]string{"team": "payments"}).Labels
+			want := map[string]string{"team": "payments"}
+			for _, m := range []string{"enforce", "warn", "audit"} {
+				want["pod-security.kubernetes.io/"+m], want["pod-security.kubernetes.io/"+m+"-version"] = tc.want, "latest"
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("%s\nlabels: -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+func TestNetworkPolicyAllowIngressFrom(t *testing.T) {
+	in := composeInput()
+	in.Tenant.AllowIngressFrom = []string{"monitoring", "ingress-nginx"}
+	s := composeSpace(t, composeXR(), in)
+	np := NetworkPolicy(s, nil)
+	got, _, _ := unstructured.NestedSlice(np.Object, "spec", "ingress")
+	want := []any{map[string]any{"from": []any{
+		map[string]any{"podSelector": map[string]any{}},
+		map[string]any{"namespaceSelector": map[string]any{"matchLabels": map[string]any{"kubernetes.io/metadata.name": "ingress-nginx"}}},
+		map[string]any{"namespaceSelector": map[string]any{"matchLabels": map[string]any{"kubernetes.io/metadata.name": "monitoring"}}},
+	}}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ingress: -want, +got:\n%s", diff)
 	}
 }

@@ -117,6 +117,30 @@ type TenantSpec struct {
 	// DenyCrossNamespaceIngress adds a NetworkPolicy that admits ingress
 	// only from pods of the tenant namespace. Default: true.
 	DenyCrossNamespaceIngress *bool `json:"denyCrossNamespaceIngress,omitempty"`
+
+	// AllowIngressFrom names the namespaces whose pods that NetworkPolicy
+	// admits too, such as the ingress controller's and monitoring's.
+	AllowIngressFrom []string `json:"allowIngressFrom,omitempty"`
+
+	// PodSecurity is the Pod Security Standard the tenant namespace
+	// enforces, warns of and audits: privileged, baseline or restricted.
+	// Default: restricted.
+	PodSecurity PodSecurityLevel `json:"podSecurity,omitempty"`
+}
+
+// PodSecurityLevel is a Pod Security Standard.
+type PodSecurityLevel string
+
+// Pod Security Standards.
+const (
+	PodSecurityPrivileged PodSecurityLevel = "privileged"
+	PodSecurityBaseline   PodSecurityLevel = "baseline"
+	PodSecurityRestricted PodSecurityLevel = "restricted"
+)
+
+// JSONSchemaExtend adds the enum and default of the level.
+func (PodSecurityLevel) JSONSchemaExtend(s *jsonschema.Schema) {
+	s.Enum = []any{string(PodSecurityPrivileged), string(PodSecurityBaseline), string(PodSecurityRestricted)}
 }
 
 // IdentitySpec configures the team's IAM role.
