@@ -81,7 +81,8 @@ func NetworkPolicy(s *Space, labels map[string]string) *unstructured.Unstructure
 	for k, v := range labels {
 		l[k] = v
 	}
-	peers := []any{map[string]any{"podSelector": map[string]any{}}}
+	peers := make([]any, 0, 1+len(s.Input.Tenant.AllowIngressFrom))
+	peers = append(peers, map[string]any{"podSelector": map[string]any{}})
 	for _, ns := range slices.Sorted(slices.Values(s.Input.Tenant.AllowIngressFrom)) {
 		peers = append(peers, map[string]any{"namespaceSelector": map[string]any{
 			"matchLabels": map[string]any{corev1.LabelMetadataName: ns},
