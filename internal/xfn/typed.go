@@ -53,7 +53,7 @@ func structOfTyped(obj any, omit string, w *walk) (*structpb.Struct, error) {
 	if err != nil {
 		return nil, err
 	}
-	return val.GetStructValue(), nil
+	return kept(val).GetStructValue(), nil
 }
 
 // walk records, when asked for, the types a conversion took through the
@@ -254,7 +254,7 @@ func (b *builder) build(t reflect.Type, c *converter) func(reflect.Value, int, *
 				if err != nil {
 					return nil, err
 				}
-				values[i] = e
+				values[i] = kept(e)
 			}
 			return l, nil
 		}
@@ -278,7 +278,7 @@ func (b *builder) build(t reflect.Type, c *converter) func(reflect.Value, int, *
 				if err != nil {
 					return nil, err
 				}
-				fields[k] = e
+				fields[k] = kept(e)
 			}
 			return s, nil
 		}
@@ -297,6 +297,19 @@ func (b *builder) build(t reflect.Type, c *converter) func(reflect.Value, int, *
 	default: // Arrays, complex numbers, channels, functions and the like.
 		return convertWithJSON
 	}
+}
+
+// emptyStruct is what a struct without members converts to, until it is
+// kept: most are left out by omitempty, and need not be allocated. It is
+// never changed, and never put in a result: kept replaces it.
+var emptyStruct = structpb.NewStructValue(&structpb.Struct{})
+
+// kept is v, to be put in a result: a fresh empty Struct for emptyStruct.
+func kept(v *structpb.Value) *structpb.Value {
+	if v == emptyStruct {
+		return newStructValue(0)
+	}
+	return v
 }
 
 // addressable is v, or a copy of it that is addressable, so that methods
@@ -552,7 +565,10 @@ func convertStruct(fields []field, v reflect.Value, depth int, w *walk, omit str
 		if f.omitempty && isEmpty(val) {
 			continue
 		}
-		members = append(members, member{f.name, val})
+		members = append(members, member{f.name, kept(val)})
+	}
+	if len(members) == 0 {
+		return emptyStruct, nil
 	}
 	s := newStructValue(len(members))
 	for _, m := range members {
