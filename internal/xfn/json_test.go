@@ -4,19 +4,26 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"maps"
+	"net"
 	"testing"
 
 	"github.com/go-json-experiment/json/jsontext"
+	"github.com/google/go-cmp/cmp"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/intstr"
 
 	xpv1 "github.com/crossplane/crossplane-runtime/v2/apis/common/v1"
 
@@ -176,7 +183,8 @@ func (r *testResource) DeepCopyObject() runtime.Object {
 var testResourceGVK = schema.GroupVersionKind{Group: "test.example.org", Version: "v1", Kind: "Resource"}
 
 // composedTypes are typed objects of the kinds functions compose: a
-// managed resource, and Kubernetes objects with quantities and maps.
+// managed resource, Kubernetes objects with quantities and maps, and
+// objects with what else the JSON library marshals in a way of its own.
 func composedTypes() []func() runtime.Object {
 	return []func() runtime.Object{
 		func() runtime.Object { return &testResource{} },
@@ -184,8 +192,141 @@ func composedTypes() []func() runtime.Object {
 		func() runtime.Object { return &corev1.LimitRange{} },
 		func() runtime.Object { return &corev1.Namespace{} },
 		func() runtime.Object { return &rbacv1.RoleBinding{} },
+		func() runtime.Object { return &trickyResource{} },
+		func() runtime.Object { return &networkingv1.NetworkPolicy{} },
+		func() runtime.Object { return &corev1.Pod{} },
+		func() runtime.Object { return &refusedResource{} },
 	}
 }
+
+// trickyResource holds what the JSON library marshals in a way of its
+// own: marshal methods (quantities, times, durations, int-or-strings, raw
+// and apiextensions JSON, text marshalers, a method with a pointer
+// receiver in map values), omitempty and omitzero on structs and numbers,
+// IsZero methods, inlined and embedded structs (through a nil pointer
+// too), interfaces, byte slices, arrays, maps with integer keys, float32,
+// ignored and unexported fields, and struct types the converter leaves to
+// the JSON library (the string option, a name two fields claim).
+type trickyResource struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+	Spec              trickySpec `json:"spec"`
+	Status            testStatus `json:"status,omitzero"`
+}
+
+type trickySpec struct {
+	*TrickyEmbedded
+	Inlined     trickyInlined                `json:",inline"`
+	Quantity    resource.Quantity            `json:"quantity"`
+	Quantities  map[string]resource.Quantity `json:"quantities,omitempty"`
+	QuantityPtr *resource.Quantity           `json:"quantityPtr,omitempty"`
+	Time        metav1.Time                  `json:"time,omitempty"`
+	TimeZero    metav1.Time                  `json:"timeZero,omitzero"`
+	TimePtr     *metav1.Time                 `json:"timePtr,omitempty"`
+	Duration    *metav1.Duration             `json:"duration,omitempty"`
+	Port        intstr.IntOrString           `json:"port"`
+	Ports       []intstr.IntOrString         `json:"ports,omitempty"`
+	Raw         runtime.RawExtension         `json:"raw"`
+	RawOmit     *runtime.RawExtension        `json:"rawOmit,omitempty"`
+	JSON        *apiextensionsv1.JSON        `json:"json,omitempty"`
+	Any         any                          `json:"any,omitempty"`
+	Anys        []any                        `json:"anys"`
+	Float32     float32                      `json:"float32,omitempty"`
+	Int8        int8                         `json:"int8"`
+	Uint64      uint64                       `json:"uint64,omitempty"`
+	Bytes       []byte                       `json:"bytes,omitempty"`
+	Array       [2]int                       `json:"array"`
+	IntKeys     map[int]string               `json:"intKeys,omitempty"`
+	IP          net.IP                       `json:"ip,omitempty"`
+	Marshalers  map[string]ptrMarshaler      `json:"marshalers,omitempty"`
+	Marshaler   ptrMarshaler                 `json:"marshaler"`
+	Zeroer      zeroer                       `json:"zeroer,omitzero"`
+	Empty       struct{}                     `json:"empty"`
+	EmptyOmit   trickyInlined                `json:"emptyOmit,omitempty"`
+	ZeroOmit    trickyInlined                `json:"zeroOmit,omitzero"`
+	NilSlice    []string                     `json:"nilSlice"`
+	NilMap      map[string]string            `json:"nilMap"`
+	Nested      []map[string][]*string       `json:"nested,omitempty"`
+	Stringified stringified                  `json:"stringified"`
+	Clash       clash                        `json:"clash"`
+	NoTag       string
+	Skipped     string `json:"-"`
+	unexported  string //nolint:unused // Never set: unexported fields are left out, and do not make the struct refused.
+}
+
+type TrickyEmbedded struct {
+	Embedded string `json:"embedded,omitempty"`
+	Count    int    `json:"count"`
+}
+
+type trickyInlined struct {
+	Region  string  `json:"region,omitempty"`
+	Enabled *bool   `json:"enabled,omitempty"`
+	Ratio   float64 `json:"ratio,omitempty"`
+}
+
+// ptrMarshaler marshals itself with a method of its pointer, which the
+// JSON library calls on map values too.
+type ptrMarshaler struct {
+	N int `json:"n"`
+}
+
+func (p *ptrMarshaler) MarshalJSON() ([]byte, error) {
+	return fmt.Appendf(nil, `{"n":%d,"s":"\u00e9\n","l":[1.5e3,null,true]}`, p.N), nil
+}
+
+// zeroer is zero, for omitzero, when A is empty, whatever B.
+type zeroer struct {
+	A string `json:"a"`
+	B string `json:"b"`
+}
+
+func (z zeroer) IsZero() bool { return z.A == "" }
+
+// stringified has the string option, which the converter leaves to the
+// JSON library.
+type stringified struct {
+	N *int64 `json:"n,omitempty,string"`
+	M int    `json:"m,string"`
+}
+
+// clash has two fields of one name at the same depth, of which the JSON
+// library keeps the tagged one.
+type clash struct {
+	ClashA
+	ClashB
+	Kept string `json:"kept"`
+}
+
+type ClashA struct {
+	Name string `json:"Name"`
+}
+
+type ClashB struct {
+	Name string
+}
+
+// refusedResource is a type the JSON library refuses to marshal (the
+// trailing comma of its tag), so both paths must fail.
+type refusedResource struct {
+	metav1.TypeMeta `json:",inline"`
+	Dash            string `json:"-,"` //nolint:staticcheck // Malformed on purpose: the JSON library refuses it.
+}
+
+func (r *trickyResource) DeepCopyObject() runtime.Object {
+	c := *r
+	return &c
+}
+
+func (r *refusedResource) DeepCopyObject() runtime.Object {
+	c := *r
+	return &c
+}
+
+var (
+	trickyResourceGVK  = schema.GroupVersionKind{Group: "test.example.org", Version: "v1", Kind: "Tricky"}
+	refusedResourceGVK = schema.GroupVersionKind{Group: "test.example.org", Version: "v1", Kind: "Refused"}
+)
 
 // slowComposedStruct is what ComposedStruct replaces: composed.From, the
 // status dropped, and structpb.NewStruct.
@@ -200,8 +341,11 @@ func slowComposedStruct(obj runtime.Object) (*structpb.Struct, error) {
 }
 
 // FuzzComposedStruct decodes arbitrary JSON into typed objects of the kinds
-// functions compose and checks that ComposedStruct converts each exactly
-// as composed.From and structpb.NewStruct do.
+// functions compose and checks that the reflection converter gives what
+// the JSON path gives (or leaves the object to it), and that
+// ComposedStruct converts each exactly as composed.From and
+// structpb.NewStruct do. The seeds of trickyResource, a NetworkPolicy, a
+// Pod and refusedResource are in testdata/fuzz/FuzzComposedStruct.
 func FuzzComposedStruct(f *testing.F) {
 	registerTestTypes(f)
 	f.Add(uint8(0), []byte(`{"metadata":{"labels":{"a":"b"},"generation":3},"spec":{"forProvider":{"region":"eu-west-1","count":3,"enabled":true,"tags":{"team":"payments","x":null},"selector":{"matchControllerRef":true}},"providerConfigRef":{"name":"default"}}}`))
@@ -212,32 +356,95 @@ func FuzzComposedStruct(f *testing.F) {
 	types := composedTypes()
 	f.Fuzz(func(t *testing.T, kind uint8, data []byte) {
 		newObj := types[int(kind)%len(types)]
-		a, b := newObj(), newObj()
-		if err := json.Unmarshal(data, a); err != nil {
-			return
+		objs := make([]runtime.Object, 4)
+		for i := range objs {
+			objs[i] = newObj()
+			if err := json.Unmarshal(data, objs[i]); err != nil {
+				if i > 0 {
+					t.Fatal(err)
+				}
+				return
+			}
 		}
-		if err := json.Unmarshal(data, b); err != nil {
-			t.Fatal(err)
+		// The reflection converter against the JSON path, status and
+		// all, where it converts directly.
+		wantJSON, wantJSONErr := structOfJSON(objs[0])
+		gotTyped, err := structOfTyped(objs[1], "", nil)
+		switch {
+		case errors.Is(err, errNotDirect):
+		case err != nil:
+			t.Fatalf("structOfTyped(%T from %q): %v", objs[1], data, err)
+		case wantJSONErr != nil:
+			t.Fatalf("structOfTyped(%T from %q) = %v, the JSON path's error %v", objs[1], data, gotTyped, wantJSONErr)
+		case !proto.Equal(wantJSON, gotTyped):
+			t.Fatalf("structOfTyped(%T from %q) = %v, the JSON path's %v", objs[1], data, gotTyped, wantJSON)
 		}
-		want, wantErr := slowComposedStruct(a)
-		got, err := ComposedStruct(b)
+		want, wantErr := slowComposedStruct(objs[2])
+		got, err := ComposedStruct(objs[3])
 		if (wantErr != nil) != (err != nil) {
-			t.Fatalf("ComposedStruct(%T from %q): error %v, composed.From's %v", b, data, err, wantErr)
+			t.Fatalf("ComposedStruct(%T from %q): error %v, composed.From's %v", objs[3], data, err, wantErr)
 		}
 		if wantErr == nil && !proto.Equal(want, got) {
-			t.Fatalf("ComposedStruct(%T from %q) = %v, composed.From's %v", b, data, got, want)
+			t.Fatalf("ComposedStruct(%T from %q) = %v, composed.From's %v", objs[3], data, got, want)
 		}
 	})
 }
 
+// TestConvertsDirectly checks which objects take the JSON path, in part
+// or whole.
+func TestConvertsDirectly(t *testing.T) {
+	cases := map[string]struct {
+		reason string
+		obj    runtime.Object
+		want   string
+	}{
+		"Managed": {
+			reason: "A managed resource converts by reflection alone.",
+			obj:    &testResource{Spec: testSpec{ForProvider: testParameters{Tags: map[string]*string{"a": nil}, Rules: []testRule{{}}}}},
+		},
+		"Kubernetes": {
+			reason: "Quantities convert from their MarshalJSON method, without the JSON library.",
+			obj:    &corev1.ResourceQuota{Spec: corev1.ResourceQuotaSpec{Hard: corev1.ResourceList{"cpu": resource.MustParse("1")}}},
+		},
+		"TypesViaJSON": {
+			reason: "Types the converter does not model are converted through the JSON library, each on its own.",
+			obj:    &trickyResource{Spec: trickySpec{Array: [2]int{1, 2}}},
+			want:   "cannot convert *xfn.trickyResource directly: it holds [2]int, []uint8, map[int]string, net.IP, xfn.clash, xfn.stringified, converted through JSON",
+		},
+		"NaN": {
+			reason: "A value the JSON library refuses sends the whole object to the JSON path, for its error.",
+			obj:    &trickyResource{Spec: trickySpec{Inlined: trickyInlined{Ratio: nan()}}},
+			want:   "cannot convert *xfn.trickyResource directly: cannot convert the value directly",
+		},
+		"Refused": {
+			reason: "A type the JSON library refuses is left to it.",
+			obj:    &refusedResource{},
+			want:   "cannot convert *xfn.refusedResource directly: cannot convert the value directly",
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			got := ""
+			if err := ConvertsDirectly(tc.obj); err != nil {
+				got = err.Error()
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("%s\nConvertsDirectly(...): -want +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
 func registerTestTypes(tb testing.TB) {
 	tb.Helper()
-	for _, add := range []func(*runtime.Scheme) error{corev1.AddToScheme, rbacv1.AddToScheme} {
+	for _, add := range []func(*runtime.Scheme) error{corev1.AddToScheme, rbacv1.AddToScheme, networkingv1.AddToScheme} {
 		if err := add(composed.Scheme); err != nil {
 			tb.Fatal(err)
 		}
 	}
 	composed.Scheme.AddKnownTypeWithName(testResourceGVK, &testResource{})
+	composed.Scheme.AddKnownTypeWithName(trickyResourceGVK, &trickyResource{})
+	composed.Scheme.AddKnownTypeWithName(refusedResourceGVK, &refusedResource{})
 }
 
 // BenchmarkComposedStruct compares ComposedStruct with composed.From and
