@@ -57,7 +57,7 @@ func TestComposedStructOfEveryKind(t *testing.T) {
 			xr: withXR(func(xr *v1alpha1.XCloudSpace) {
 				xr.Spec.Environment = v1alpha1.EnvironmentProd
 				xr.Spec.Tier = v1alpha1.TierLarge
-				xr.Spec.Network = v1alpha1.NetworkSpec{CIDR: "10.40.0.0/16", AvailabilityZones: 3, Public: true}
+				xr.Spec.Network = v1alpha1.NetworkSpec{CIDR: "10.40.0.0/16", AvailabilityZones: ptr(3), Public: true}
 				xr.Spec.Resources = v1alpha1.ResourcesSpec{CPU: "32", Memory: "128Gi", Storage: "1Ti", GPU: "2"}
 			}),
 			in: composeInput(),
