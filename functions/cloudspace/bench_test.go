@@ -21,7 +21,7 @@ import (
 // that nothing a call leaves behind can serve the next.
 const benchSpaces = 64
 
-// BenchmarkRunFunction composes a private dev space of 24 resources, and a
+// BenchmarkRunFunction composes a private dev space of 25 resources, and a
 // public prod space in three zones of 37, from requests as Crossplane
 // sends them: each call is for another space. SecondReconcile is the
 // steady state, with every resource observed and ready. InputMemo
@@ -137,7 +137,7 @@ func secondReconcile(b testing.TB, req *fnv1.RunFunctionRequest) *fnv1.RunFuncti
 }
 
 // BenchmarkCompose is the composer without the request and response:
-// plan the 24 resources of a private dev space, and convert them to the
+// plan the 25 resources of a private dev space, and convert them to the
 // form a response carries.
 func BenchmarkCompose(b *testing.B) {
 	s := composeSpace(b, composeXR(), composeInput())

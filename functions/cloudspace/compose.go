@@ -79,9 +79,13 @@ func NewPlan(s *Space) (*Plan, field.ErrorList) {
 	if err != nil {
 		return nil, field.ErrorList{field.InternalError(nil, err)}
 	}
+	storage, err := Storage(s, p.Identity)
+	if err != nil {
+		return nil, field.ErrorList{field.InternalError(nil, err)}
+	}
 	p.Parts = Network(s, p.Subnets)
 	p.Parts = append(p.Parts, iam...)
-	p.Parts = append(p.Parts, Storage(s, p.Identity)...)
+	p.Parts = append(p.Parts, storage...)
 	p.Parts = append(p.Parts, KMS(s, p.Identity)...)
 	p.Parts = append(p.Parts, budget)
 

@@ -32,13 +32,13 @@ func TestNewPlan(t *testing.T) {
 		want   want
 	}{
 		"PrivateDev": {
-			reason: "A private dev space in two zones is 24 resources, 12 of them taggable; no bucket versioning.",
+			reason: "A private dev space in two zones is 25 resources, 12 of them taggable; no bucket versioning.",
 			xr:     composeXR(),
 			in:     composeInput(),
-			want: want{parts: 24, taggable: 12, names: []string{
+			want: want{parts: 25, taggable: 12, names: []string{
 				"vpc", "route-table-private", "subnet-private-a", "route-table-association-private-a", "subnet-private-b", "route-table-association-private-b",
 				"security-group", "security-group-egress", "s3-endpoint", "s3-endpoint-private",
-				"role", "policy", "policy-attachment", "bucket", "bucket-encryption", "bucket-public-access-block", "kms-key", "kms-alias", "budget",
+				"role", "policy", "policy-attachment", "bucket", "bucket-encryption", "bucket-public-access-block", "bucket-policy", "kms-key", "kms-alias", "budget",
 				"namespace", "resource-quota", "limit-range", "role-binding", "network-policy",
 			}},
 		},
@@ -52,12 +52,12 @@ func TestNewPlan(t *testing.T) {
 				in.Tenant.Target = fnv1alpha1.TenantTargetRemote
 				in.Tenant.ProviderConfigName = "tenant"
 			}),
-			want: want{parts: 37, taggable: 18, names: []string{
+			want: want{parts: 38, taggable: 18, names: []string{
 				"vpc", "route-table-private", "internet-gateway", "route-table-public", "route-public-default",
 				"subnet-private-a", "route-table-association-private-a", "subnet-private-b", "route-table-association-private-b", "subnet-private-c", "route-table-association-private-c",
 				"subnet-public-a", "route-table-association-public-a", "subnet-public-b", "route-table-association-public-b", "subnet-public-c", "route-table-association-public-c",
 				"security-group", "security-group-egress", "s3-endpoint", "s3-endpoint-private", "s3-endpoint-public",
-				"role", "policy", "policy-attachment", "bucket", "bucket-encryption", "bucket-public-access-block", "bucket-versioning", "kms-key", "kms-alias", "budget",
+				"role", "policy", "policy-attachment", "bucket", "bucket-encryption", "bucket-public-access-block", "bucket-policy", "bucket-versioning", "kms-key", "kms-alias", "budget",
 				"remote-namespace", "remote-resource-quota", "remote-limit-range", "remote-role-binding", "remote-network-policy",
 			}},
 		},
@@ -177,8 +177,8 @@ func TestRunFunctionDeterministic(t *testing.T) {
 		}
 		if i == 0 {
 			first = b
-			if len(rsp.GetDesired().GetResources()) != 32 {
-				t.Fatalf("RunFunction(...): desired %d resources, want 32; results %v", len(rsp.GetDesired().GetResources()), rsp.GetResults())
+			if len(rsp.GetDesired().GetResources()) != 33 {
+				t.Fatalf("RunFunction(...): desired %d resources, want 33; results %v", len(rsp.GetDesired().GetResources()), rsp.GetResults())
 			}
 			continue
 		}

@@ -143,7 +143,7 @@ func TestRunFunction(t *testing.T) {
 			want: want{rsp: &fnv1.RunFunctionResponse{
 				Meta: &fnv1.ResponseMeta{Tag: "test", Ttl: ttl},
 				Desired: &fnv1.State{
-					Composite: desiredXR(composedStatus(v1alpha1.StateProvisioning, "0 of 20 composed resources are ready")),
+					Composite: desiredXR(composedStatus(v1alpha1.StateProvisioning, "0 of 21 composed resources are ready")),
 					Resources: desired(fnv1.Ready_READY_FALSE, privateAWS, tenantNamespace),
 				},
 				Requirements: tenantNSOnly,
@@ -162,7 +162,7 @@ func TestRunFunction(t *testing.T) {
 			want: want{rsp: &fnv1.RunFunctionResponse{
 				Meta: &fnv1.ResponseMeta{Tag: "test", Ttl: ttl},
 				Desired: &fnv1.State{
-					Composite: desiredXR(composedStatus(v1alpha1.StateProvisioning, "1 of 24 composed resources are ready")),
+					Composite: desiredXR(composedStatus(v1alpha1.StateProvisioning, "1 of 25 composed resources are ready")),
 					Resources: merge(
 						desired(fnv1.Ready_READY_FALSE, privateAWS, tenantObjects),
 						desired(fnv1.Ready_READY_TRUE, tenantNamespace),
@@ -257,7 +257,7 @@ func TestRunFunction(t *testing.T) {
 			want: want{rsp: &fnv1.RunFunctionResponse{
 				Meta: &fnv1.ResponseMeta{Tag: "test", Ttl: ttl},
 				Desired: &fnv1.State{
-					Composite: desiredXR(composedStatus(v1alpha1.StateProvisioning, "0 of 24 composed resources are ready")),
+					Composite: desiredXR(composedStatus(v1alpha1.StateProvisioning, "0 of 25 composed resources are ready")),
 					Resources: desired(fnv1.Ready_READY_FALSE, privateAWS, remoteTenant),
 				},
 				Requirements: tenantNSOnly,
@@ -298,6 +298,7 @@ var (
 		"role": "iam.aws.upbound.io/v1beta1 Role", "policy": "iam.aws.upbound.io/v1beta1 Policy", "policy-attachment": "iam.aws.upbound.io/v1beta1 RolePolicyAttachment",
 		"bucket": "s3.aws.upbound.io/v1beta1 Bucket", "bucket-encryption": "s3.aws.upbound.io/v1beta1 BucketServerSideEncryptionConfiguration",
 		"bucket-public-access-block": "s3.aws.upbound.io/v1beta1 BucketPublicAccessBlock",
+		"bucket-policy":              "s3.aws.upbound.io/v1beta1 BucketPolicy",
 		"kms-key":                    "kms.aws.upbound.io/v1beta1 Key", "kms-alias": "kms.aws.upbound.io/v1beta1 Alias",
 		"budget": "budgets.aws.upbound.io/v1beta1 Budget",
 	}

@@ -132,6 +132,7 @@ func TestComposedStructOfEveryKind(t *testing.T) {
 		"networking.k8s.io/v1 NetworkPolicy",
 		"rbac.authorization.k8s.io/v1 RoleBinding",
 		"s3.aws.upbound.io/v1beta1 Bucket",
+		"s3.aws.upbound.io/v1beta1 BucketPolicy",
 		"s3.aws.upbound.io/v1beta1 BucketPublicAccessBlock",
 		"s3.aws.upbound.io/v1beta1 BucketServerSideEncryptionConfiguration",
 		"s3.aws.upbound.io/v1beta1 BucketVersioning",

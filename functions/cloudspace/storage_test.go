@@ -16,15 +16,19 @@ func TestStorage(t *testing.T) {
 		env    v1alpha1.Environment
 		want   []string
 	}{
-		"Dev":  {reason: "Outside prod the bucket is not versioned.", env: v1alpha1.EnvironmentDev, want: []string{"bucket", "bucket-encryption", "bucket-public-access-block"}},
-		"Prod": {reason: "In prod the bucket is versioned.", env: v1alpha1.EnvironmentProd, want: []string{"bucket", "bucket-encryption", "bucket-public-access-block", "bucket-versioning"}},
+		"Dev":  {reason: "Outside prod the bucket is not versioned.", env: v1alpha1.EnvironmentDev, want: []string{"bucket", "bucket-encryption", "bucket-public-access-block", "bucket-policy"}},
+		"Prod": {reason: "In prod the bucket is versioned.", env: v1alpha1.EnvironmentProd, want: []string{"bucket", "bucket-encryption", "bucket-public-access-block", "bucket-policy", "bucket-versioning"}},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			s := composeSpace(t, withXR(func(xr *v1alpha1.XCloudSpace) { xr.Spec.Environment = tc.env }), composeInput())
 			id, _ := ResolveIdentity(s)
 			var got []string
-			for _, p := range Storage(s, id) {
+			parts, err := Storage(s, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range parts {
 				got = append(got, string(p.Name))
 				switch o := p.Object.(type) {
 				case *s3v1beta1.Bucket:
@@ -37,6 +41,12 @@ func TestStorage(t *testing.T) {
 						if b == nil || !*b {
 							t.Errorf("%s\nevery public access block must be on: %+v", tc.reason, fp)
 						}
+					}
+				case *s3v1beta1.BucketPolicy:
+					want := `{"Version":"2012-10-17","Statement":[{"Sid":"DenyInsecureTransport","Effect":"Deny","Principal":{"AWS":"*"},"Action":["s3:*"],` +
+						`"Resource":["arn:aws:s3:::` + id.BucketName + `","arn:aws:s3:::` + id.BucketName + `/*"],"Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`
+					if got := o.Spec.ForProvider.Policy; got == nil || *got != want {
+						t.Errorf("%s\nthe bucket policy must deny requests without TLS: %v", tc.reason, got)
 					}
 				case *s3v1beta1.BucketServerSideEncryptionConfiguration:
 					want := []s3v1beta1.BucketServerSideEncryptionConfigurationRuleParameters{{
