@@ -440,14 +440,11 @@ func ValidateInput(in *fnv1alpha1.Composer) field.ErrorList {
 	}
 	errs = append(errs, ValidateTagPolicy(in.TagPolicy)...)
 	errs = append(errs, validateRegions(in.Regions)...)
-	if l := in.Tenant.PodSecurity; l != "" && l != fnv1alpha1.PodSecurityPrivileged && l != fnv1alpha1.PodSecurityBaseline && l != fnv1alpha1.PodSecurityRestricted {
-		errs = append(errs, field.NotSupported(field.NewPath("tenant", "podSecurity"), l,
-			[]fnv1alpha1.PodSecurityLevel{fnv1alpha1.PodSecurityPrivileged, fnv1alpha1.PodSecurityBaseline, fnv1alpha1.PodSecurityRestricted}))
+	if l := in.Tenant.PodSecurity; l != "" && !slices.Contains(fnv1alpha1.PodSecurityLevels(), l) {
+		errs = append(errs, field.NotSupported(field.NewPath("tenant", "podSecurity"), l, fnv1alpha1.PodSecurityLevels()))
 	}
 	for i, ns := range in.Tenant.AllowIngressFrom {
-		if !reDNSLabel.MatchString(ns) || len(ns) > 63 {
-			errs = append(errs, field.Invalid(field.NewPath("tenant", "allowIngressFrom").Index(i), ns, "must be a namespace name, a lower-case DNS label"))
-		}
+		errs = append(errs, validateDNSLabel(field.NewPath("tenant", "allowIngressFrom").Index(i), ns, 63)...)
 	}
 	if tt := in.Tenant.Target; tt != "" && tt != fnv1alpha1.TenantTargetLocal && tt != fnv1alpha1.TenantTargetRemote {
 		errs = append(errs, field.NotSupported(field.NewPath("tenant", "target"), tt, []fnv1alpha1.TenantTarget{fnv1alpha1.TenantTargetLocal, fnv1alpha1.TenantTargetRemote}))

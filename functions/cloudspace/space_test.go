@@ -322,3 +322,14 @@ func TestValidateRegions(t *testing.T) {
 		t.Errorf("ValidateInput(...): -want, +got:\n%s", diff)
 	}
 }
+
+func TestValidateTenantPolicy(t *testing.T) {
+	in := composeInput()
+	in.Tenant.PodSecurity = "strict"
+	in.Tenant.AllowIngressFrom = []string{"monitoring", "Ingress_Nginx"}
+	got := errFields(ValidateInput(in))
+	want := []string{"Unsupported value: tenant.podSecurity", "Invalid value: tenant.allowIngressFrom[1]"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ValidateInput(...): -want, +got:\n%s", diff)
+	}
+}

@@ -138,9 +138,16 @@ const (
 	PodSecurityRestricted PodSecurityLevel = "restricted"
 )
 
-// JSONSchemaExtend adds the enum and default of the level.
+// PodSecurityLevels are the Pod Security Standards, loosest first.
+func PodSecurityLevels() []PodSecurityLevel {
+	return []PodSecurityLevel{PodSecurityPrivileged, PodSecurityBaseline, PodSecurityRestricted}
+}
+
+// JSONSchemaExtend adds the enum of the levels.
 func (PodSecurityLevel) JSONSchemaExtend(s *jsonschema.Schema) {
-	s.Enum = []any{string(PodSecurityPrivileged), string(PodSecurityBaseline), string(PodSecurityRestricted)}
+	for _, l := range PodSecurityLevels() {
+		s.Enum = append(s.Enum, string(l))
+	}
 }
 
 // IdentitySpec configures the team's IAM role.
