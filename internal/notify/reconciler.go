@@ -429,7 +429,7 @@ func (r *Reconciler) run(ctx context.Context, log logr.Logger, u run, res *resul
 			return nil
 		}
 		if a.None() {
-			if rec != nil && u.xr != nil && rec.State != v1alpha1.StatePending && Before(u.obs.Since, rec.ConditionSince) {
+			if a.Outdated {
 				log.V(1).Info("Ignoring an outdated condition", "kind", u.obs.Kind, "reason", u.obs.Reason,
 					"condition-since", u.obs.Since, "acted-on", rec.ConditionSince, "xr-version", u.xr.GetResourceVersion())
 			}

@@ -87,6 +87,9 @@ type Action struct {
 	// acts on, kept in the record (ConditionSince); empty for an
 	// operation the condition did not cause.
 	Since string
+	// Outdated: nothing to do, as the condition changed before the one the
+	// record last acted on.
+	Outdated bool
 }
 
 // None reports whether the action does nothing.
@@ -127,7 +130,7 @@ func Decide(s Step) Action {
 	// now and then, for a moment. Only the end of the month or of the
 	// space is news then.
 	if r.State != v1alpha1.StatePending && !s.Ended && !s.Deleted && Before(obs.Since, r.ConditionSince) {
-		return Action{}
+		return Action{Outdated: true}
 	}
 	switch r.State {
 	case v1alpha1.StatePending:

@@ -105,7 +105,7 @@ func TestDecide(t *testing.T) {
 		// does, for a moment): its condition changed before the one the
 		// record last acted on.
 		"ResolvedOutdatedExceeded": {"An older Exceeded seen after the resolution does not reopen.",
-			args{record: rec(v1alpha1.StateResolved, "", "Critical", actedOn("2026-12-02T05:25:33Z")), obs: since(obs(v1alpha1.KindBudget, Critical), "2026-12-02T05:24:33Z")}, Action{}},
+			args{record: rec(v1alpha1.StateResolved, "", "Critical", actedOn("2026-12-02T05:25:33Z")), obs: since(obs(v1alpha1.KindBudget, Critical), "2026-12-02T05:24:33Z")}, Action{Outdated: true}},
 		"ResolvedNewExceeded": {"An Exceeded that came after the resolution reopens.",
 			args{record: rec(v1alpha1.StateResolved, "", "Critical", actedOn("2026-12-02T05:25:33Z")), obs: since(obs(v1alpha1.KindBudget, Critical), "2026-12-02T05:27:00Z")},
 			Action{Op: v1alpha1.OpOpen, Level: Critical, Reopen: true, Since: "2026-12-02T05:27:00Z"}},
@@ -113,9 +113,9 @@ func TestDecide(t *testing.T) {
 			args{record: rec(v1alpha1.StateResolved, "", "Critical", actedOn("2026-12-02T05:25:33Z")), obs: since(obs(v1alpha1.KindBudget, Warning), "2026-12-02T05:25:33Z")},
 			Action{Op: v1alpha1.OpOpen, Level: Warning, Reopen: true, Since: "2026-12-02T05:25:33Z"}},
 		"OpenOutdatedHealthy": {"An older Healthy seen after the ticket opened does not resolve it.",
-			args{record: rec(v1alpha1.StateOpen, "", "Warning", actedOn("2026-12-02T05:20:00Z")), obs: since(obs(v1alpha1.KindBudget, Healthy), "2026-12-02T05:10:00Z")}, Action{}},
+			args{record: rec(v1alpha1.StateOpen, "", "Warning", actedOn("2026-12-02T05:20:00Z")), obs: since(obs(v1alpha1.KindBudget, Healthy), "2026-12-02T05:10:00Z")}, Action{Outdated: true}},
 		"OpenOutdatedCritical": {"An older Critical does not comment.",
-			args{record: rec(v1alpha1.StateOpen, "", "Warning", actedOn("2026-12-02T05:20:00Z")), obs: since(obs(v1alpha1.KindBudget, Critical), "2026-12-02T05:10:00Z")}, Action{}},
+			args{record: rec(v1alpha1.StateOpen, "", "Warning", actedOn("2026-12-02T05:20:00Z")), obs: since(obs(v1alpha1.KindBudget, Critical), "2026-12-02T05:10:00Z")}, Action{Outdated: true}},
 		"OpenOutdatedMonthEnded": {"The month's end resolves, whatever the status shows.",
 			args{record: rec(v1alpha1.StateOpen, "", "Warning", actedOn("2026-12-02T05:20:00Z")), obs: since(obs(v1alpha1.KindBudget, Critical), "2026-12-02T05:10:00Z"), ended: true},
 			Action{Op: v1alpha1.OpResolve, Reason: ReasonMonthEnded}},
