@@ -109,7 +109,7 @@ func NewPlan(s *Space) (*Plan, field.ErrorList) {
 		}
 	}
 
-	tenant := Tenant(s, p.Limits, TenantLabels(s, p.Tags))
+	tenant := Tenant(s, p.Limits, TenantLabels(s, p.Tags), p.Identity.Workload)
 	if s.Input.Tenant.Target == fnv1alpha1.TenantTargetRemote {
 		for i, pt := range tenant {
 			u, err := Remote(pt.Object, s.Input.Tenant.ProviderConfigName)

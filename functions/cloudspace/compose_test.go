@@ -104,7 +104,7 @@ func TestComposeRejects(t *testing.T) {
 			}),
 			in: withInput(func(in *fnv1alpha1.Composer) { in.Identity.TrustPrincipal = "" }),
 			want: []string{
-				`invalid XCloudSpace "checkout-7x9kq"`, "spec.tags[team]", "spec.limitRange.max.cpu", "identity.trustPrincipal", "spec.budget.alertThresholds",
+				`invalid XCloudSpace "checkout-7x9kq"`, "spec.tags[team]", "spec.limitRange.max.cpu", "identity.workloadIdentity", "spec.budget.alertThresholds",
 			},
 		},
 	}

@@ -39,7 +39,7 @@ func composeXR() *v1alpha1.XCloudSpace {
 func composeInput() *fnv1alpha1.Composer {
 	return &fnv1alpha1.Composer{
 		Tenant:   fnv1alpha1.TenantSpec{Target: fnv1alpha1.TenantTargetLocal, ClusterRole: "edit", GroupPrefix: "team:"},
-		Identity: fnv1alpha1.IdentitySpec{TrustPrincipal: "arn:aws:iam::123456789012:root", ProviderConfigName: "default"},
+		Identity: fnv1alpha1.IdentitySpec{TrustPrincipal: "arn:aws:iam::123456789012:role/platform-admins", ProviderConfigName: "default"},
 		Tiers: []fnv1alpha1.TierSpec{
 			{
 				Name:             v1alpha1.TierMedium,

@@ -20,9 +20,34 @@ const DefaultBucketPrefix = "cloudspace"
 
 var (
 	rePrincipal    = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):iam::([0-9]{12}):(root|role/[\w+=,.@/-]{1,512}|user/[\w+=,.@/-]{1,512})$`)
+	reBoundary     = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):iam::([0-9]{12}|aws):policy/[\w+=,.@/-]{1,512}$`)
+	reClusterName  = regexp.MustCompile(`^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$`)
 	reAccountID    = regexp.MustCompile(`^[0-9]{12}$`)
 	reBucketPrefix = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,18}[a-z0-9]$`)
 )
+
+// DefaultServiceAccount is the tenant's service account when the input
+// names none.
+const DefaultServiceAccount = "cloudspace"
+
+// Pod Identity's service principal and the session tags it sets when it
+// assumes a role for a pod.
+const (
+	podIdentityPrincipal = "pods.eks.amazonaws.com"
+	tagClusterName       = "aws:RequestTag/eks-cluster-name"
+	tagNamespace         = "aws:RequestTag/kubernetes-namespace"
+	tagServiceAccount    = "aws:RequestTag/kubernetes-service-account"
+)
+
+// Workload is the EKS Pod Identity of a space's tenant.
+type Workload struct {
+	// ClusterName and ClusterRegion are the EKS cluster's.
+	ClusterName   string
+	ClusterRegion string
+	// Namespace and ServiceAccount are the tenant's service account.
+	Namespace      string
+	ServiceAccount string
+}
 
 // Identity is where and as whom the space's cloud resources live.
 type Identity struct {
@@ -30,8 +55,12 @@ type Identity struct {
 	Partition string
 	// AccountID of the account.
 	AccountID string
-	// TrustPrincipal may assume the team's role.
+	// TrustPrincipal may assume the team's role; "" for none.
 	TrustPrincipal string
+	// Workload is the tenant's Pod Identity; nil for none.
+	Workload *Workload
+	// PermissionsBoundary is the ARN of the role's boundary; "" for none.
+	PermissionsBoundary string
 	// BucketName is the name of the space's S3 bucket.
 	BucketName string
 	// KeyAlias is the alias of the space's KMS key, "alias/...".
@@ -51,12 +80,41 @@ func ResolveIdentity(s *Space) (Identity, field.ErrorList) {
 	id := Identity{Partition: "aws", TrustPrincipal: in.TrustPrincipal}
 	m := rePrincipal.FindStringSubmatch(in.TrustPrincipal)
 	switch {
+	case in.TrustPrincipal == "" && in.WorkloadIdentity == nil:
+		errs = append(errs, field.Required(p.Child("workloadIdentity"), "the team's role needs the tenant's workload identity (an EKS cluster name) or a role to trust (trustPrincipal)"))
 	case in.TrustPrincipal == "":
-		errs = append(errs, field.Required(p.Child("trustPrincipal"), "the team's role needs a principal to trust, such as arn:aws:iam::123456789012:root"))
 	case m == nil:
-		errs = append(errs, field.Invalid(p.Child("trustPrincipal"), in.TrustPrincipal, "must be the ARN of an IAM account root, role or user, such as arn:aws:iam::123456789012:root"))
+		errs = append(errs, field.Invalid(p.Child("trustPrincipal"), in.TrustPrincipal, "must be the ARN of an IAM role or user, such as arn:aws:iam::123456789012:role/team-payments"))
+	case m[3] == "root":
+		errs = append(errs, field.Invalid(p.Child("trustPrincipal"), in.TrustPrincipal, "must not be an account root, which lets every principal of the account assume the team's role: name a role or user, or set identity.workloadIdentity"))
 	default:
 		id.Partition, id.AccountID = m[1], m[2]
+	}
+	if in.AccountID == "" && in.TrustPrincipal == "" && in.WorkloadIdentity != nil {
+		errs = append(errs, field.Required(p.Child("accountId"), "the account of the space's resources, since no trustPrincipal names it"))
+	}
+	if w := in.WorkloadIdentity; w != nil {
+		wp := p.Child("workloadIdentity")
+		id.Workload = &Workload{ClusterName: w.ClusterName, ClusterRegion: w.ClusterRegion, Namespace: s.Namespace, ServiceAccount: w.ServiceAccount}
+		if !reClusterName.MatchString(w.ClusterName) {
+			errs = append(errs, field.Invalid(wp.Child("clusterName"), w.ClusterName, "must be an EKS cluster name: 1 to 100 letters, digits, '-' and '_', starting with a letter or digit"))
+		}
+		if id.Workload.ClusterRegion == "" {
+			id.Workload.ClusterRegion = s.Spec.Region
+		} else if len(w.ClusterRegion) > maxRegionLength || !reRegion.MatchString(w.ClusterRegion) {
+			errs = append(errs, field.Invalid(wp.Child("clusterRegion"), w.ClusterRegion, "must be an AWS region such as us-east-1"))
+		}
+		if id.Workload.ServiceAccount == "" {
+			id.Workload.ServiceAccount = DefaultServiceAccount
+		} else {
+			errs = append(errs, validateDNSLabel(wp.Child("serviceAccount"), w.ServiceAccount, 63)...)
+		}
+	}
+	if b := in.PermissionsBoundary; b != "" {
+		if !reBoundary.MatchString(b) {
+			errs = append(errs, field.Invalid(p.Child("permissionsBoundary"), b, "must be the ARN of a managed IAM policy, such as arn:aws:iam::123456789012:policy/cloudspace-boundary"))
+		}
+		id.PermissionsBoundary = b
 	}
 	if in.AccountID != "" {
 		if !reAccountID.MatchString(in.AccountID) {
@@ -105,13 +163,35 @@ type policyStatement struct {
 	Condition map[string]map[string]string `json:"Condition,omitempty"`
 }
 
-// TrustPolicy lets the input's principal assume the team's role.
+// TrustPolicy lets the tenant's pods, through Pod Identity on the
+// input's cluster, and the input's principal assume the team's role. The
+// Pod Identity statement holds only for the session tags of the tenant's
+// service account on that cluster in the space's account.
 func TrustPolicy(id Identity) policyDocument {
-	return policyDocument{Version: "2012-10-17", Statement: []policyStatement{{
-		Effect:    "Allow",
-		Principal: map[string]string{"AWS": id.TrustPrincipal},
-		Action:    []string{"sts:AssumeRole"},
-	}}}
+	var st []policyStatement
+	if w := id.Workload; w != nil {
+		st = append(st, policyStatement{
+			Sid:       "TenantPods",
+			Effect:    effectAllow,
+			Principal: map[string]string{"Service": podIdentityPrincipal},
+			Action:    []string{"sts:AssumeRole", "sts:TagSession"},
+			Condition: map[string]map[string]string{"StringEquals": {
+				"aws:SourceAccount": id.AccountID,
+				tagClusterName:      w.ClusterName,
+				tagNamespace:        w.Namespace,
+				tagServiceAccount:   w.ServiceAccount,
+			}},
+		})
+	}
+	if id.TrustPrincipal != "" {
+		st = append(st, policyStatement{
+			Sid:       "Principal",
+			Effect:    effectAllow,
+			Principal: map[string]string{"AWS": id.TrustPrincipal},
+			Action:    []string{"sts:AssumeRole"},
+		})
+	}
+	return policyDocument{Version: "2012-10-17", Statement: st}
 }
 
 // AccessPolicy grants the team's role this space's bucket and its objects,
@@ -122,22 +202,25 @@ func AccessPolicy(s *Space, id Identity) policyDocument {
 	return policyDocument{Version: "2012-10-17", Statement: []policyStatement{
 		{
 			Sid:      "Bucket",
-			Effect:   "Allow",
+			Effect:   effectAllow,
 			Action:   []string{"s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"},
 			Resource: []string{id.BucketARN()},
 		},
 		{
 			Sid:      "Objects",
-			Effect:   "Allow",
+			Effect:   effectAllow,
 			Action:   []string{"s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:PutObject"},
 			Resource: []string{id.BucketARN() + "/*"},
 		},
 		{
 			Sid:       "Key",
-			Effect:    "Allow",
+			Effect:    effectAllow,
 			Action:    []string{"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"},
 			Resource:  []string{fmt.Sprintf("arn:%s:kms:%s:%s:key/*", id.Partition, s.Spec.Region, id.AccountID)},
 			Condition: map[string]map[string]string{"ForAnyValue:StringEquals": {"kms:ResourceAliases": id.KeyAlias}},
 		},
 	}}
 }
+
+// effectAllow is the effect of a statement that grants.
+const effectAllow = "Allow"

@@ -21,9 +21,9 @@ func TestResolveIdentity(t *testing.T) {
 	}{
 		"FromPrincipal": {
 			reason: "The account and partition come from the trust principal; the bucket name is the prefix, namespace and a hash.",
-			in:     fnv1alpha1.IdentitySpec{TrustPrincipal: "arn:aws:iam::123456789012:root"},
+			in:     fnv1alpha1.IdentitySpec{TrustPrincipal: "arn:aws:iam::123456789012:role/platform-admins"},
 			want: want{id: Identity{
-				Partition: "aws", AccountID: "123456789012", TrustPrincipal: "arn:aws:iam::123456789012:root",
+				Partition: "aws", AccountID: "123456789012", TrustPrincipal: "arn:aws:iam::123456789012:role/platform-admins",
 				BucketName: "cloudspace-team-payments-checkout-" + hash8("123456789012/eu-west-1/checkout-7x9kq"),
 				KeyAlias:   "alias/cloudspace/team-payments-checkout",
 			}},
@@ -47,8 +47,55 @@ func TestResolveIdentity(t *testing.T) {
 			}},
 		},
 		"Missing": {
-			reason: "The role needs a principal to trust.",
-			want:   want{errs: []string{"Required value: identity.trustPrincipal"}},
+			reason: "The role needs the tenant's workload identity or a principal to trust.",
+			want:   want{errs: []string{"Required value: identity.workloadIdentity"}},
+		},
+		"AccountRoot": {
+			reason: "An account root is refused: it would let every principal of the account assume the team's role.",
+			in:     fnv1alpha1.IdentitySpec{TrustPrincipal: "arn:aws:iam::123456789012:root"},
+			want:   want{errs: []string{"Invalid value: identity.trustPrincipal"}},
+		},
+		"WorkloadIdentity": {
+			reason: "The tenant's Pod Identity is on the named cluster, in the space's region and the default service account unless the input names them; the account is explicit.",
+			in: fnv1alpha1.IdentitySpec{
+				AccountID:           "123456789012",
+				WorkloadIdentity:    &fnv1alpha1.WorkloadIdentitySpec{ClusterName: "platform"},
+				PermissionsBoundary: "arn:aws:iam::123456789012:policy/cloudspace-boundary",
+			},
+			want: want{id: Identity{
+				Partition: "aws", AccountID: "123456789012",
+				Workload:            &Workload{ClusterName: "platform", ClusterRegion: "eu-west-1", Namespace: "team-payments-checkout", ServiceAccount: "cloudspace"},
+				PermissionsBoundary: "arn:aws:iam::123456789012:policy/cloudspace-boundary",
+				BucketName:          "cloudspace-team-payments-checkout-" + hash8("123456789012/eu-west-1/checkout-7x9kq"),
+				KeyAlias:            "alias/cloudspace/team-payments-checkout",
+			}},
+		},
+		"WorkloadIdentityNamed": {
+			reason: "The input's cluster region and service account win.",
+			in: fnv1alpha1.IdentitySpec{
+				TrustPrincipal:   "arn:aws:iam::123456789012:role/platform-admins",
+				WorkloadIdentity: &fnv1alpha1.WorkloadIdentitySpec{ClusterName: "shared_eu-1", ClusterRegion: "eu-central-1", ServiceAccount: "app"},
+			},
+			want: want{id: Identity{
+				Partition: "aws", AccountID: "123456789012", TrustPrincipal: "arn:aws:iam::123456789012:role/platform-admins",
+				Workload:   &Workload{ClusterName: "shared_eu-1", ClusterRegion: "eu-central-1", Namespace: "team-payments-checkout", ServiceAccount: "app"},
+				BucketName: "cloudspace-team-payments-checkout-" + hash8("123456789012/eu-west-1/checkout-7x9kq"),
+				KeyAlias:   "alias/cloudspace/team-payments-checkout",
+			}},
+		},
+		"WorkloadIdentityInvalid": {
+			reason: "Without a principal the account is required; a bad cluster name, region, service account and boundary are each named.",
+			in: fnv1alpha1.IdentitySpec{
+				WorkloadIdentity:    &fnv1alpha1.WorkloadIdentitySpec{ClusterName: "-x", ClusterRegion: "mars", ServiceAccount: "App_1"},
+				PermissionsBoundary: "arn:aws:iam::123456789012:role/not-a-policy",
+			},
+			want: want{errs: []string{
+				"Required value: identity.accountId",
+				"Invalid value: identity.workloadIdentity.clusterName",
+				"Invalid value: identity.workloadIdentity.clusterRegion",
+				"Invalid value: identity.workloadIdentity.serviceAccount",
+				"Invalid value: identity.permissionsBoundary",
+			}},
 		},
 	}
 	for name, tc := range cases {

@@ -10,6 +10,7 @@ import (
 
 	budgetsv1beta1 "github.com/upbound/provider-aws/v2/apis/cluster/budgets/v1beta1"
 	ec2v1beta1 "github.com/upbound/provider-aws/v2/apis/cluster/ec2/v1beta1"
+	eksv1beta1 "github.com/upbound/provider-aws/v2/apis/cluster/eks/v1beta1"
 	iamv1beta1 "github.com/upbound/provider-aws/v2/apis/cluster/iam/v1beta1"
 	kmsv1beta1 "github.com/upbound/provider-aws/v2/apis/cluster/kms/v1beta1"
 	s3v1beta1 "github.com/upbound/provider-aws/v2/apis/cluster/s3/v1beta1"
@@ -27,6 +28,7 @@ func AddToScheme(s *runtime.Scheme) error {
 		s3v1beta1.AddToScheme,
 		kmsv1beta1.AddToScheme,
 		budgetsv1beta1.AddToScheme,
+		eksv1beta1.AddToScheme,
 	} {
 		if err := add(s); err != nil {
 			return fmt.Errorf("cannot register composed resource types: %w", err)

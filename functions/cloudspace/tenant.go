@@ -20,11 +20,12 @@ import (
 
 // Names of the tenant Kubernetes objects.
 const (
-	NameNamespace     fnresource.Name = "namespace"
-	NameResourceQuota fnresource.Name = "resource-quota"
-	NameLimitRange    fnresource.Name = "limit-range"
-	NameRoleBinding   fnresource.Name = "role-binding"
-	NameNetworkPolicy fnresource.Name = "network-policy"
+	NameNamespace      fnresource.Name = "namespace"
+	NameResourceQuota  fnresource.Name = "resource-quota"
+	NameLimitRange     fnresource.Name = "limit-range"
+	NameRoleBinding    fnresource.Name = "role-binding"
+	NameNetworkPolicy  fnresource.Name = "network-policy"
+	NameServiceAccount fnresource.Name = "service-account"
 )
 
 // Defaults of the tenant settings.
@@ -44,8 +45,9 @@ func TenantLabels(s *Space, tags map[string]string) map[string]string {
 	return l
 }
 
-// Tenant returns the Kubernetes objects of the tenant namespace.
-func Tenant(s *Space, lr v1alpha1.LimitRangeSpec, labels map[string]string) []Part {
+// Tenant returns the Kubernetes objects of the tenant namespace, with the
+// service account of the workload identity w when it is not nil.
+func Tenant(s *Space, lr v1alpha1.LimitRangeSpec, labels map[string]string, w *Workload) []Part {
 	role := s.Input.Tenant.ClusterRole
 	if role == "" {
 		role = DefaultClusterRole
@@ -62,6 +64,11 @@ func Tenant(s *Space, lr v1alpha1.LimitRangeSpec, labels map[string]string) []Pa
 	}
 	if d := s.Input.Tenant.DenyCrossNamespaceIngress; d == nil || *d {
 		parts = append(parts, Part{Name: NameNetworkPolicy, Tenant: true, Object: NetworkPolicy(s, labels)})
+	}
+	if w != nil {
+		meta := tenantObjectMeta(s, labels)
+		meta.Name = w.ServiceAccount
+		parts = append(parts, Part{Name: NameServiceAccount, Tenant: true, Object: &corev1.ServiceAccount{ObjectMeta: meta}})
 	}
 	return parts
 }

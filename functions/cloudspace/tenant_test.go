@@ -73,7 +73,7 @@ func TestTenant(t *testing.T) {
 			s := composeSpace(t, composeXR(), tc.in)
 			lr, _ := ResolveLimitRange(s)
 			got := want{}
-			for _, p := range Tenant(s, lr, nil) {
+			for _, p := range Tenant(s, lr, nil, nil) {
 				got.names = append(got.names, string(p.Name))
 				if rb, ok := p.Object.(*rbacv1.RoleBinding); ok {
 					got.roleBinding = &rbacv1.RoleBinding{Subjects: rb.Subjects, RoleRef: rb.RoleRef}

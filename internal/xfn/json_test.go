@@ -493,7 +493,7 @@ func BenchmarkJSONOfStruct(b *testing.B) {
 
 const benchInput = `{"apiVersion":"fn.cloudspace.dev/v1alpha1","kind":"Composer",
  "tenant":{"target":"Local","clusterRole":"edit","groupPrefix":"team:"},
- "identity":{"trustPrincipal":"arn:aws:iam::123456789012:root","providerConfigName":"default","bucketPrefix":"cloudspace"},
+ "identity":{"trustPrincipal":"arn:aws:iam::123456789012:role/platform-admins","providerConfigName":"default","bucketPrefix":"cloudspace"},
  "tagPolicy":{"labelPrefix":"tags.cloudspace.dev/","required":[{"key":"cloudspace","fromClaim":"metadata.name"},{"key":"team","fromClaim":"spec.team"},
   {"key":"environment","fromClaim":"spec.environment","allowedValues":["dev","staging","prod"]},{"key":"cost-center","fromClaim":"spec.costCenter","pattern":"cc-[0-9]+"},
   {"key":"managed-by","value":"crossplane"}],"enforced":["owner","billing-account"]},

@@ -15,7 +15,7 @@ import (
 var update = flag.Bool("update", false, "rewrite the expected output of every case")
 
 // providerGroups are the provider-aws API groups the Composition uses.
-var providerGroups = []string{"ec2", "iam", "s3", "kms", "budgets"}
+var providerGroups = []string{"ec2", "iam", "s3", "kms", "budgets", "eks"}
 
 func TestRender(t *testing.T) {
 	root, err := filepath.Abs(filepath.Join("..", ".."))

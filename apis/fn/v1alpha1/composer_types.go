@@ -152,20 +152,50 @@ func (PodSecurityLevel) JSONSchemaExtend(s *jsonschema.Schema) {
 
 // IdentitySpec configures the team's IAM role.
 type IdentitySpec struct {
-	// TrustPrincipal is the AWS principal ARN allowed to assume the team's
-	// role, for example "arn:aws:iam::123456789012:root".
+	// WorkloadIdentity lets the pods of the tenant namespace, and only
+	// those, assume the team's role through EKS Pod Identity. A space needs
+	// it or TrustPrincipal.
+	WorkloadIdentity *WorkloadIdentitySpec `json:"workloadIdentity,omitempty"`
+
+	// TrustPrincipal is an IAM role or user ARN that may also assume the
+	// team's role, such as the team's SSO role,
+	// "arn:aws:iam::123456789012:role/team-payments". An account root is
+	// refused: it would let every principal of the account in.
 	TrustPrincipal string `json:"trustPrincipal,omitempty"`
+
+	// PermissionsBoundary is the ARN of the managed policy that bounds what
+	// the team's role can ever be granted, such as
+	// "arn:aws:iam::123456789012:policy/cloudspace-boundary".
+	PermissionsBoundary string `json:"permissionsBoundary,omitempty"`
 
 	// ProviderConfigName is the provider-aws ProviderConfig of every cloud
 	// resource.
 	ProviderConfigName string `json:"providerConfigName,omitempty"`
 
 	// AccountID is the 12-digit AWS account the cloud resources live in.
-	// Default: the account of TrustPrincipal.
+	// Default: the account of TrustPrincipal; required without it.
 	AccountID string `json:"accountId,omitempty"`
 
 	// BucketPrefix starts the name of every space's S3 bucket; the tenant
 	// namespace and a hash of the account, region and space follow.
 	// Default: "cloudspace".
 	BucketPrefix string `json:"bucketPrefix,omitempty"`
+}
+
+// WorkloadIdentitySpec is the EKS Pod Identity of a space's tenant: a
+// service account in the tenant namespace, associated with the team's role
+// on the cluster the tenant's pods run on.
+type WorkloadIdentitySpec struct {
+	// ClusterName is the EKS cluster whose Pod Identity agent gives the
+	// tenant's pods the team's role.
+	ClusterName string `json:"clusterName"`
+
+	// ClusterRegion is the cluster's AWS region. Default: the space's
+	// region.
+	ClusterRegion string `json:"clusterRegion,omitempty"`
+
+	// ServiceAccount is the name of the service account the composer
+	// creates in the tenant namespace; pods that run as it get the team's
+	// role. Default: "cloudspace".
+	ServiceAccount string `json:"serviceAccount,omitempty"`
 }
