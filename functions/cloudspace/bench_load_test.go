@@ -29,7 +29,9 @@ const (
 // tiers in teams of eight, and the required resources Crossplane answers
 // admission with, the team's quota EnvironmentConfig and its other spaces.
 // First is a space's first reconcile once its requirements settled;
-// Steady has every composed resource observed and ready.
+// Steady has every composed resource observed and ready. The composer
+// remembers parsed inputs as the server does by default
+// (--input-memo-size).
 func BenchmarkRunFunctionLoad(b *testing.B) {
 	input := compositionInput(b)
 	xrs := make([]*structpb.Struct, loadSpaces)
@@ -40,7 +42,7 @@ func BenchmarkRunFunctionLoad(b *testing.B) {
 	for t := range loadSpaces / loadTeamSize {
 		cluster = append(cluster, xfntest.MustStruct(loadTeamQuota(t)))
 	}
-	f := NewFunction(logging.NewNopLogger())
+	f := NewFunction(logging.NewNopLogger(), WithInputMemo(NewInputMemo(8, NewInputMemoLookups())))
 	first, steady := make([][]byte, loadSpaces), make([][]byte, loadSpaces)
 	for i, xr := range xrs {
 		req := &fnv1.RunFunctionRequest{
