@@ -160,7 +160,7 @@ func readParquet(ctx context.Context, ra io.ReaderAt, size int64, o Options, st 
 		w := &pqWorker{
 			f: pf, m: m, roles: roles, keys: newTagMatcher(o.TagKey).keys,
 			tagMap: m.withTag != nil, withTag: m.withTag,
-			agg: shared,
+			agg: shared, used: usedCols(roles),
 		}
 		w.proc = newRowProc(m, w.agg, o.tag())
 		workers[i] = w
@@ -234,6 +234,36 @@ type pqWorker struct {
 	prodKeys, prodVals [][]byte
 	vals               [nCols][]byte // the cells of the row being read
 	batches            [2]*pqBatch
+	// used lists the columns a row of the file can set in vals, in order:
+	// a file sets a dozen of the nCols, and clearing and copying only those
+	// is a good part of the reader's time per row.
+	used []col
+	// The cells of the row being read, before they are sliced into vals:
+	// offsets into scratch, or bytes aliasing the page.
+	offs        [nCols][2]int
+	set, direct [nCols]bool
+	strs        [nCols][]byte
+}
+
+// usedCols returns the columns a row of the file can set in a worker's
+// vals: those of the leaves read, and the ones rowGroup fills from a map.
+func usedCols(roles []leafRole) []col {
+	var in [nCols]bool
+	for _, c := range []col{cTags, cTagCol, cTagFold, cProductMap, cService} {
+		in[c] = true
+	}
+	for _, r := range roles {
+		if r.col >= 0 {
+			in[r.col] = true
+		}
+	}
+	var used []col
+	for c := range nCols {
+		if in[c] {
+			used = append(used, c)
+		}
+	}
+	return used
 }
 
 // safeRowGroup reads a row group; parquet-go may panic on corrupt input,
@@ -278,7 +308,10 @@ func (w *pqWorker) rowGroup(ctx context.Context, gi int, rg parquet.RowGroup) (e
 		for _, c := range rr.cursors {
 			c.releaseRetired()
 		}
-		clear(w.vals[:])
+		for _, c := range w.used {
+			w.vals[c] = nil
+			w.set[c], w.direct[c] = false, false
+		}
 		w.scratch = w.scratch[:0]
 		w.tagKeys = w.tagKeys[:0]
 		w.tagVals = w.tagVals[:0]
@@ -286,9 +319,7 @@ func (w *pqWorker) rowGroup(ctx context.Context, gi int, rg parquet.RowGroup) (e
 		w.prodVals = w.prodVals[:0]
 		// Cells are appended to w.scratch; record offsets, then slice.
 		// Strings are the page's bytes, valid until the next row is read.
-		var offs [nCols][2]int
-		var set, direct [nCols]bool
-		var strs [nCols][]byte
+		offs, set, direct, strs := &w.offs, &w.set, &w.direct, &w.strs
 		for _, c := range rr.cursors {
 			r := &roles[c.col]
 			for first := true; ; first = false {
@@ -355,7 +386,7 @@ func (w *pqWorker) rowGroup(ctx context.Context, gi int, rg parquet.RowGroup) (e
 				}
 			}
 		}
-		for c := range nCols {
+		for _, c := range w.used {
 			switch {
 			case direct[c]:
 				w.vals[c] = strs[c]
@@ -405,7 +436,7 @@ func (w *pqWorker) rowGroup(ctx context.Context, gi int, rg parquet.RowGroup) (e
 				}
 			}
 		}
-		if b.add(&w.vals, useWithTag, rowFold, rowIdx) {
+		if b.add(&w.vals, w.used, useWithTag, rowFold, rowIdx) {
 			if b, err = p.send(b); err != nil {
 				return err
 			}

@@ -42,8 +42,9 @@ func (b *pqBatch) reset() {
 	b.buf, b.n = b.buf[:0], 0
 }
 
-// add copies the cells of a row into b. It reports whether b is full.
-func (b *pqBatch) add(vals *[nCols][]byte, withTag bool, foldKey []byte, idx int64) bool {
+// add copies the cells of a row into b, those of the columns in used (the
+// others are nil in every row of the file). It reports whether b is full.
+func (b *pqBatch) add(vals *[nCols][]byte, used []col, withTag bool, foldKey []byte, idx int64) bool {
 	r := &b.rows[b.n]
 	r.withTag, r.idx = withTag, idx
 	r.hasFold = foldKey != nil
@@ -52,7 +53,8 @@ func (b *pqBatch) add(vals *[nCols][]byte, withTag bool, foldKey []byte, idx int
 		b.buf = append(b.buf, foldKey...)
 		r.fold = [2]int{start, len(b.buf)}
 	}
-	for c, v := range vals {
+	for _, c := range used {
+		v := vals[c]
 		r.set[c] = v != nil
 		if v != nil {
 			start := len(b.buf)
@@ -166,9 +168,10 @@ func (p *pqPipe) stop() error {
 // processBatch runs the row processor on the rows of b, in order.
 func (w *pqWorker) processBatch(gi int, b *pqBatch) error {
 	defer func() { w.proc.m = w.m }()
+	clear(w.proc.vals[:]) // only the columns in used are set below
 	for i := range b.n {
 		r := &b.rows[i]
-		for c := range nCols {
+		for _, c := range w.used {
 			w.proc.vals[c] = nil
 			if r.set[c] {
 				o := r.offs[c]
