@@ -74,4 +74,3 @@ func TestPlainTeamQuotaData(t *testing.T) {
 		})
 	}
 }
-
