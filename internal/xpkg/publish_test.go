@@ -83,6 +83,7 @@ var providers = []string{
 	"Provider xpkg.upbound.io/upbound/provider-aws-s3 >=v2.5.0",
 	"Provider xpkg.upbound.io/upbound/provider-aws-kms >=v2.5.0",
 	"Provider xpkg.upbound.io/upbound/provider-aws-budgets >=v2.5.0",
+	"Provider xpkg.upbound.io/upbound/provider-aws-eks >=v2.5.0",
 	"Provider xpkg.upbound.io/upbound/provider-kubernetes >=v1.0.0",
 }
 
