@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -95,18 +96,19 @@ func ResolveIdentity(s *Space) (Identity, field.ErrorList) {
 	}
 	if w := in.WorkloadIdentity; w != nil {
 		wp := p.Child("workloadIdentity")
-		id.Workload = &Workload{ClusterName: w.ClusterName, ClusterRegion: w.ClusterRegion, Namespace: s.Namespace, ServiceAccount: w.ServiceAccount}
+		id.Workload = &Workload{
+			ClusterName:    w.ClusterName,
+			ClusterRegion:  cmp.Or(w.ClusterRegion, s.Spec.Region),
+			Namespace:      s.Namespace,
+			ServiceAccount: cmp.Or(w.ServiceAccount, DefaultServiceAccount),
+		}
 		if !reClusterName.MatchString(w.ClusterName) {
 			errs = append(errs, field.Invalid(wp.Child("clusterName"), w.ClusterName, "must be an EKS cluster name: 1 to 100 letters, digits, '-' and '_', starting with a letter or digit"))
 		}
-		if id.Workload.ClusterRegion == "" {
-			id.Workload.ClusterRegion = s.Spec.Region
-		} else if len(w.ClusterRegion) > maxRegionLength || !reRegion.MatchString(w.ClusterRegion) {
-			errs = append(errs, field.Invalid(wp.Child("clusterRegion"), w.ClusterRegion, "must be an AWS region such as us-east-1"))
+		if w.ClusterRegion != "" {
+			errs = append(errs, validateRegion(wp.Child("clusterRegion"), w.ClusterRegion)...)
 		}
-		if id.Workload.ServiceAccount == "" {
-			id.Workload.ServiceAccount = DefaultServiceAccount
-		} else {
+		if w.ServiceAccount != "" {
 			errs = append(errs, validateDNSLabel(wp.Child("serviceAccount"), w.ServiceAccount, 63)...)
 		}
 	}

@@ -103,12 +103,7 @@ func NewSpace(xr *v1alpha1.XCloudSpace, in *fnv1alpha1.Composer) (*Space, field.
 	if !reCostCenter.MatchString(spec.CostCenter) {
 		errs = append(errs, field.Invalid(p.Child("costCenter"), spec.CostCenter, "must match "+v1alpha1.PatternCostCenter))
 	}
-	switch {
-	case len(spec.Region) > maxRegionLength:
-		errs = append(errs, field.TooLong(p.Child("region"), "", maxRegionLength))
-	case !reRegion.MatchString(spec.Region):
-		errs = append(errs, field.Invalid(p.Child("region"), spec.Region, "must be an AWS region such as eu-west-1"))
-	}
+	errs = append(errs, validateRegion(p.Child("region"), spec.Region)...)
 	tier, ok := findTier(in, spec.Tier)
 	switch {
 	case !slices.Contains(v1alpha1.Tiers(), spec.Tier):
@@ -264,6 +259,18 @@ func findTier(in *fnv1alpha1.Composer, t v1alpha1.Tier) (fnv1alpha1.TierSpec, bo
 		}
 	}
 	return fnv1alpha1.TierSpec{}, false
+}
+
+// validateRegion checks that v is an AWS region name. A value over the
+// length limit is not echoed back.
+func validateRegion(p *field.Path, v string) field.ErrorList {
+	switch {
+	case len(v) > maxRegionLength:
+		return field.ErrorList{field.TooLong(p, "", maxRegionLength)}
+	case !reRegion.MatchString(v):
+		return field.ErrorList{field.Invalid(p, v, "must be an AWS region such as eu-west-1")}
+	}
+	return nil
 }
 
 func validateDNSLabel(p *field.Path, v string, maxLen int) field.ErrorList {
