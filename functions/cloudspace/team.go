@@ -97,109 +97,15 @@ func teamQuota(q *QuotaConfig, team string, objs []*structpb.Struct) (*TeamQuota
 	o := objs[0]
 	source := fmt.Sprintf("%s %s", q.Kind, str(sub(o, "metadata"), "name"))
 	// Strictly: a misspelt field is an error rather than a zero quota.
-	data, ok := plainTeamQuotaData(o.GetFields()["data"])
-	if !ok {
-		// Decoded strictly, for the decoder's own account of what is wrong.
-		if err := xfn.DecodeValue(o.GetFields()["data"], &data, "data"); err != nil {
-			return nil, []Problem{{ReasonTeamQuotaInvalid, fmt.Sprintf("team %s quota data in %s is invalid: %v", team, source, err)}}
-		}
+	var data teamQuotaData
+	if err := xfn.DecodeValue(o.GetFields()["data"], &data, "data"); err != nil {
+		return nil, []Problem{{ReasonTeamQuotaInvalid, fmt.Sprintf("team %s quota data in %s is invalid: %v", team, source, err)}}
 	}
 	tq, errs := ParseTeamQuota(source, data)
 	if len(errs) > 0 {
 		return nil, []Problem{{ReasonTeamQuotaInvalid, fmt.Sprintf("team %s quota data in %s is invalid: %v", team, source, errs.ToAggregate())}}
 	}
 	return tq, nil
-}
-
-// plainTeamQuotaData reads quota data straight from the protobuf value
-// when every field is one teamQuotaData knows and holds a string, or a
-// list of strings for namespaces: what the strict JSON decoder would give,
-// without the JSON text. ok is false for anything else, which the decoder
-// is left to decode or to reject.
-func plainTeamQuotaData(v *structpb.Value) (d teamQuotaData, ok bool) {
-	s, isStruct := v.GetKind().(*structpb.Value_StructValue)
-	if !isStruct {
-		return teamQuotaData{}, false
-	}
-	for k, f := range s.StructValue.GetFields() {
-		switch k {
-		case "monthlyBudget":
-			d.MonthlyBudget, ok = plainString(f)
-		case "currency":
-			d.Currency, ok = plainString(f)
-		case "namespaces":
-			d.Namespaces, ok = plainStrings(f)
-		case "hard":
-			d.Hard, ok = plainQuotaAmounts(f)
-		default:
-			ok = false
-		}
-		if !ok {
-			return teamQuotaData{}, false
-		}
-	}
-	return d, true
-}
-
-// plainQuotaAmounts reads quota amounts whose every field is a known one
-// holding a string.
-func plainQuotaAmounts(v *structpb.Value) (q v1alpha1.QuotaAmounts, ok bool) {
-	s, isStruct := v.GetKind().(*structpb.Value_StructValue)
-	if !isStruct {
-		return v1alpha1.QuotaAmounts{}, false
-	}
-	for k, f := range s.StructValue.GetFields() {
-		var into *v1alpha1.Quantity
-		switch k {
-		case "cpu":
-			into = &q.CPU
-		case "memory":
-			into = &q.Memory
-		case "storage":
-			into = &q.Storage
-		case "gpu":
-			into = &q.GPU
-		case "pods":
-			into = &q.Pods
-		case "loadBalancers":
-			into = &q.LoadBalancers
-		default:
-			return v1alpha1.QuotaAmounts{}, false
-		}
-		str, isString := plainString(f)
-		if !isString {
-			return v1alpha1.QuotaAmounts{}, false
-		}
-		*into = v1alpha1.Quantity(str)
-	}
-	return q, true
-}
-
-// plainString returns v's string, false when v is not a string.
-func plainString(v *structpb.Value) (string, bool) {
-	s, ok := v.GetKind().(*structpb.Value_StringValue)
-	if !ok {
-		return "", false
-	}
-	return s.StringValue, true
-}
-
-// plainStrings returns the strings of the list v, false when v is not a
-// list of strings.
-func plainStrings(v *structpb.Value) ([]string, bool) {
-	l, ok := v.GetKind().(*structpb.Value_ListValue)
-	if !ok {
-		return nil, false
-	}
-	out := make([]string, 0, len(l.ListValue.GetValues()))
-	for _, e := range l.ListValue.GetValues() {
-		s, ok := plainString(e)
-		if !ok {
-			return nil, false
-		}
-		out = append(out, s)
-	}
-	return out, true
 }
 
 // teamSpaces reads the team's other spaces from the required resources
