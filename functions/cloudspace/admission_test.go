@@ -53,19 +53,25 @@ func crossplane(t testing.TB, f *Function, req *fnv1.RunFunctionRequest, pool []
 			return rsp, i
 		}
 		last = rsp.GetRequirements()
-		req.RequiredResources = map[string]*fnv1.Resources{}
-		for k, sel := range last.GetResources() {
-			rs := &fnv1.Resources{}
-			for _, o := range pool {
-				if matches(sel, o) {
-					rs.Items = append(rs.Items, &fnv1.Resource{Resource: o})
-				}
-			}
-			req.RequiredResources[k] = rs
-		}
+		answer(req, last, pool)
 	}
 	t.Fatal("requirements did not stabilise after 6 calls")
 	return nil, 0
+}
+
+// answer sets req's required resources to the objects of pool that rq
+// selects, as Crossplane does.
+func answer(req *fnv1.RunFunctionRequest, rq *fnv1.Requirements, pool []*structpb.Struct) {
+	req.RequiredResources = map[string]*fnv1.Resources{}
+	for k, sel := range rq.GetResources() {
+		rs := &fnv1.Resources{}
+		for _, o := range pool {
+			if matches(sel, o) {
+				rs.Items = append(rs.Items, &fnv1.Resource{Resource: o})
+			}
+		}
+		req.RequiredResources[k] = rs
+	}
 }
 
 func matches(sel *fnv1.ResourceSelector, o *structpb.Struct) bool {

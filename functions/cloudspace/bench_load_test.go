@@ -130,39 +130,10 @@ func settleRequest(b *testing.B, f *Function, req *fnv1.RunFunctionRequest, clus
 		if !changed {
 			return rsp
 		}
-		req.RequiredResources = map[string]*fnv1.Resources{}
-		for k, sel := range rsp.GetRequirements().GetResources() {
-			rs := &fnv1.Resources{}
-			for _, o := range cluster {
-				if selects(sel, o) {
-					rs.Items = append(rs.Items, &fnv1.Resource{Resource: o})
-				}
-			}
-			req.RequiredResources[k] = rs
-		}
+		answer(req, rsp.GetRequirements(), cluster)
 	}
 	b.Fatal("the requirements did not settle after 5 calls")
 	return nil
-}
-
-// selects reports whether sel selects o, by kind and labels; the load
-// selects nothing by name.
-func selects(sel *fnv1.ResourceSelector, o *structpb.Struct) bool {
-	f := o.GetFields()
-	if f["apiVersion"].GetStringValue() != sel.GetApiVersion() || f["kind"].GetStringValue() != sel.GetKind() {
-		return false
-	}
-	labels := sel.GetMatchLabels().GetLabels()
-	if len(labels) == 0 {
-		return false
-	}
-	have := sub(sub(o, "metadata"), "labels").GetFields()
-	for k, v := range labels {
-		if have[k].GetStringValue() != v {
-			return false
-		}
-	}
-	return true
 }
 
 // observeResponse sets req's observed state to rsp's desired state applied
