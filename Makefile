@@ -150,8 +150,8 @@ e2e: build e2e-tools ## Run the end-to-end test on a real control plane in a pri
 	$(GO) test -c -tags e2e -o $(BIN)/e2e.test ./test/e2e
 	@set -o pipefail; status=0; \
 	  E2E_DIR=$(abspath $(E2E_DIR)) E2E_BIN=$(abspath $(BIN)) PATH=$(abspath $(BIN)):$$PATH \
-	  E2E_PROVIDER_CRDS=$$($(GO) list -m -f '{{.Dir}}' github.com/upbound/provider-aws/v2)/package/crds \
-	  E2E_CROSSPLANE_CRDS=$$($(GO) list -m -f '{{.Dir}}' github.com/crossplane/crossplane/v2)/cluster/crds \
+	  E2E_PROVIDER_CRDS=$$($(GO) mod download github.com/upbound/provider-aws/v2 && $(GO) list -m -f '{{.Dir}}' github.com/upbound/provider-aws/v2)/package/crds \
+	  E2E_CROSSPLANE_CRDS=$$($(GO) mod download github.com/crossplane/crossplane/v2 && $(GO) list -m -f '{{.Dir}}' github.com/crossplane/crossplane/v2)/cluster/crds \
 	  unshare --net -- bash -c 'ip link set lo up && cd test/e2e && exec $(abspath $(BIN))/e2e.test -test.v -test.timeout 20m' || status=$$?; \
 	  if [ -f $(E2E_DIR)/pids ]; then xargs -r kill -9 < $(E2E_DIR)/pids 2>/dev/null || true; fi; \
 	  exit $$status

@@ -18,6 +18,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/registry"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/cloudspace-dev/cloudspace/internal/gomod"
 )
 
 const xpNamespace = "crossplane-system"
@@ -29,11 +31,11 @@ func (e *env) startCrossplane(t *testing.T) {
 	t.Helper()
 	crds := os.Getenv("E2E_CROSSPLANE_CRDS")
 	if crds == "" {
-		out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/crossplane/crossplane/v2").Output()
+		dir, err := gomod.Dir(t.Context(), e.root, "github.com/crossplane/crossplane/v2", "")
 		if err != nil {
 			t.Fatalf("cannot find the crossplane module for its CRDs (set E2E_CROSSPLANE_CRDS): %v", err)
 		}
-		crds = filepath.Join(strings.TrimSpace(string(out)), "cluster", "crds")
+		crds = filepath.Join(dir, "cluster", "crds")
 	}
 	e.run(t, "create", "namespace", xpNamespace)
 	e.run(t, "-n", xpNamespace, "create", "serviceaccount", "crossplane")

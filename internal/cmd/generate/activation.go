@@ -7,12 +7,13 @@ import (
 	"fmt"
 	"maps"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/cloudspace-dev/cloudspace/internal/gomod"
 )
 
 // ActivationFile is the Configuration's ManagedResourceActivationPolicy.
@@ -36,11 +37,11 @@ func Activation(root string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := exec.CommandContext(context.Background(), "go", "list", "-m", "-f", "{{.Dir}}", providerModule).Output()
+	dir, err := gomod.Dir(context.Background(), root, providerModule, "")
 	if err != nil {
-		return nil, fmt.Errorf("cannot find the %s module: %w", providerModule, err)
+		return nil, err
 	}
-	crds := filepath.Join(strings.TrimSpace(string(out)), "package", "crds")
+	crds := filepath.Join(dir, "package", "crds")
 	names := map[string]string{} // group/kind -> plural.group
 	for gk := range kinds {
 		group, _, _ := strings.Cut(gk, "/")

@@ -1,51 +1,25 @@
 package rendertest
 
 import (
-	"encoding/json"
+	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
+
+	"github.com/cloudspace-dev/cloudspace/internal/gomod"
 )
 
 // ModuleDir returns the directory of a module in the module cache, as the
-// root module requires it.
+// root module requires it, downloading it if need be.
 func ModuleDir(root, module string) (string, error) {
-	cmd := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", module) //nolint:noctx // A short local query.
-	cmd.Dir = root
-	out, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf("cannot find module %q: %w", module, err)
-	}
-	dir := strings.TrimSpace(string(out))
-	if dir == "" {
-		return "", fmt.Errorf("cannot find module %q: not downloaded", module)
-	}
-	return dir, nil
+	return gomod.Dir(context.Background(), root, module, "")
 }
 
 // DownloadModule downloads module at version through the module proxy, as
 // a module not in go.mod (for example one whose Go version the project does
 // not build with), and returns its directory in the module cache.
 func DownloadModule(root, module, version string) (string, error) {
-	cmd := exec.Command("go", "mod", "download", "-json", module+"@"+version) //nolint:noctx // A bounded download through the module proxy.
-	cmd.Dir = root
-	out, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf("cannot download module %s@%s: %w", module, version, err)
-	}
-	var m struct {
-		Dir   string `json:"Dir"`
-		Error string `json:"Error"`
-	}
-	if err := json.Unmarshal(out, &m); err != nil {
-		return "", fmt.Errorf("cannot read where module %s@%s was downloaded: %w", module, version, err)
-	}
-	if m.Dir == "" {
-		return "", fmt.Errorf("cannot download module %s@%s: %s", module, version, m.Error)
-	}
-	return m.Dir, nil
+	return gomod.Dir(context.Background(), root, module, version)
 }
 
 // CopyCRD copies one CRD file of a module directory into dir.
