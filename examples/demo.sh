@@ -60,10 +60,16 @@ echo "# function-cloudspace on 127.0.0.1:$composer_port, function-cloudspace-bil
 
 # The required resources: REQUIRED, or the team quota and a spend record
 # the billing ingester makes of an export of this month up to today, so
-# that the billing data is never stale by accident.
-required=${REQUIRED:-$tmp/required.yaml}
-if [ -z "${REQUIRED:-}" ]; then
-  "${GO:-go}" run ./internal/cmd/demodata -space "$(sed -n 's/^  name: *//p' "$XR" | head -n 1)" -o "$required"
+# that the billing data is never stale by accident. The composite resource
+# is among them too, as Crossplane sends it from its cache: admission waits
+# for a view of the team's spaces that includes the space itself.
+required=$tmp/required
+mkdir -p "$required"
+cp "$XR" "$required/xr.yaml"
+if [ -n "${REQUIRED:-}" ]; then
+  cp "$REQUIRED" "$required/required.yaml"
+else
+  "${GO:-go}" run ./internal/cmd/demodata -space "$(sed -n 's/^  name: *//p' "$XR" | head -n 1)" -o "$required/required.yaml"
 fi
 
 # The functions file with the ports the functions listen on.

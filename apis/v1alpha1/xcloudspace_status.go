@@ -155,6 +155,12 @@ type TeamQuotaStatus struct {
 	// MonthlyBudget is the team's total monthly budget and what its spaces'
 	// budgets take of it, when the team's quota data sets one.
 	MonthlyBudget *TeamBudgetStatus `json:"monthlyBudget,omitempty"`
+
+	// PeersSeen are the team's spaces created in the same second as this
+	// one that admission saw when it last decided. Spaces of one second
+	// are admitted in name order; a space waits for those after it until
+	// each has decided having seen it.
+	PeersSeen []string `json:"peersSeen,omitempty"`
 }
 
 // TeamBudgetStatus is a team's monthly budget: its limit, the sum of the

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"strings"
@@ -33,7 +34,16 @@ const (
 	ReasonNamespaceNotOwned            = "NamespaceNotOwned"
 	ReasonRequiredResourcesUnsupported = "RequiredResourcesUnsupported"
 	ReasonWaitingForQuotaData          = "WaitingForQuotaData"
+	ReasonWaitingForTeamSpaces         = "WaitingForTeamSpaces"
 )
+
+// waitingReasons are the reasons of a space that is not decided yet.
+var waitingReasons = map[string]bool{ReasonWaitingForQuotaData: true, ReasonWaitingForTeamSpaces: true}
+
+// waitTTL bounds how long a space waiting for its team's spaces goes
+// before it is called again: with realtime compositions Crossplane calls
+// the function again when the response's TTL expires.
+const waitTTL = 5 * time.Second
 
 // Verdict is admission's decision on one request: whether the space may be
 // composed, the condition that says why, and what to report in status.
@@ -41,6 +51,10 @@ type Verdict struct {
 	// Admitted spaces are composed. A space that is not admitted composes
 	// nothing new and keeps what it has exactly as observed.
 	Admitted bool
+
+	// Waiting spaces are not admitted yet, and not refused: admission
+	// needs a newer view of the team first.
+	Waiting bool
 
 	// Condition is the QuotaAvailable condition.
 	Condition xfn.Condition
@@ -94,8 +108,31 @@ func Admit(pol *Policy, self *Candidate, team TeamView) Verdict {
 	if !team.SpacesSent {
 		return v.waiting(self.Team)
 	}
+	if !team.SelfSent {
+		return v.waitForSpaces(fmt.Sprintf(
+			"the team's spaces Crossplane sent do not include this one yet, so they may miss spaces created before it; team %s's spaces are read again", self.Team))
+	}
 	d := pol.AdmitTeam(team.Quota, self, team.Others)
-	return v.decide(self, d.Problems, &teamUse{quota: team.Quota, others: d.Others})
+	v = v.decide(self, d.Problems, &teamUse{quota: team.Quota, others: d.Others})
+	v.TeamQuota.PeersSeen = d.PeersSeen
+	if len(d.WaitFor) > 0 {
+		tq := v.TeamQuota
+		v = v.waitForSpaces(fmt.Sprintf(
+			"fits team %s quota, but %s, created in the same second and ordered after it, must first decide having seen it, so that the two are never admitted without seeing each other",
+			self.Team, strings.Join(d.WaitFor, ", ")))
+		v.TeamQuota = tq
+	}
+	return v
+}
+
+// waitForSpaces is the verdict of a space that waits for a newer view of
+// its team's spaces: it is neither admitted nor refused, and is called
+// again soon.
+func (v Verdict) waitForSpaces(msg string) Verdict {
+	v.Admitted, v.Waiting = false, true
+	v.TTL = min(cmp.Or(v.TTL, waitTTL), waitTTL)
+	v.Condition = xfn.Condition{Type: TypeQuotaAvailable, Status: xfn.False, Reason: ReasonWaitingForTeamSpaces, Message: msg}
+	return v
 }
 
 // teamUse is what the team status reports: the team's quota and what its
@@ -228,7 +265,11 @@ func HeldStatus(xr *v1alpha1.XCloudSpace, v Verdict) v1alpha1.XCloudSpaceStatus 
 	st := xr.Status
 	st.Billing = nil
 	st.TeamQuota, st.Estimate = v.TeamQuota, v.Estimate
-	st.State, st.StateReason = v1alpha1.StateRefused, xfn.OneLine(v.Condition.Reason+": "+v.Condition.Message, v1alpha1.MaxStateReasonLength)
+	st.State = v1alpha1.StateRefused
+	if v.Waiting {
+		st.State = v1alpha1.StateProvisioning
+	}
+	st.StateReason = xfn.OneLine(v.Condition.Reason+": "+v.Condition.Message, v1alpha1.MaxStateReasonLength)
 	return st
 }
 

@@ -185,7 +185,7 @@ func TestRunFunction(t *testing.T) {
 				xfntest.WithCapabilities(capabilities...),
 				xfntest.WithRequired(requiredTeamQuota, teamQuotaObject(t)),
 				xfntest.WithRequired(requiredTeamSpaces),
-				xfntest.WithRequired(requiredSpacesInPfx+"team-payments", spaceXR("other", 1, "16", "16")),
+				xfntest.WithRequired(requiredSpacesInPfx+"team-payments", spaceXR("other", 1, "16", "16"), withTier(spaceXR("checkout", 5, "24", "8"), v1alpha1.TierLarge)),
 			)},
 			want: want{rsp: &fnv1.RunFunctionResponse{
 				Meta: &fnv1.ResponseMeta{Tag: "test", Ttl: durationpb.New(time.Minute)},
@@ -430,7 +430,7 @@ func TestRunFunctionConcurrent(t *testing.T) {
 			xfntest.WithCapabilities(capabilities...),
 			xfntest.WithRequired(requiredTeamQuota, teamQuotaObject(t)),
 			xfntest.WithRequired(requiredTeamSpaces),
-			xfntest.WithRequired(requiredSpacesInPfx+"team-payments", spaceXR("space-1", 1, "4", "4"), spaceXR("space-2", 2, "4", "4")),
+			xfntest.WithRequired(requiredSpacesInPfx+"team-payments", spaceXR("space-1", 1, "4", "4"), spaceXR("space-2", 2, "4", "4"), spaceXR("space-3", 3, "2", "")),
 		))
 	want := make([][]byte, len(reqs))
 	for i, req := range reqs {

@@ -233,6 +233,18 @@ type Candidate struct {
 	// HeldBudget is the monthly budget the space holds: its requested
 	// budget once it has been admitted, zero before.
 	HeldBudget decimal.Decimal
+
+	// Decided reports whether the composer has reached a verdict on the
+	// space that it acts on: admitted or refused, not waiting.
+	Decided bool
+
+	// Failing spaces have no verdict because their reconciles fail (an
+	// invalid spec is a Fatal result): they compose nothing while so.
+	Failing bool
+
+	// PeersSeen are the spaces created in the same second as this one
+	// that its last decision saw (status.teamQuota.peersSeen).
+	PeersSeen []string
 }
 
 // before orders spaces for admission: earlier creation first, ties broken
@@ -324,6 +336,15 @@ type TeamDecision struct {
 
 	// Problems are the ways the space does not fit; empty when it fits.
 	Problems []Problem
+
+	// WaitFor are the spaces the space must wait for before it may be
+	// admitted although it fits: spaces created in the same second and
+	// ordered after it that have not yet decided having seen it.
+	WaitFor []string
+
+	// PeersSeen are the spaces created in the same second as the space
+	// that this decision saw, by name.
+	PeersSeen []string
 }
 
 // AdmitTeam decides whether self fits its team's quota. spaces are the
@@ -342,6 +363,16 @@ type TeamDecision struct {
 // A space fits when its request plus what it counts stays within the team's
 // hard limit in every dimension, and its budget plus the counted budgets
 // within the team's monthly budget.
+//
+// Crossplane sends the team's spaces from its cache, which may lag. A view
+// that holds this space holds every space created before it, so it misses
+// no elder but those created later in the same second (creation times
+// have whole seconds) and ordered before it by name. Such an elder, which
+// may decide having seen it, must not be admitted before it: a fitting
+// space that holds nothing yet waits for each younger space of its second
+// until that space holds what it was admitted to, or has decided having
+// seen it (its PeersSeen). Waits run from the first name of a second to
+// the last, so they end.
 func (pol *Policy) AdmitTeam(tq *TeamQuota, self *Candidate, spaces []*Candidate) TeamDecision {
 	all := make([]*Candidate, 0, len(spaces)+1)
 	all = append(all, spaces...)
@@ -363,7 +394,11 @@ func (pol *Policy) AdmitTeam(tq *TeamQuota, self *Candidate, spaces []*Candidate
 		problems := pol.checkSpace(tq, c, others)
 		if c == self {
 			others.Spaces = prior.Spaces + countAfter(all, self)
-			return TeamDecision{Others: others, Problems: problems}
+			d := TeamDecision{Others: others, Problems: problems, PeersSeen: peersOf(all, self)}
+			if len(problems) == 0 && !holds(self) {
+				d.WaitFor = waitFor(all, self)
+			}
+			return d
 		}
 		if len(problems) == 0 {
 			prior.add(c.Request.Amounts, tq.budgetOf(c, c.Request.Budget))
@@ -438,6 +473,34 @@ func isZero(a quantity.Amounts) bool {
 		}
 	}
 	return true
+}
+
+// peersOf names the spaces of all created in the same second as self.
+func peersOf(all []*Candidate, self *Candidate) []string {
+	var names []string
+	for _, c := range all {
+		if c != self && c.Created.Equal(self.Created) {
+			names = append(names, c.Name)
+		}
+	}
+	return names // Sorted: all is in order, and peers are ordered by name.
+}
+
+// waitFor names the spaces of self's second ordered after it that may have
+// decided without seeing it: they neither hold what they were admitted
+// to nor have decided having seen self. Spaces that cannot be admitted
+// now (deleting, invalid, failing) are not waited for.
+func waitFor(all []*Candidate, self *Candidate) []string {
+	var names []string
+	for _, c := range all {
+		if before(self, c) >= 0 || !c.Created.Equal(self.Created) || c.Deleting || c.Invalid != "" || c.Failing || holds(c) {
+			continue
+		}
+		if !c.Decided || !slices.Contains(c.PeersSeen, self.Name) {
+			names = append(names, c.Name)
+		}
+	}
+	return names
 }
 
 // countAfter counts the spaces ordered after self that hold anything.

@@ -43,6 +43,11 @@ type TeamView struct {
 	SpacesSent bool
 	// Others are the team's other spaces, each once.
 	Others []*Candidate
+
+	// SelfSent reports whether the spaces sent include the space being
+	// decided: a view that does not is older than the space, and may miss
+	// spaces created before it.
+	SelfSent bool
 }
 
 // ReadTeam reads what Crossplane sent of self's team from the required
@@ -67,7 +72,7 @@ func ReadTeam(pol *Policy, self *Candidate, sent xfn.Required, supported bool) T
 		return tv
 	}
 	keys := slices.Sorted(maps.Keys(TeamRequirements(q, self.Team, tv.Quota)))
-	tv.Others, tv.SpacesSent = teamSpaces(sent, pol, self, keys)
+	tv.Others, tv.SelfSent, tv.SpacesSent = teamSpaces(sent, pol, self, keys)
 	return tv
 }
 
@@ -109,29 +114,36 @@ func teamQuota(q *QuotaConfig, team string, objs []*structpb.Struct) (*TeamQuota
 }
 
 // teamSpaces reads the team's other spaces from the required resources
-// under keys, each space once. ok is false until Crossplane has sent every
-// key. Spaces that belong to another team are left out.
-func teamSpaces(sent xfn.Required, pol *Policy, self *Candidate, keys []string) ([]*Candidate, bool) {
+// under keys, each space once, and whether self was among them. ok is
+// false until Crossplane has sent every key. Spaces that belong to another
+// team are left out.
+func teamSpaces(sent xfn.Required, pol *Policy, self *Candidate, keys []string) (others []*Candidate, selfSent, ok bool) {
 	seen := map[string]bool{self.Name: true}
-	var out []*Candidate
 	for _, k := range keys {
 		if k == requiredTeamQuota {
 			continue
 		}
 		objs, ok := sent.Get(k)
 		if !ok {
-			return nil, false
+			return nil, false, false
 		}
 		for _, o := range objs {
-			c := StructCandidate(pol, o)
-			if seen[c.Name] || c.Team != self.Team {
+			name := str(sub(o, "metadata"), "name")
+			if name == self.Name {
+				selfSent = true
+			}
+			if seen[name] {
 				continue
 			}
-			seen[c.Name] = true
-			out = append(out, c)
+			c := StructCandidate(pol, o)
+			if c.Team != self.Team {
+				continue
+			}
+			seen[name] = true
+			others = append(others, c)
 		}
 	}
-	return out, true
+	return others, selfSent, true
 }
 
 // StructCandidate reads a space from an XCloudSpace Crossplane sent as a
@@ -196,7 +208,30 @@ func StructCandidate(pol *Policy, o *structpb.Struct) *Candidate {
 	if holds(c) {
 		c.HeldBudget = c.Request.Budget
 	}
+	readVerdict(c, o)
 	return c
+}
+
+// readVerdict reads from a space's status whether the composer has decided
+// it, and which spaces of its second that decision saw.
+func readVerdict(c *Candidate, o *structpb.Struct) {
+	st := sub(o, "status")
+	var synced *structpb.Struct
+	for _, v := range st.GetFields()["conditions"].GetListValue().GetValues() {
+		cond := v.GetStructValue()
+		switch str(cond, "type") {
+		case TypeQuotaAvailable:
+			c.Decided = !waitingReasons[str(cond, "reason")]
+		case "Synced":
+			synced = cond
+		}
+	}
+	// A space whose reconciles fail before any verdict composes nothing.
+	c.Failing = !c.Decided && str(synced, "status") == "False" &&
+		len(sub(o, "spec").GetFields()["resourceRefs"].GetListValue().GetValues()) == 0
+	for _, v := range sub(st, "teamQuota").GetFields()["peersSeen"].GetListValue().GetValues() {
+		c.PeersSeen = append(c.PeersSeen, v.GetStringValue())
+	}
 }
 
 // sub returns the object field k of s, or nil.

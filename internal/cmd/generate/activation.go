@@ -37,7 +37,7 @@ func Activation(root string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := gomod.Dir(context.Background(), root, providerModule, "")
+	dir, err := gomod.Dir(context.Background(), "", providerModule, "") // The module this program runs in requires it.
 	if err != nil {
 		return nil, err
 	}

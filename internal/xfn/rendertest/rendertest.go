@@ -8,7 +8,9 @@
 //	xr.yaml             the composite resource (required)
 //	composition.yaml    the Composition (default: the repository's)
 //	observed.yaml       observed composed resources (optional)
-//	required.yaml       required resources (optional)
+//	required.yaml       required resources (optional); the composite resource
+//	                    is sent among them too, as Crossplane sends it from
+//	                    its cache where it matches a selector
 //	expected.yaml       the expected render output (-update rewrites it)
 package rendertest
 
@@ -128,7 +130,13 @@ func (h *Harness) Render(t testing.TB, dir string) []byte {
 		args = append(args, "--observed-resources", p)
 	}
 	if p := filepath.Join(dir, "required.yaml"); exists(p) {
-		args = append(args, "--required-resources", p)
+		req := t.TempDir()
+		for _, f := range []string{p, filepath.Join(dir, "xr.yaml")} {
+			if err := copyFile(f, filepath.Join(req, filepath.Base(f))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		args = append(args, "--required-resources", req)
 	}
 	cmd := exec.CommandContext(t.Context(), h.Crossplane, args...)
 	var stdout, stderr bytes.Buffer
