@@ -366,6 +366,8 @@ spec:
 		}
 	})
 
+	t.Run("TenClaimsRace", func(t *testing.T) { e.scenarioRace(t) })
+
 	t.Run("DeleteGarbageCollects", func(t *testing.T) {
 		e.run(t, "-n", claimNamespace, "delete", "cloudspace", "checkout", "--wait=false")
 		eventually(t, "the composite resource and tenant objects to be deleted", 2*time.Minute, func() error {
