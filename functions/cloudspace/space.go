@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/netip"
+	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -161,7 +162,25 @@ func NewSpace(xr *v1alpha1.XCloudSpace, in *fnv1alpha1.Composer) (*Space, field.
 	}
 
 	s.Namespace = TenantNamespace(xr)
+	if pat, ok := reserved(in.Tenant.ReservedNamespaces, s.Namespace); ok && xr.GetLabels()[LabelClaimName] != "" {
+		errs = append(errs, field.Invalid(field.NewPath("metadata", "labels").Key(LabelClaimName), xr.GetLabels()[LabelClaimName], fmt.Sprintf(
+			"the tenant namespace %s, the claim's namespace and name joined, is reserved by the platform (tenant.reservedNamespaces: %s): rename the claim", s.Namespace, pat)))
+	}
 	return s, errs
+}
+
+// reserved returns the first of the patterns (the defaults when there are
+// none) that ns matches.
+func reserved(patterns []string, ns string) (string, bool) {
+	if len(patterns) == 0 {
+		patterns = fnv1alpha1.DefaultReservedNamespaces()
+	}
+	for _, p := range patterns {
+		if ok, _ := path.Match(p, ns); ok { // ValidateInput refused malformed patterns.
+			return p, true
+		}
+	}
+	return "", false
 }
 
 // Bounds the XRD's schema sets, which the function holds too: the API
@@ -449,6 +468,11 @@ func ValidateInput(in *fnv1alpha1.Composer) field.ErrorList {
 	errs = append(errs, validateRegions(in.Regions)...)
 	if l := in.Tenant.PodSecurity; l != "" && !slices.Contains(fnv1alpha1.PodSecurityLevels(), l) {
 		errs = append(errs, field.NotSupported(field.NewPath("tenant", "podSecurity"), l, fnv1alpha1.PodSecurityLevels()))
+	}
+	for i, p := range in.Tenant.ReservedNamespaces {
+		if _, err := path.Match(p, ""); err != nil || p == "" {
+			errs = append(errs, field.Invalid(field.NewPath("tenant", "reservedNamespaces").Index(i), p, "must be a namespace name or a shell pattern such as kube-*"))
+		}
 	}
 	for i, ns := range in.Tenant.AllowIngressFrom {
 		errs = append(errs, validateDNSLabel(field.NewPath("tenant", "allowIngressFrom").Index(i), ns, 63)...)

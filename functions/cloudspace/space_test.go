@@ -76,6 +76,13 @@ func TestNewSpace(t *testing.T) {
 			},
 			want: []string{`metadata.labels[crossplane.io/claim-name]: Invalid value: "checkout.v2": the claim's name must be a lower-case DNS label`},
 		},
+		"ReservedTenantNamespace": {
+			reason: "a claim whose namespace and name spell a system namespace (kube-*) is refused, whether that namespace exists yet or not",
+			mutate: func(xr *v1alpha1.XCloudSpace) {
+				xr.SetLabels(map[string]string{LabelClaimName: "system-logs", LabelClaimNamespace: "kube"})
+			},
+			want: []string{`metadata.labels[crossplane.io/claim-name]: Invalid value: "system-logs": the tenant namespace kube-system-logs, the claim's namespace and name joined, is reserved by the platform (tenant.reservedNamespaces: kube-*): rename the claim`},
+		},
 		"HugeOwnerAndRegion": {
 			reason: "strings past the schema's maxLength are refused without echoing them",
 			mutate: func(xr *v1alpha1.XCloudSpace) {
@@ -327,9 +334,32 @@ func TestValidateTenantPolicy(t *testing.T) {
 	in := composeInput()
 	in.Tenant.PodSecurity = "strict"
 	in.Tenant.AllowIngressFrom = []string{"monitoring", "Ingress_Nginx"}
+	in.Tenant.ReservedNamespaces = []string{"platform-*", "[", ""}
 	got := errFields(ValidateInput(in))
-	want := []string{"Unsupported value: tenant.podSecurity", "Invalid value: tenant.allowIngressFrom[1]"}
+	want := []string{"Unsupported value: tenant.podSecurity", "Invalid value: tenant.reservedNamespaces[1]", "Invalid value: tenant.reservedNamespaces[2]", "Invalid value: tenant.allowIngressFrom[1]"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("ValidateInput(...): -want, +got:\n%s", diff)
+	}
+}
+
+func TestReservedNamespaces(t *testing.T) {
+	cases := map[string]struct {
+		reason   string
+		patterns []string
+		ns       string
+		want     string
+	}{
+		"DefaultSystem":  {"without a policy list, Kubernetes' namespaces are reserved", nil, "kube-system-logs", "kube-*"},
+		"DefaultDefault": {"the default namespace is reserved by name", nil, "default", "default"},
+		"DefaultTenant":  {"a team's namespace and claim name are free", nil, "team-payments-checkout", ""},
+		"PolicyPattern":  {"the policy's own list replaces the defaults", []string{"platform-*"}, "platform-ops", "platform-*"},
+		"PolicyReplaces": {"a policy list that omits kube-* frees it: the platform decided", []string{"platform-*"}, "kube-x", ""},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if got, _ := reserved(tc.patterns, tc.ns); got != tc.want {
+				t.Errorf("%s\nreserved(%q, %q) = %q, want %q", tc.reason, tc.patterns, tc.ns, got, tc.want)
+			}
+		})
 	}
 }

@@ -126,6 +126,18 @@ type TenantSpec struct {
 	// enforces, warns of and audits: privileged, baseline or restricted.
 	// Default: restricted.
 	PodSecurity PodSecurityLevel `json:"podSecurity,omitempty"`
+
+	// ReservedNamespaces are the namespaces no tenant namespace may be,
+	// as names or shell patterns (kube-*), whether they exist yet or not:
+	// the system's and the platform's own. A claim whose tenant namespace
+	// one matches is refused. Default: DefaultReservedNamespaces.
+	ReservedNamespaces []string `json:"reservedNamespaces,omitempty"`
+}
+
+// DefaultReservedNamespaces are the namespaces no tenant namespace may be
+// when the policy names none: Kubernetes' and Crossplane's.
+func DefaultReservedNamespaces() []string {
+	return []string{"default", "kube-*", "crossplane-*", "upbound-*"}
 }
 
 // PodSecurityLevel is a Pod Security Standard.
