@@ -163,7 +163,7 @@ func TestAdmissionRace(t *testing.T) {
 	for seed := range seeds {
 		t.Run(fmt.Sprintf("seed-%d", seed), func(t *testing.T) {
 			t.Parallel()
-			rng := rand.New(rand.NewPCG(uint64(seed), 7)) //nolint:gosec // A reproducible schedule.
+			rng := rand.New(rand.NewPCG(uint64(seed), 7))
 			c := &raceCluster{t: t, f: &Function{log: logging.NewNopLogger()}, rng: rng, quot: quota}
 			// Ten spaces, four to a second, whose names do not follow
 			// their creation order.
@@ -219,7 +219,7 @@ func TestAdmissionSameSecond(t *testing.T) {
 // run interleaves the creations in order with reconciles and writes.
 func (c *raceCluster) run(order []int) {
 	next := 0
-	for step := 0; step < 400; step++ {
+	for range 400 {
 		var live []*raceSpace
 		for _, s := range c.spaces {
 			if len(s.versions) > 0 {
@@ -275,7 +275,7 @@ func (c *raceCluster) settle() {
 	for _, s := range c.spaces {
 		c.flush(s)
 	}
-	for round := 0; round < 30; round++ {
+	for round := range 30 {
 		changed := false
 		for _, s := range c.spaces {
 			r0, m0 := s.verdict()

@@ -66,6 +66,7 @@ data:
 }
 
 func (e *env) raceRound(t *testing.T, round int) {
+	t.Helper()
 	prefix := fmt.Sprintf("r%d-", round)
 	w := newHoldWatch(prefix)
 	ctx, stop := context.WithCancel(t.Context())
