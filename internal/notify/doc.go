@@ -53,7 +53,9 @@
 // The record keeps the last transition time of the condition its last
 // operation acted on (ConditionSince); a condition that changed before
 // that is outdated and changes nothing, except at the month's or the
-// space's end.
+// space's end. Times have whole seconds, so the level a ticket was
+// resolved from, seen again in the very second of its resolution, is
+// outdated too.
 //
 // A comment or resolution answered 404 (the ticket was deleted by hand)
 // makes the record gone: the ticket is not recreated for the same space,

@@ -365,11 +365,14 @@ func TestReconcileStaleAndDrift(t *testing.T) {
 }
 
 // TestReconcileReopen: a problem that comes back after its ticket was
-// resolved, in the same month, opens a new ticket with a new key.
+// resolved, in the same month, opens a new ticket with a new key. Each
+// change comes a minute after the last (in the second of a resolution, the
+// level it was resolved from reads as an older copy of the status).
 func TestReconcileReopen(t *testing.T) {
 	e := newEnv(t, map[string][]string{"jira": {v1alpha1.KindBudget}}, nil)
 	r := e.reconciler("a")
 	for _, c := range []string{ReasonBudgetAtRisk, ReasonBudgetHealthy, ReasonBudgetAtRisk} {
+		e.now = e.now.Add(time.Minute)
 		status := "False"
 		if c == ReasonBudgetHealthy {
 			status = "True"

@@ -132,6 +132,13 @@ func Decide(s Step) Action {
 	if r.State != v1alpha1.StatePending && !s.Ended && !s.Deleted && Before(obs.Since, r.ConditionSince) {
 		return Action{Outdated: true}
 	}
+	// Times have whole seconds: the level a ticket was resolved from, seen
+	// again in the very second of the resolution, is that older copy too
+	// (a real relapse within the second cannot be told from it; another
+	// level in that second is news).
+	if r.State == v1alpha1.StateResolved && !s.Ended && !s.Deleted && obs.Since != "" && obs.Since == r.ConditionSince && obs.Level == ParseLevel(r.Level) {
+		return Action{Outdated: true}
+	}
 	switch r.State {
 	case v1alpha1.StatePending:
 		if r.Holder != s.Self {
