@@ -9,6 +9,9 @@ import (
 	"time"
 
 	"google.golang.org/protobuf/types/known/structpb"
+	corev1 "k8s.io/api/core/v1"
+
+	xpv1 "github.com/crossplane/crossplane-runtime/v2/apis/common/v1"
 
 	"github.com/cloudspace-dev/cloudspace/apis/v1alpha1"
 	"github.com/cloudspace-dev/cloudspace/internal/quantity"
@@ -215,21 +218,14 @@ func StructCandidate(pol *Policy, o *structpb.Struct) *Candidate {
 // readVerdict reads from a space's status whether the composer has decided
 // it, and which spaces of its second that decision saw.
 func readVerdict(c *Candidate, o *structpb.Struct) {
-	st := sub(o, "status")
-	var synced *structpb.Struct
-	for _, v := range st.GetFields()["conditions"].GetListValue().GetValues() {
-		cond := v.GetStructValue()
-		switch str(cond, "type") {
-		case TypeQuotaAvailable:
-			c.Decided = !waitingReasons[str(cond, "reason")]
-		case "Synced":
-			synced = cond
-		}
+	if _, reason, ok := xfn.ConditionOf(o, TypeQuotaAvailable); ok {
+		c.Decided = !waitingReasons[reason]
 	}
 	// A space whose reconciles fail before any verdict composes nothing.
-	c.Failing = !c.Decided && str(synced, "status") == "False" &&
+	synced, _, _ := xfn.ConditionOf(o, string(xpv1.TypeSynced))
+	c.Failing = !c.Decided && synced == string(corev1.ConditionFalse) &&
 		len(sub(o, "spec").GetFields()["resourceRefs"].GetListValue().GetValues()) == 0
-	for _, v := range sub(st, "teamQuota").GetFields()["peersSeen"].GetListValue().GetValues() {
+	for _, v := range sub(sub(o, "status"), "teamQuota").GetFields()["peersSeen"].GetListValue().GetValues() {
 		c.PeersSeen = append(c.PeersSeen, v.GetStringValue())
 	}
 }

@@ -84,7 +84,7 @@ func SetConditions(rsp *fnv1.RunFunctionResponse, req *fnv1.RunFunctionRequest, 
 // transitioned reports whether c differs in status or reason from the
 // condition of its type on the observed composite resource xr.
 func transitioned(xr *structpb.Struct, c Condition) bool {
-	status, reason, ok := condition(xr, c.Type)
+	status, reason, ok := ConditionOf(xr, c.Type)
 	return !ok || status != c.Status.String() || reason != c.Reason
 }
 

@@ -18,9 +18,9 @@ func Field(s *structpb.Struct, path ...string) *structpb.Value {
 	return v
 }
 
-// condition returns the status and reason of the condition typ in the
+// ConditionOf returns the status and reason of the condition typ in the
 // status.conditions of the object o; ok is false when it is absent.
-func condition(o *structpb.Struct, typ string) (status, reason string, ok bool) {
+func ConditionOf(o *structpb.Struct, typ string) (status, reason string, ok bool) {
 	for _, c := range Field(o, "status", "conditions").GetListValue().GetValues() {
 		f := c.GetStructValue().GetFields()
 		if f["type"].GetStringValue() == typ {

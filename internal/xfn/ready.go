@@ -64,7 +64,7 @@ func (o Observed) ReadyIfConditionTrue(name resource.Name) resource.Ready {
 // ConditionStatus returns the status of the condition typ of an observed
 // resource; ok is false when the resource or the condition is absent.
 func (o Observed) ConditionStatus(name resource.Name, typ xpv1.ConditionType) (status corev1.ConditionStatus, ok bool) {
-	s, _, ok := condition(o[name], string(typ))
+	s, _, ok := ConditionOf(o[name], string(typ))
 	if !ok {
 		return corev1.ConditionUnknown, false
 	}
