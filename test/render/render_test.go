@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/cloudspace-dev/cloudspace/internal/gomod"
 	"github.com/cloudspace-dev/cloudspace/internal/xfn/rendertest"
 )
 
@@ -30,7 +31,7 @@ func TestRender(t *testing.T) {
 		CacheDir:    t.TempDir(),
 	}
 
-	provider, err := rendertest.ModuleDir(root, "github.com/upbound/provider-aws/v2")
+	provider, err := gomod.Dir(t.Context(), root, "github.com/upbound/provider-aws/v2", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +39,7 @@ func TestRender(t *testing.T) {
 	if err := rendertest.ProviderCRDs(provider, crds, providerGroups...); err != nil {
 		t.Fatal(err)
 	}
-	xp, err := rendertest.ModuleDir(root, "github.com/crossplane/crossplane/v2")
+	xp, err := gomod.Dir(t.Context(), root, "github.com/crossplane/crossplane/v2", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +49,7 @@ func TestRender(t *testing.T) {
 	// Remote tenant objects are provider-kubernetes Objects, validated
 	// against its CRD from the module proxy. v1.3.0 is the newest release
 	// whose module the project's Go accepts (v1.4 wants Go 1.27).
-	pk, err := rendertest.DownloadModule(root, "github.com/crossplane-contrib/provider-kubernetes", "v1.3.0")
+	pk, err := gomod.Dir(t.Context(), root, "github.com/crossplane-contrib/provider-kubernetes", "v1.3.0")
 	if err != nil {
 		t.Fatal(err)
 	}

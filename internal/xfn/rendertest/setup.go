@@ -1,26 +1,10 @@
 package rendertest
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
-
-	"github.com/cloudspace-dev/cloudspace/internal/gomod"
 )
-
-// ModuleDir returns the directory of a module in the module cache, as the
-// root module requires it, downloading it if need be.
-func ModuleDir(root, module string) (string, error) {
-	return gomod.Dir(context.Background(), root, module, "")
-}
-
-// DownloadModule downloads module at version through the module proxy, as
-// a module not in go.mod (for example one whose Go version the project does
-// not build with), and returns its directory in the module cache.
-func DownloadModule(root, module, version string) (string, error) {
-	return gomod.Dir(context.Background(), root, module, version)
-}
 
 // CopyCRD copies one CRD file of a module directory into dir.
 func CopyCRD(moduleDir, file, dir string) error {
