@@ -75,12 +75,14 @@ spec:
   budget: {monthlyLimit: "3000.00"}
 `
 
-// Daily spend of the look's export, USD: the healthy space spends about
-// its estimate (129.26 USD a month), the other ten times its budget.
+// Daily spend of the look's export by claim, USD: the healthy space spends
+// about its estimate (129.26 USD a month), the other more than its budget.
 var (
-	lookDailyStorefront = decimal.RequireFromString("4.20")
-	lookDailyAnalytics  = decimal.RequireFromString("150.00")
-	lookEstimates       = map[string]decimal.Decimal{
+	lookDaily = map[string]decimal.Decimal{
+		"storefront": decimal.RequireFromString("4.20"),
+		"analytics":  decimal.RequireFromString("150.00"),
+	}
+	lookEstimates = map[string]decimal.Decimal{
 		"storefront": decimal.RequireFromString("129.26"),
 		"analytics":  decimal.RequireFromString("72.98"),
 	}
@@ -145,8 +147,8 @@ func (e *env) scenarioLook(t *testing.T) {
 	length := int(end.Sub(from).Hours() / 24)
 	export := filepath.Join(t.TempDir(), "look.csv")
 	writeFile(t, export, lookExport(from, days, map[string]lookSpend{
-		xrs["storefront"]: {vpcID, lookDailyStorefront},
-		xrs["analytics"]:  {"i-0analytics", lookDailyAnalytics},
+		xrs["storefront"]: {vpcID, lookDaily["storefront"]},
+		xrs["analytics"]:  {"i-0analytics", lookDaily["analytics"]},
 	}))
 	if out, err := exec.Command(billing, "ingest", "--kubeconfig", e.kubeconfig, "--format", "focus", export).CombinedOutput(); err != nil {
 		t.Fatalf("ingest: %v\n%s", err, out)
@@ -162,7 +164,7 @@ func (e *env) scenarioLook(t *testing.T) {
 			if got := field(obj, "status.state"); got != state {
 				return fmt.Errorf("%s: state %v, want %s (%v)", c, got, state, field(obj, "status.stateReason"))
 			}
-			if daily, ok := map[string]decimal.Decimal{"storefront": lookDailyStorefront, "analytics": lookDailyAnalytics}[c]; ok {
+			if daily, ok := lookDaily[c]; ok {
 				billed := daily.Mul(decimal.NewFromInt(int64(days))).StringFixed(2)
 				if got := field(obj, "status.billing.billedToDate"); got != billed {
 					return fmt.Errorf("%s: billed %v, want %s", c, got, billed)
@@ -253,7 +255,7 @@ func lookFigures(xrs map[string]string, from, through time.Time, days, length in
 	for c, xr := range xrs {
 		key := strings.ToUpper(c[:1]) + c[1:]
 		data[key+"XR"] = xr
-		daily, ok := map[string]decimal.Decimal{"storefront": lookDailyStorefront, "analytics": lookDailyAnalytics}[c]
+		daily, ok := lookDaily[c]
 		if !ok {
 			continue
 		}
