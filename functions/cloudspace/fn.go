@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
@@ -52,19 +53,30 @@ func NewFunction(log logging.Logger, opts ...Option) *Function {
 func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
 	rsp := response.To(req, response.DefaultTTL)
 
-	in, pol, ok := f.inputs.Get(req.GetInput())
-	if !ok {
-		in = &fnv1alpha1.Composer{}
-		if err := xfn.DecodeInput(req, in); err != nil {
+	in, pol, err := f.parseInput(req)
+	if err != nil {
+		response.Fatal(rsp, err)
+		return rsp, nil
+	}
+	sent := xfn.RequiredOf(req)
+	if sel, ok := PolicySelector(in); ok && xfn.SupportsRequiredResources(req) {
+		// The install policy amends the input. Until Crossplane has sent
+		// it, nothing is decided: it calls again with it before it applies
+		// anything, and a verdict on the unamended input could be fatal.
+		xfn.Require(rsp, requiredPolicy, sel)
+		objs, ok := sent.Get(requiredPolicy)
+		if !ok {
+			d, observed := xfn.NewDesired(req), xfn.ObservedOf(req)
+			for _, h := range Hold(observed) {
+				d.Keep(h.Name, observed[h.Name], h.Ready)
+			}
+			d.Apply(rsp)
+			return rsp, nil
+		}
+		if in, pol, err = f.amendInput(req.GetInput(), in, pol, objs); err != nil {
 			response.Fatal(rsp, err)
 			return rsp, nil
 		}
-		var err error
-		if pol, err = ParseInput(in); err != nil {
-			response.Fatal(rsp, err)
-			return rsp, nil
-		}
-		f.inputs.Add(req.GetInput(), in, pol)
 	}
 
 	xr := &v1alpha1.XCloudSpace{}
@@ -85,7 +97,6 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	// Admission decides whether the space may be composed, from what
 	// Crossplane sent of the team's quota data and spaces.
 	self := SpaceCandidate(pol, s, xr)
-	sent := xfn.RequiredOf(req)
 	team := ReadTeam(pol, self, sent, xfn.SupportsRequiredResources(req))
 	v := Admit(pol, self, team)
 	// The tenant namespace must be free or the space's own. Crossplane
@@ -161,4 +172,49 @@ func writeVerdict(rsp *fnv1.RunFunctionResponse, req *fnv1.RunFunctionRequest, v
 		rsp.Meta.Ttl = durationpb.New(v.TTL)
 	}
 	xfn.SetConditions(rsp, req, v.Condition)
+}
+
+// parseInput decodes and parses the function input of req, or finds it in
+// the memo.
+func (f *Function) parseInput(req *fnv1.RunFunctionRequest) (*fnv1alpha1.Composer, *Policy, error) {
+	if in, pol, ok := f.inputs.Get(req.GetInput()); ok {
+		return in, pol, nil
+	}
+	in := &fnv1alpha1.Composer{}
+	if err := xfn.DecodeInput(req, in); err != nil {
+		return nil, nil, err
+	}
+	pol, err := ParseInput(in)
+	if err != nil {
+		return nil, nil, err
+	}
+	f.inputs.Add(req.GetInput(), in, pol)
+	return in, pol, nil
+}
+
+// amendInput returns the function input in, decoded from input, amended
+// by the install policy objects Crossplane sent, and its policy; or finds
+// them in the memo.
+func (f *Function) amendInput(input *structpb.Struct, in *fnv1alpha1.Composer, pol *Policy, objs []*structpb.Struct) (*fnv1alpha1.Composer, *Policy, error) {
+	po, err := ReadPolicy(objs)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(po) == 0 {
+		return in, pol, nil
+	}
+	key := PolicyKey(input, po)
+	if in, pol, ok := f.inputs.Get(key); ok {
+		return in, pol, nil
+	}
+	amended, err := ApplyPolicy(in, po)
+	if err != nil {
+		return nil, nil, err
+	}
+	pol, err = ParseInput(amended)
+	if err != nil {
+		return nil, nil, fmt.Errorf("install policy %s %s: %w", fnv1alpha1.PolicySourceKind, PolicyNames(po), err)
+	}
+	f.inputs.Add(key, amended, pol)
+	return amended, pol, nil
 }

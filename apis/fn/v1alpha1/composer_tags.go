@@ -9,7 +9,7 @@ type TagPolicy struct {
 	// Required tags, each with the source of its value. A claim's own tags
 	// may override a required tag that is not enforced; the result must
 	// still satisfy the tag's allowed values or pattern.
-	Required []RequiredTag `json:"required,omitempty"`
+	Required []RequiredTag `json:"required,omitempty" patchStrategy:"merge" patchMergeKey:"key"`
 
 	// Enforced are keys a claim's own tags may not set, compared without
 	// regard to case. Every required tag is enforced unless listed in

@@ -17,7 +17,7 @@ type Composer struct {
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
 	// Tiers is the tier catalog. Every tier a claim may name must be listed.
-	Tiers []TierSpec `json:"tiers"`
+	Tiers []TierSpec `json:"tiers" patchStrategy:"merge" patchMergeKey:"name"`
 
 	// Tenant configures the Kubernetes objects of the tenant namespace.
 	Tenant TenantSpec `json:"tenant,omitempty"`
@@ -39,7 +39,13 @@ type Composer struct {
 	// letters differ from account to account; list the zones your
 	// accounts have). Empty, any region the XRD's pattern allows is
 	// accepted and the zones are a, b, c and on.
-	Regions []RegionSpec `json:"regions,omitempty"`
+	Regions []RegionSpec `json:"regions,omitempty" patchStrategy:"merge" patchMergeKey:"name"`
+
+	// PolicyFrom selects EnvironmentConfigs whose data amend this input
+	// for the install, so that a platform team sets its account, tiers,
+	// prices and tag policy without forking the Composition. Unset, the
+	// input is the whole policy.
+	PolicyFrom *PolicySource `json:"policyFrom,omitempty"`
 }
 
 // RegionSpec is one region of the catalog.
