@@ -301,6 +301,8 @@ spec:
 		})
 	})
 
+	t.Run("TierFromInstallPolicy", func(t *testing.T) { e.scenarioInstallPolicy(t, xr) })
+
 	t.Run("BillingReported", func(t *testing.T) {
 		billing := filepath.Join(e.bin, "function-cloudspace-billing")
 		if !exists(billing) {
