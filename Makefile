@@ -144,13 +144,30 @@ e2e-tools: $(BIN)/kube-apiserver $(BIN)/kube-controller-manager $(BIN)/crossplan
 	@command -v etcd >/dev/null || { apt-get update -qq && apt-get install -y -qq etcd-server; }
 	@command -v kubectl >/dev/null || { echo "building kubectl"; cd test/e2e/tools && $(GO) build -trimpath -o $(abspath $(BIN))/kubectl k8s.io/kubernetes/cmd/kubectl; }
 
+# The packages the e2e installs: make xpkg's build for the placeholder host,
+# for this machine's architecture, at a fixed version the configuration pins
+# its functions to. The provider packages are built in the test from these
+# provider modules' package metadata and CRDs.
+E2E_XPKG_OUT     ?= $(OUTPUT)/e2e-xpkg
+E2E_XPKG_VERSION := v0.1.0-e2e
+E2E_PROVIDER_KUBERNETES_VERSION := $(shell sed -n 's/^\tProviderKubernetesVersion = "\(.*\)"$$/\1/p' internal/gomod/pins.go)
+
+.PHONY: e2e-xpkg
+e2e-xpkg: $(CROSSPLANE) ## Build the packages the e2e installs into E2E_XPKG_OUT.
+	$(GO) run ./internal/cmd/xpkg build --out $(E2E_XPKG_OUT) --crossplane $(CROSSPLANE) \
+	  --platforms linux/$$($(GO) env GOARCH) --version $(E2E_XPKG_VERSION)
+
 .PHONY: e2e
-e2e: build e2e-tools ## Run the end-to-end test on a real control plane in a private network namespace.
+e2e: build e2e-tools e2e-xpkg ## Run the end-to-end test on a real control plane in a private network namespace.
 	@rm -rf $(E2E_DIR) && mkdir -p $(E2E_DIR)
 	$(GO) test -c -tags e2e -o $(BIN)/e2e.test ./test/e2e
 	@set -o pipefail; status=0; \
 	  E2E_DIR=$(abspath $(E2E_DIR)) E2E_BIN=$(abspath $(BIN)) PATH=$(abspath $(BIN)):$$PATH \
-	  E2E_PROVIDER_CRDS=$$($(GO) mod download github.com/upbound/provider-aws/v2 && $(GO) list -m -f '{{.Dir}}' github.com/upbound/provider-aws/v2)/package/crds \
+	  E2E_XPKG_OUT=$(abspath $(E2E_XPKG_OUT)) E2E_XPKG_VERSION=$(E2E_XPKG_VERSION) \
+	  E2E_PROVIDER_AWS=$$($(GO) mod download github.com/upbound/provider-aws/v2 && $(GO) list -m -f '{{.Dir}}' github.com/upbound/provider-aws/v2) \
+	  E2E_PROVIDER_AWS_VERSION=$$($(GO) list -m -f '{{.Version}}' github.com/upbound/provider-aws/v2) \
+	  E2E_PROVIDER_KUBERNETES=$$($(GO) mod download -json github.com/crossplane-contrib/provider-kubernetes@$(E2E_PROVIDER_KUBERNETES_VERSION) | sed -n 's/^\t"Dir": "\(.*\)",$$/\1/p') \
+	  E2E_PROVIDER_KUBERNETES_VERSION=$(E2E_PROVIDER_KUBERNETES_VERSION) \
 	  E2E_CROSSPLANE_CRDS=$$($(GO) mod download github.com/crossplane/crossplane/v2 && $(GO) list -m -f '{{.Dir}}' github.com/crossplane/crossplane/v2)/cluster/crds \
 	  unshare --net -- bash -c 'ip link set lo up && cd test/e2e && exec $(abspath $(BIN))/e2e.test -test.v -test.timeout 20m' || status=$$?; \
 	  if [ -f $(E2E_DIR)/pids ]; then xargs -r kill -9 < $(E2E_DIR)/pids 2>/dev/null || true; fi; \

@@ -14,10 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/cloudspace-dev/cloudspace/internal/gomod"
 )
@@ -102,60 +99,13 @@ func startRegistry(t *testing.T) string {
 	return l.Addr().String()
 }
 
-// pushPackage builds a Crossplane package from files with the crossplane
-// CLI (crossplane xpkg build, as make xpkg does) and pushes it to ref. The
-// first file must be the package metadata, crossplane.yaml.
-func (e *env) pushPackage(t *testing.T, ref string, files ...string) {
+// serveFunction serves the function fn that Crossplane installed as a
+// dependency of the Configuration: it starts the function binary over mTLS
+// with a server certificate signed by Crossplane's CA, and acts as the
+// External package runtime: it points the FunctionRevision at the process
+// and marks the runtime healthy.
+func (e *env) serveFunction(t *testing.T, fn string) {
 	t.Helper()
-	root := t.TempDir()
-	for i, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		dst := filepath.Join(root, fmt.Sprintf("%02d-%s", i, filepath.Base(f)))
-		if i == 0 {
-			dst = filepath.Join(root, "crossplane.yaml")
-		}
-		writeFile(t, dst, b)
-	}
-	out := filepath.Join(t.TempDir(), "package.xpkg")
-	cmd := exec.Command(filepath.Join(e.bin, "crossplane"), "xpkg", "build", "--package-root", root, "-o", out)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("cannot build package %s: %v\n%s", ref, err, b)
-	}
-	img, err := tarball.ImageFromPath(out, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := name.ParseReference(ref)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.Write(r, img); err != nil {
-		t.Fatalf("cannot push %s: %v", ref, err)
-	}
-}
-
-// installFunction installs a Function package from the registry, starts
-// the function binary over mTLS with a server certificate signed by
-// Crossplane's CA, and acts as the External package runtime: it points the
-// FunctionRevision at the process and marks the runtime healthy.
-func (e *env) installFunction(t *testing.T, reg, fn string) {
-	t.Helper()
-	ref := reg + "/cloudspace/" + fn + ":v0.0.1"
-	files := append([]string{filepath.Join(e.root, "package", fn, "crossplane.yaml")},
-		must(filepath.Glob(filepath.Join(e.root, "package", fn, "input", "*.yaml")))...)
-	e.pushPackage(t, ref, files...)
-	e.apply(t, fmt.Sprintf(`apiVersion: pkg.crossplane.io/v1
-kind: Function
-metadata:
-  name: %s
-spec:
-  package: %s
-  packagePullPolicy: IfNotPresent
-`, fn, ref))
-
 	var rev string
 	eventually(t, "FunctionRevision of "+fn, 2*time.Minute, func() error {
 		out, err := e.try("get", "functionrevision", "-l", "pkg.crossplane.io/package="+fn, "-o", "jsonpath={.items[0].metadata.name}")
@@ -166,27 +116,7 @@ spec:
 		return nil
 	})
 
-	ca, err := parseKeyPair(e.secretKey(t, xpNamespace, "crossplane-root-ca", "tls.crt"), e.secretKey(t, xpNamespace, "crossplane-root-ca", "tls.key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	server := issue(t, certSpec{
-		cn:    fn,
-		dns:   []string{"localhost", fn, fn + "." + xpNamespace, fn + "." + xpNamespace + ".svc", fn + "." + xpNamespace + ".svc.cluster.local"},
-		ips:   []net.IP{net.ParseIP("127.0.0.1")},
-		usage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}, ca)
-	certs := filepath.Join(e.dir, "tls", fn)
-	if err := os.MkdirAll(certs, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	writeFile(t, filepath.Join(certs, "tls.crt"), server.certPEM)
-	writeFile(t, filepath.Join(certs, "tls.key"), server.keyPEM)
-	writeFile(t, filepath.Join(certs, "ca.crt"), ca.certPEM)
-	secret := fn + "-tls-server"
-	e.run(t, "-n", xpNamespace, "create", "secret", "generic", secret,
-		"--from-file=tls.crt="+filepath.Join(certs, "tls.crt"), "--from-file=tls.key="+filepath.Join(certs, "tls.key"),
-		"--from-file=ca.crt="+filepath.Join(certs, "ca.crt"))
+	certs, secret := e.runtimeTLS(t, fn)
 
 	addr := "127.0.0.1:" + itoa(freePort(t))
 	e.procs.start(t, fn, []string{"TLS_SERVER_CERTS_DIR=" + certs, "KUBECONFIG=" + e.kubeconfig}, filepath.Join(e.bin, fn),
@@ -195,8 +125,7 @@ spec:
 
 	e.run(t, "patch", "functionrevision", rev, "--subresource=status", "--type=merge",
 		"-p", fmt.Sprintf(`{"status":{"endpoint":%q,"tlsServerSecretName":%q}}`, addr, secret))
-	e.run(t, "patch", "functionrevision", rev, "--subresource=status", "--type=json",
-		"-p", `[{"op":"add","path":"/status/conditions/-","value":{"type":"RuntimeHealthy","status":"True","reason":"HealthyPackageRevision","lastTransitionTime":"2026-01-01T00:00:00Z"}}]`)
+	e.run(t, "patch", "functionrevision", rev, "--subresource=status", "--type=json", "-p", runtimeHealthyPatch)
 	eventually(t, "Function "+fn+" healthy", 2*time.Minute, func() error {
 		obj, err := e.getJSON("function", fn)
 		if err != nil {
@@ -224,4 +153,34 @@ func lastLines(b []byte, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, " | ")
+}
+
+// runtimeTLS does what a package runtime does for the package pkg: it
+// issues the package's server certificate from Crossplane's CA, writes it
+// to a directory and to the secret the package revision names in
+// status.tlsServerSecretName, and returns both.
+func (e *env) runtimeTLS(t *testing.T, pkg string) (dir, secret string) {
+	t.Helper()
+	ca, err := parseKeyPair(e.secretKey(t, xpNamespace, "crossplane-root-ca", "tls.crt"), e.secretKey(t, xpNamespace, "crossplane-root-ca", "tls.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	server := issue(t, certSpec{
+		cn:    pkg,
+		dns:   []string{"localhost", pkg, pkg + "." + xpNamespace, pkg + "." + xpNamespace + ".svc", pkg + "." + xpNamespace + ".svc.cluster.local"},
+		ips:   []net.IP{net.ParseIP("127.0.0.1")},
+		usage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}, ca)
+	dir = filepath.Join(e.dir, "tls", pkg)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, "tls.crt"), server.certPEM)
+	writeFile(t, filepath.Join(dir, "tls.key"), server.keyPEM)
+	writeFile(t, filepath.Join(dir, "ca.crt"), ca.certPEM)
+	secret = pkg + "-tls-server"
+	e.run(t, "-n", xpNamespace, "create", "secret", "generic", secret,
+		"--from-file=tls.crt="+filepath.Join(dir, "tls.crt"), "--from-file=tls.key="+filepath.Join(dir, "tls.key"),
+		"--from-file=ca.crt="+filepath.Join(dir, "ca.crt"))
+	return dir, secret
 }

@@ -29,26 +29,10 @@ func TestCloudSpace(t *testing.T) {
 	t.Logf("crossplane ready in %s", time.Since(start).Round(time.Millisecond))
 	reg := startRegistry(t)
 
-	// Platform team: the provider CRDs the Composition composes (no provider
-	// runs, so managed resources never become ready), the Configuration
-	// package with the XRD and Composition, the functions, RBAC and the
-	// team's quota data.
-	e.installProviderCRDs(t)
-	e.pushPackage(t, reg+"/cloudspace/configuration-cloudspace:v0.0.1",
-		filepath.Join(e.root, "package", "configuration", "crossplane.yaml"),
-		filepath.Join(e.root, "xrds", xrdName+".yaml"),
-		filepath.Join(e.root, "compositions", "xcloudspace.yaml"),
-		filepath.Join(e.root, "package", "configuration", "activation.yaml"))
-	e.apply(t, fmt.Sprintf(`apiVersion: pkg.crossplane.io/v1
-kind: Configuration
-metadata:
-  name: configuration-cloudspace
-spec:
-  package: %s/cloudspace/configuration-cloudspace:v0.0.1
-  # The provider-aws family lives on a registry this offline test cannot
-  # reach; its CRDs are installed above instead.
-  skipDependencyResolution: true
-`, reg))
+	// Platform team: the Configuration package from a registry, with
+	// everything it depends on resolved and installed by Crossplane, then
+	// RBAC and the team's quota data.
+	e.installCloudSpace(t, reg)
 	eventually(t, "XRD offered", 2*time.Minute, func() error {
 		obj, err := e.getJSON("xrd", xrdName)
 		if err != nil {
@@ -62,9 +46,6 @@ spec:
 		return nil
 	})
 	e.checkActivationPolicy(t)
-	for _, fn := range functions(e) {
-		e.installFunction(t, reg, fn)
-	}
 	for _, f := range must(filepath.Glob(filepath.Join(e.root, "examples", "rbac", "*.yaml"))) {
 		e.run(t, "apply", "--server-side", "-f", f)
 	}
@@ -368,46 +349,6 @@ spec:
 	})
 	t.Run("WhatPeopleSee", func(t *testing.T) { e.scenarioLook(t) })
 	t.Logf("scenario done in %s", time.Since(start).Round(time.Millisecond))
-}
-
-// functions are the function packages to install: every package/function-*
-// directory whose binary was built.
-func functions(e *env) []string {
-	var fns []string
-	for _, d := range must(filepath.Glob(filepath.Join(e.root, "package", "function-*"))) {
-		fn := filepath.Base(d)
-		if exists(filepath.Join(e.bin, fn)) && exists(filepath.Join(d, "crossplane.yaml")) {
-			fns = append(fns, fn)
-		}
-	}
-	return fns
-}
-
-// installProviderCRDs applies the provider-aws CRDs of the managed
-// resources the Configuration's activation policy activates (exactly the
-// kinds the Composition composes), as a provider package would once the
-// policy activates them, and waits until they are established.
-func (e *env) installProviderCRDs(t *testing.T) {
-	t.Helper()
-	dir := os.Getenv("E2E_PROVIDER_CRDS")
-	if dir == "" {
-		t.Fatal("E2E_PROVIDER_CRDS must name the provider-aws package/crds directory (make e2e sets it)")
-	}
-	_, activate := e.activationPolicy(t)
-	args := []string{"apply", "--server-side"}
-	for _, mrd := range activate {
-		// An MRD is named like its CRD, <plural>.<group>; the provider's
-		// file of it is <group>_<plural>.yaml.
-		plural, group, _ := strings.Cut(mrd, ".")
-		f := filepath.Join(dir, group+"_"+plural+".yaml")
-		if !exists(f) {
-			t.Fatalf("the activation policy names %s, but the provider has no CRD file %s", mrd, f)
-		}
-		args = append(args, "-f", f)
-	}
-	e.run(t, args...)
-	e.run(t, "wait", "--for=condition=Established", "--timeout=120s", "crd", "--all")
-	t.Logf("installed %d provider CRDs", len(activate))
 }
 
 // focusExport is a FOCUS 1.2 export of November 2026 for the space xr:

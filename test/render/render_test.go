@@ -47,9 +47,8 @@ func TestRender(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Remote tenant objects are provider-kubernetes Objects, validated
-	// against its CRD from the module proxy. v1.3.0 is the newest release
-	// whose module the project's Go accepts (v1.4 wants Go 1.27).
-	pk, err := gomod.Dir(t.Context(), root, "github.com/crossplane-contrib/provider-kubernetes", "v1.3.0")
+	// against its CRD from the module proxy.
+	pk, err := gomod.Dir(t.Context(), root, gomod.ProviderKubernetes, gomod.ProviderKubernetesVersion)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,8 +20,29 @@ import (
 const ActivationFile = "package/configuration/activation.yaml"
 
 // providerModule carries the provider CRDs that name the managed resource
-// definitions the policy activates.
-const providerModule = "github.com/upbound/provider-aws/v2"
+// definitions the policy activates, for the kinds of API groups ending in
+// suffix. provider-aws is required by go.mod (the composer builds its
+// types); provider-kubernetes, whose Objects carry the tenant objects to a
+// remote cluster, is not, so its version is named.
+type providerModule struct {
+	path, version, suffix string
+}
+
+var providerModules = []providerModule{
+	{"github.com/upbound/provider-aws/v2", "", ".aws.upbound.io"},
+	{gomod.ProviderKubernetes, gomod.ProviderKubernetesVersion, "kubernetes.crossplane.io"},
+}
+
+// providerOf returns the provider module of an API group, and false when
+// no provider of the policy serves it.
+func providerOf(group string) (providerModule, bool) {
+	for _, m := range providerModules {
+		if group == strings.TrimPrefix(m.suffix, ".") || strings.HasSuffix(group, m.suffix) {
+			return m, true
+		}
+	}
+	return providerModule{}, false
+}
 
 // activationHeader says where the policy comes from: the kinds the golden
 // render cases compose, which cover every kind the composer emits.
@@ -37,15 +58,19 @@ func Activation(root string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := gomod.Dir(context.Background(), "", providerModule, "") // The module this program runs in requires it.
-	if err != nil {
-		return nil, err
-	}
-	crds := filepath.Join(dir, "package", "crds")
 	names := map[string]string{} // group/kind -> plural.group
-	for gk := range kinds {
+	dirs := map[string]string{}  // module -> its CRD directory
+	for _, gk := range slices.Sorted(maps.Keys(kinds)) {
 		group, _, _ := strings.Cut(gk, "/")
-		files, err := filepath.Glob(filepath.Join(crds, group+"_*.yaml"))
+		m, _ := providerOf(group)
+		if dirs[m.path] == "" {
+			dir, err := gomod.Dir(context.Background(), "", m.path, m.version)
+			if err != nil {
+				return nil, err
+			}
+			dirs[m.path] = filepath.Join(dir, "package", "crds")
+		}
+		files, err := filepath.Glob(filepath.Join(dirs[m.path], group+"_*.yaml"))
 		if err != nil {
 			return nil, err
 		}
@@ -66,7 +91,7 @@ func Activation(root string) ([]byte, error) {
 		}
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("cannot write the activation policy: no CRD in %s for %s", crds, strings.Join(missing, ", "))
+		return nil, fmt.Errorf("cannot write the activation policy: no provider CRD for %s", strings.Join(missing, ", "))
 	}
 	policy := map[string]any{
 		"apiVersion": "apiextensions.crossplane.io/v1alpha1",
@@ -85,7 +110,7 @@ func Activation(root string) ([]byte, error) {
 const renderFailed = "# crossplane render failed"
 
 // composedKinds returns "<group>/<kind>" of every provider managed resource
-// (a group under aws.upbound.io) the golden cases in dir compose.
+// (of a group a provider module serves) the golden cases in dir compose.
 func composedKinds(dir string) (map[string]bool, error) {
 	files, err := filepath.Glob(filepath.Join(dir, "*", "expected.yaml"))
 	if err != nil {
@@ -111,8 +136,10 @@ func composedKinds(dir string) (map[string]bool, error) {
 			if err := yaml.Unmarshal([]byte(doc), &o); err != nil {
 				return nil, fmt.Errorf("cannot read %q: %w", f, err)
 			}
-			if group, _, ok := strings.Cut(o.APIVersion, "/"); ok && strings.HasSuffix(group, ".aws.upbound.io") {
-				kinds[group+"/"+o.Kind] = true
+			if group, _, ok := strings.Cut(o.APIVersion, "/"); ok {
+				if _, ok := providerOf(group); ok {
+					kinds[group+"/"+o.Kind] = true
+				}
 			}
 		}
 	}

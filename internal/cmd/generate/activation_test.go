@@ -38,7 +38,7 @@ func TestActivation(t *testing.T) {
 			expected: map[string]string{
 				"a": "---\napiVersion: s3.aws.upbound.io/v1beta1\nkind: Bukket\n",
 			},
-			err: "no CRD in",
+			err: "no provider CRD for",
 		},
 	}
 	for name, tc := range cases {
