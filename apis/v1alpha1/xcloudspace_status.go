@@ -274,6 +274,55 @@ type BillingStatus struct {
 	// Cloud is the cloud-resource share of BilledToDate: the space's tagged
 	// resources. Set together with InCluster.
 	Cloud *SpendShare `json:"cloud,omitempty"`
+
+	// DriftContributors name where the spend went while it drifts from the
+	// estimate: the services, billed resources and days with the largest
+	// billed cost of the period so far. Set only while CostDrift is True.
+	DriftContributors *CostContributors `json:"driftContributors,omitempty"`
+}
+
+// MaxCostContributors is the most entries each list of CostContributors
+// holds.
+const MaxCostContributors = 3
+
+// CostContributors are the largest parts of a space's billed spend in the
+// billing period, from the spend record's cost by service, by resource and
+// by day. Each list is sorted by billed cost, largest first, then by name,
+// holds at most MaxCostContributors entries and only positive costs.
+type CostContributors struct {
+	// Services are the services with the largest billed cost.
+	Services []CostContributor `json:"services,omitempty"`
+
+	// Resources are the billed resources with the largest billed cost,
+	// among those the spend record lists.
+	Resources []CostContributor `json:"resources,omitempty"`
+
+	// Days are the UTC days with the largest billed cost.
+	Days []CostContributor `json:"days,omitempty"`
+}
+
+// JSONSchemaExtend bounds the lists of contributors.
+func (CostContributors) JSONSchemaExtend(s *jsonschema.Schema) {
+	for _, name := range []string{"services", "resources", "days"} {
+		if l, ok := s.Properties.Get(name); ok {
+			l.MaxItems = ptr(uint64(MaxCostContributors))
+		}
+	}
+}
+
+// CostContributor is one part of a space's billed spend.
+type CostContributor struct {
+	// Name is the service name, the billed resource ID or the UTC day
+	// (YYYY-MM-DD).
+	Name string `json:"name"`
+
+	// Resource is the name of the composed resource a billed resource is,
+	// when the space composes it.
+	Resource string `json:"resource,omitempty"`
+
+	// BilledToDate is its billed cost of the period so far, an exact
+	// decimal.
+	BilledToDate string `json:"billedToDate"`
 }
 
 // SpendShare is one share of a space's spend in the billing period.

@@ -204,7 +204,17 @@ func driftCondition(in Inputs, st *v1alpha1.BillingStatus, s *Spend, currency st
 	expected := Prorate(monthly, covered, s.Period.Length())
 	what := fmt.Sprintf("billed %s %s against %s %s expected from the %s %s monthly estimate over %s of %s (%s%%, tolerance %s%%)",
 		Money(s.Billed), currency, Money(expected), currency, Money(monthly), currency, days(covered), s.Period.Name, Pct(pct), in.Config.DriftTolerancePercent)
-	switch JudgeDrift(pct, in.Config.DriftTolerancePercent) {
+	judged := JudgeDrift(pct, in.Config.DriftTolerancePercent)
+	if judged != DriftWithinTolerance {
+		// A drift names where the spend went; spend within tolerance
+		// needs no explaining.
+		top := TopContributors(s, ComposedIDs(in.Observed))
+		st.DriftContributors = top.Status()
+		if d := top.Describe(currency); d != "" {
+			what += "; " + d
+		}
+	}
+	switch judged {
 	case DriftAbove:
 		c.Status, c.Reason, c.Problem, c.Message = xfn.True, ReasonAboveEstimate, true, "Spend is above the estimate: "+what
 	case DriftBelow:

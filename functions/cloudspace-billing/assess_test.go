@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/crossplane/function-sdk-go/resource"
 
@@ -99,6 +100,121 @@ func TestAssessReasons(t *testing.T) {
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("%s\nAssess(...): condition reasons -want +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+func TestAssessDriftContributors(t *testing.T) {
+	withBreakdown := record(func(r *billingv1alpha1.SpendRecord) {
+		r.CostByService = []billingv1alpha1.ServiceCost{
+			{Service: "AWS Key Management Service", BilledCost: "0.1234567891", EffectiveCost: "0.1234567891"},
+			{Service: "Amazon Elastic Compute Cloud", BilledCost: "560", EffectiveCost: "531.5"},
+			{Service: "Amazon Simple Storage Service", BilledCost: "10", EffectiveCost: "10"},
+		}
+		r.CostByResource = []billingv1alpha1.ResourceCost{
+			{ResourceID: "arn:aws:kms:eu-west-1:123456789012:key/k1", BilledCost: "0.1234567891", EffectiveCost: "0.1234567891"},
+			{ResourceID: "bucket-1", BilledCost: "10", EffectiveCost: "10"},
+		}
+		r.CostByDay = []billingv1alpha1.DayCost{
+			{Day: "2026-11-17", BilledCost: "30", EffectiveCost: "28.5"},
+			{Day: "2026-11-18", BilledCost: "140", EffectiveCost: "133"},
+			{Day: "2026-11-19", BilledCost: "400.1234567891", EffectiveCost: "380.12"},
+		}
+	})
+	type want struct {
+		reason       string
+		message      string
+		contributors *v1alpha1.CostContributors
+	}
+	cases := map[string]struct {
+		reason   string
+		record   *billingv1alpha1.SpendRecord
+		estimate string
+		want     want
+	}{
+		"AboveNamesContributors": {
+			reason:   "spend three times the estimate names the top services, resources (by composed name) and days, in the message and in status",
+			record:   withBreakdown,
+			estimate: "300.00",
+			want: want{
+				reason: ReasonAboveEstimate,
+				message: "Spend is above the estimate: billed 570.12 USD against 190.00 USD expected from the 300.00 USD monthly estimate over 19d of 2026-11 (200.1%, tolerance 25%); " +
+					"top services: Amazon Elastic Compute Cloud 560.00 USD, Amazon Simple Storage Service 10.00 USD, AWS Key Management Service 0.12 USD; " +
+					"top resources: bucket 10.00 USD, kms-key 0.12 USD; " +
+					"top days: 2026-11-19 400.12 USD, 2026-11-18 140.00 USD, 2026-11-17 30.00 USD",
+				contributors: &v1alpha1.CostContributors{
+					Services: []v1alpha1.CostContributor{
+						{Name: "Amazon Elastic Compute Cloud", BilledToDate: "560.00"},
+						{Name: "Amazon Simple Storage Service", BilledToDate: "10.00"},
+						{Name: "AWS Key Management Service", BilledToDate: "0.1234567891"},
+					},
+					Resources: []v1alpha1.CostContributor{
+						{Name: "bucket-1", Resource: "bucket", BilledToDate: "10.00"},
+						{Name: "arn:aws:kms:eu-west-1:123456789012:key/k1", Resource: "kms-key", BilledToDate: "0.1234567891"},
+					},
+					Days: []v1alpha1.CostContributor{
+						{Name: "2026-11-19", BilledToDate: "400.1234567891"},
+						{Name: "2026-11-18", BilledToDate: "140.00"},
+						{Name: "2026-11-17", BilledToDate: "30.00"},
+					},
+				},
+			},
+		},
+		"BelowNamesContributors": {
+			reason:   "spend far below the estimate names where the spend went too",
+			record:   record(func(r *billingv1alpha1.SpendRecord) { r.CostByService = withBreakdown.CostByService[1:2] }),
+			estimate: "3000.00",
+			want: want{
+				reason: ReasonBelowEstimate,
+				message: "Spend is below the estimate: billed 570.12 USD against 1900.00 USD expected from the 3000.00 USD monthly estimate over 19d of 2026-11 (-70.0%, tolerance 25%); " +
+					"top services: Amazon Elastic Compute Cloud 560.00 USD",
+				contributors: &v1alpha1.CostContributors{Services: []v1alpha1.CostContributor{{Name: "Amazon Elastic Compute Cloud", BilledToDate: "560.00"}}},
+			},
+		},
+		"AboveWithoutBreakdown": {
+			reason:   "a record that breaks nothing down drifts without naming contributors",
+			record:   record(),
+			estimate: "300.00",
+			want: want{
+				reason:  ReasonAboveEstimate,
+				message: "Spend is above the estimate: billed 570.12 USD against 190.00 USD expected from the 300.00 USD monthly estimate over 19d of 2026-11 (200.1%, tolerance 25%)",
+			},
+		},
+		"WithinToleranceNamesNone": {
+			reason:   "spend within tolerance names no contributors, in the message or in status",
+			record:   withBreakdown,
+			estimate: "900.00",
+			want: want{
+				reason:  ReasonWithinTolerance,
+				message: "Spend is within tolerance of the estimate: billed 570.12 USD against 570.00 USD expected from the 900.00 USD monthly estimate over 19d of 2026-11 (0.0%, tolerance 25%)",
+			},
+		},
+	}
+	observed := observedOf(t, map[resource.Name]runtime.Object{
+		"kms-key": kmsKey("2026-10-14T09:00:00Z", "arn:aws:kms:eu-west-1:123456789012:key/k1"),
+		"bucket":  bucket("2026-10-14T09:00:00Z", "bucket-1"),
+	})
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			xr := &v1alpha1.XCloudSpace{Spec: v1alpha1.XCloudSpaceSpec{Budget: v1alpha1.BudgetSpec{MonthlyLimit: "1200.00", Currency: "USD"}}}
+			xr.SetName("checkout-7x9kq")
+			cfg, errs := NewConfig(&fnv1alpha1.Billing{StalenessLimit: "0"})
+			if len(errs) > 0 {
+				t.Fatal(errs)
+			}
+			r := Assess(Inputs{
+				XR: xr, Estimate: &v1alpha1.CostEstimate{Monthly: tc.estimate, Currency: "USD"}, Observed: observed,
+				Records: []resource.Required{stored(t, tc.record)}, Config: cfg,
+			})
+			got := want{contributors: r.Status.DriftContributors}
+			for _, c := range r.Conditions {
+				if c.Type == TypeCostDrift {
+					got.reason, got.message = c.Reason, c.Message
+				}
+			}
+			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(want{})); diff != "" {
+				t.Errorf("%s\nAssess(...): CostDrift and status.billing.driftContributors -want +got:\n%s", tc.reason, diff)
 			}
 		})
 	}

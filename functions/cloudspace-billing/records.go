@@ -80,9 +80,19 @@ type Spend struct {
 	// record carries it.
 	ResourceBilled map[string]decimal.Decimal
 
+	// Services and Days are the billed cost of each service and each UTC
+	// day (YYYY-MM-DD), in the record's order, when it carries them.
+	Services, Days []Cost
+
 	// InCluster is the in-cluster share of Billed and Effective, the cost
 	// of the space's pods; nil when the record has none.
 	InCluster *InCluster
+}
+
+// Cost is the billed cost of one named part of a space's spend.
+type Cost struct {
+	Name   string
+	Billed decimal.Decimal
 }
 
 // InCluster is the in-cluster share of a space's spend.
@@ -162,6 +172,20 @@ func ParseSpend(name, space string, r *billingv1alpha1.SpendRecord) (*Spend, fie
 			s.ResourceBilled = map[string]decimal.Decimal{}
 		}
 		s.ResourceBilled[rc.ResourceID] = d
+	}
+	for i, sc := range r.CostByService {
+		var d decimal.Decimal
+		d, errs = amount(field.NewPath("costByService").Index(i).Child("billedCost"), sc.BilledCost, errs)
+		s.Services = append(s.Services, Cost{Name: sc.Service, Billed: d})
+	}
+	for i, dc := range r.CostByDay {
+		p := field.NewPath("costByDay").Index(i)
+		if _, err := time.Parse(time.DateOnly, dc.Day); err != nil {
+			errs = append(errs, field.Invalid(p.Child("day"), dc.Day, "must be a YYYY-MM-DD date"))
+		}
+		var d decimal.Decimal
+		d, errs = amount(p.Child("billedCost"), dc.BilledCost, errs)
+		s.Days = append(s.Days, Cost{Name: dc.Day, Billed: d})
 	}
 	return s, errs
 }

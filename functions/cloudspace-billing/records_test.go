@@ -150,6 +150,18 @@ func TestParseSpend(t *testing.T) {
 				`lastChargePeriodEnd: Invalid value: "2026-12-02T00:00:00Z": charges must fall in the billing period 2026-11`,
 			}},
 		},
+		"InvalidBreakdown": {
+			reason: "cost by service and by day is read as strictly as the totals",
+			record: record(func(r *billingv1alpha1.SpendRecord) {
+				r.CostByService = []billingv1alpha1.ServiceCost{{Service: "Amazon EC2", BilledCost: "1e3"}}
+				r.CostByDay = []billingv1alpha1.DayCost{{Day: "2026-11-31", BilledCost: "1.00"}, {Day: "2026-11-02", BilledCost: ""}}
+			}),
+			want: want{from: "2026-11-01T00:00:00Z", through: "2026-11-20T00:00:00Z", billed: "570.1234567891", errs: []string{
+				`costByService[0].billedCost: Invalid value: "1e3": must be a decimal amount such as 12.34`,
+				`costByDay[0].day: Invalid value: "2026-11-31": must be a YYYY-MM-DD date`,
+				`costByDay[1].billedCost: Invalid value: "": must be a decimal amount such as 12.34`,
+			}},
+		},
 		"HalfTimes": {
 			reason: "a start without an end is an error",
 			record: record(func(r *billingv1alpha1.SpendRecord) { r.LastChargePeriodEnd = "" }),
