@@ -231,11 +231,17 @@ type BillingStatus struct {
 	// EffectiveToDate is the effective (amortised) cost of the period so far.
 	EffectiveToDate string `json:"effectiveToDate,omitempty"`
 
-	// Forecast is the expected billed cost at the end of the period.
+	// Forecast is the expected cost at the end of the period: billed cost,
+	// or effective cost when CostBasis says Effective.
 	Forecast string `json:"forecast,omitempty"`
 
-	// BudgetUsedPercent is BilledToDate as a percentage of the monthly limit.
+	// BudgetUsedPercent is BilledToDate, or EffectiveToDate when CostBasis
+	// says Effective, as a percentage of the monthly limit.
 	BudgetUsedPercent string `json:"budgetUsedPercent,omitempty"`
+
+	// CostBasis is Effective when the budget is judged on the effective
+	// (amortised) cost; empty when it is judged on the billed cost.
+	CostBasis string `json:"costBasis,omitempty"`
 
 	// ForecastPercent is Forecast as a percentage of the monthly limit.
 	ForecastPercent string `json:"forecastPercent,omitempty"`

@@ -9,6 +9,7 @@ import (
 
 	"github.com/crossplane/function-sdk-go/resource"
 
+	fnv1alpha1 "github.com/cloudspace-dev/cloudspace/apis/fn/v1alpha1"
 	"github.com/cloudspace-dev/cloudspace/apis/v1alpha1"
 	"github.com/cloudspace-dev/cloudspace/internal/xfn"
 )
@@ -107,7 +108,10 @@ func Assess(in Inputs) *Report {
 	if !s.Through.IsZero() {
 		st.DataThrough = s.Through.Format(time.RFC3339)
 	}
-	forecast, hasForecast := Forecast(s)
+	if in.Config.CostBasis != fnv1alpha1.DefaultCostBasis {
+		st.CostBasis = string(in.Config.CostBasis)
+	}
+	forecast, hasForecast := Forecast(s, in.Config.CostBasis)
 	if hasForecast {
 		st.Forecast = Money(forecast)
 	}
@@ -134,7 +138,8 @@ func budgetCondition(in Inputs, st *v1alpha1.BillingStatus, s *Spend, forecast d
 		c.Message = fmt.Sprintf("The monthly limit %q is not a decimal amount", in.XR.Spec.Budget.MonthlyLimit)
 		return c
 	}
-	used, hasUsed := Percent(s.Billed, limit)
+	spent := s.Cost(in.Config.CostBasis)
+	used, hasUsed := Percent(spent, limit)
 	if hasUsed {
 		st.BudgetUsedPercent = Pct(used)
 	}
@@ -144,12 +149,16 @@ func budgetCondition(in Inputs, st *v1alpha1.BillingStatus, s *Spend, forecast d
 	}
 
 	cur := st.Currency
-	billed := fmt.Sprintf("billed %s %s", Money(s.Billed), cur)
+	basis := "billed"
+	if in.Config.CostBasis == fnv1alpha1.CostBasisEffective {
+		basis = "effective cost"
+	}
+	billed := fmt.Sprintf("%s %s %s", basis, Money(spent), cur)
 	if hasUsed {
 		billed += fmt.Sprintf(" (%s%%)", Pct(used))
 	}
 	if s.InCluster != nil {
-		billed += fmt.Sprintf(", of which the tenant namespace's pods %s %s", Money(s.InCluster.Billed), cur)
+		billed += fmt.Sprintf(", of which the tenant namespace's pods %s %s", Money(s.InCluster.Cost(in.Config.CostBasis)), cur)
 	}
 	fc := "no forecast yet"
 	if hasForecast {
@@ -164,7 +173,7 @@ func budgetCondition(in Inputs, st *v1alpha1.BillingStatus, s *Spend, forecast d
 	}
 	budget := fmt.Sprintf("the %s %s budget of %s", Money(limit), cur, s.Period.Name)
 
-	switch JudgeBudget(s.Billed, forecast, hasForecast, limit, in.Config.AtRiskPercent) {
+	switch JudgeBudget(spent, forecast, hasForecast, limit, in.Config.AtRiskPercent) {
 	case BudgetExceeded:
 		c.Status, c.Reason, c.Problem = xfn.False, ReasonBudgetExceeded, true
 		c.Message = fmt.Sprintf("Exceeded %s: %s%s; %s", budget, billed, through, fc)

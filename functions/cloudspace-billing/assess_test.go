@@ -219,3 +219,81 @@ func TestAssessDriftContributors(t *testing.T) {
 		})
 	}
 }
+
+func TestAssessCostBasis(t *testing.T) {
+	// 19 of November's 30 days billed 800.00, of which a reservation's
+	// upfront fee makes 160.00 more than its amortised share.
+	rec := record(func(r *billingv1alpha1.SpendRecord) { r.BilledCost, r.EffectiveCost = "800.00", "640.00" })
+	pods := record(func(r *billingv1alpha1.SpendRecord) {
+		r.BilledCost, r.EffectiveCost = "800.00", "640.00"
+		r.InCluster = &billingv1alpha1.InClusterCost{BilledCost: "500.00", EffectiveCost: "400.00", ListCost: "520.00", IdleCost: "0", IdlePolicy: billingv1alpha1.IdleNone}
+	})
+	type want struct {
+		status  *v1alpha1.BillingStatus
+		reason  string
+		message string
+	}
+	cases := map[string]struct {
+		reason string
+		basis  fnv1alpha1.CostBasis
+		record *billingv1alpha1.SpendRecord
+		want   want
+	}{
+		"Billed": {
+			reason: "on billed cost the forecast passes the 90% threshold: at risk; status says no cost basis, as before the field existed",
+			record: rec,
+			want: want{
+				status: &v1alpha1.BillingStatus{BudgetUsedPercent: "66.7", Forecast: "1263.16", ForecastPercent: "105.3"},
+				reason: ReasonBudgetAtRisk,
+				message: "At risk of exceeding the 1200.00 USD budget of 2026-11: forecast 1263.16 USD (105.3%) reaches the 90% at-risk threshold; " +
+					"billed 800.00 USD (66.7%) through 2026-11-20T00:00:00Z",
+			},
+		},
+		"Effective": {
+			reason: "on effective cost the same spend forecasts 84.2% of the budget: healthy, and status says which cost it judged",
+			basis:  fnv1alpha1.CostBasisEffective,
+			record: rec,
+			want: want{
+				status: &v1alpha1.BillingStatus{BudgetUsedPercent: "53.3", Forecast: "1010.53", ForecastPercent: "84.2", CostBasis: "Effective"},
+				reason: ReasonBudgetHealthy,
+				message: "Within the 1200.00 USD budget of 2026-11: effective cost 640.00 USD (53.3%) through 2026-11-20T00:00:00Z; " +
+					"forecast 1010.53 USD (84.2%)",
+			},
+		},
+		"EffectiveInCluster": {
+			reason: "the pods' share is told on the same basis",
+			basis:  fnv1alpha1.CostBasisEffective,
+			record: pods,
+			want: want{
+				status: &v1alpha1.BillingStatus{BudgetUsedPercent: "53.3", Forecast: "1010.53", ForecastPercent: "84.2", CostBasis: "Effective"},
+				reason: ReasonBudgetHealthy,
+				message: "Within the 1200.00 USD budget of 2026-11: effective cost 640.00 USD (53.3%), of which the tenant namespace's pods 400.00 USD " +
+					"through 2026-11-20T00:00:00Z; forecast 1010.53 USD (84.2%)",
+			},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			xr := &v1alpha1.XCloudSpace{Spec: v1alpha1.XCloudSpaceSpec{Budget: v1alpha1.BudgetSpec{MonthlyLimit: "1200.00", Currency: "USD"}}}
+			xr.SetName("checkout-7x9kq")
+			cfg, errs := NewConfig(&fnv1alpha1.Billing{AtRiskPercent: "90", StalenessLimit: "0", CostBasis: tc.basis})
+			if len(errs) > 0 {
+				t.Fatal(errs)
+			}
+			r := Assess(Inputs{XR: xr, Records: []resource.Required{stored(t, tc.record)}, Config: cfg})
+			st := r.Status
+			got := want{status: &v1alpha1.BillingStatus{BudgetUsedPercent: st.BudgetUsedPercent, Forecast: st.Forecast, ForecastPercent: st.ForecastPercent, CostBasis: st.CostBasis}}
+			for _, c := range r.Conditions {
+				if c.Type == TypeBudget {
+					got.reason, got.message = c.Reason, c.Message
+				}
+			}
+			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(want{})); diff != "" {
+				t.Errorf("%s\nAssess(...): budget figures and condition -want +got:\n%s", tc.reason, diff)
+			}
+			if st.BilledToDate != "800.00" || st.EffectiveToDate != "640.00" {
+				t.Errorf("%s\nAssess(...): both costs to date are reported whatever the basis, got billed %s, effective %s", tc.reason, st.BilledToDate, st.EffectiveToDate)
+			}
+		})
+	}
+}

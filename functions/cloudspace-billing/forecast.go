@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	fnv1alpha1 "github.com/cloudspace-dev/cloudspace/apis/fn/v1alpha1"
 )
 
 // divisionDigits is the number of fraction digits a division keeps before
@@ -18,23 +20,24 @@ func seconds(d time.Duration) decimal.Decimal {
 	return decimal.NewFromInt(int64(d / time.Second))
 }
 
-// Forecast is the billed cost expected at the end of the period: the burn
-// rate over the charge periods the record covers, from the first charge
-// (or the start of the period, when the space is older) to the end of the
-// last, carried on to the end of the period.
+// Forecast is the cost on basis b (billed or effective) expected at the
+// end of the period: the burn rate over the charge periods the record
+// covers, from the first charge (or the start of the period, when the
+// space is older) to the end of the last, carried on to the end of the
+// period.
 //
-//	forecast = billed × (period end − first charge) ÷ (last charge end − first charge)
+//	forecast = cost × (period end − first charge) ÷ (last charge end − first charge)
 //
 // A space created mid-month is forecast from its first charge, not from the
 // start of the month. ok is false when the record holds no charge period
 // times or covers less than MinCoverage.
-func Forecast(s *Spend) (forecast decimal.Decimal, ok bool) {
+func Forecast(s *Spend, b fnv1alpha1.CostBasis) (forecast decimal.Decimal, ok bool) {
 	covered := s.Covered()
 	if covered < MinCoverage {
 		return decimal.Zero, false
 	}
 	span := s.Period.End.Sub(s.From)
-	return s.Billed.Mul(seconds(span)).DivRound(seconds(covered), divisionDigits), true
+	return s.Cost(b).Mul(seconds(span)).DivRound(seconds(covered), divisionDigits), true
 }
 
 // Percent is part as a percentage of whole. ok is false when whole is not

@@ -6,6 +6,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	fnv1alpha1 "github.com/cloudspace-dev/cloudspace/apis/fn/v1alpha1"
 	"github.com/cloudspace-dev/cloudspace/internal/spend"
 )
 
@@ -21,7 +22,7 @@ func TestForecastAgreesWithSpend(t *testing.T) {
 		for from := p.Start; from.Before(p.End); from = from.Add(37 * time.Hour) {
 			for through := from; !through.After(p.End); through = through.Add(29 * time.Hour) {
 				s := &Spend{Period: p, Billed: decimal.RequireFromString(billed), From: from, Through: through}
-				want, wantOK := Forecast(s)
+				want, wantOK := Forecast(s, fnv1alpha1.CostBasisBilled)
 				got, gotOK := spend.Forecast(s.Billed, from, through, p.End)
 				if !want.Equal(got) || wantOK != gotOK {
 					t.Fatalf("billed %s from %s through %s: function forecasts %s (%t), spend %s (%t)", billed, from, through, want, wantOK, got, gotOK)

@@ -5,6 +5,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/shopspring/decimal"
+
+	fnv1alpha1 "github.com/cloudspace-dev/cloudspace/apis/fn/v1alpha1"
 )
 
 func TestForecast(t *testing.T) {
@@ -15,6 +17,7 @@ func TestForecast(t *testing.T) {
 	cases := map[string]struct {
 		reason string
 		spend  *Spend
+		basis  fnv1alpha1.CostBasis
 		want   want
 	}{
 		"HalfOfThirtyDays": {
@@ -67,6 +70,16 @@ func TestForecast(t *testing.T) {
 			spend:  spendOf(t, "2026-11", "100", "2026-11-01T00:00:00Z", "2026-11-10T00:00:00Z"),
 			want:   want{forecast: "333.333333333333", ok: true},
 		},
+		"Effective": {
+			reason: "on the effective basis the effective cost burns: 15 of 30 days at 120 effective forecast 240, whatever was billed",
+			spend: func() *Spend {
+				s := spendOf(t, "2026-11", "150", "2026-11-01T00:00:00Z", "2026-11-16T00:00:00Z")
+				s.Effective = dec("120")
+				return s
+			}(),
+			basis: fnv1alpha1.CostBasisEffective,
+			want:  want{forecast: "240", ok: true},
+		},
 		"NoChargePeriods": {
 			reason: "a record without charge times cannot be forecast",
 			spend:  spendOf(t, "2026-11", "10", "", ""),
@@ -90,7 +103,11 @@ func TestForecast(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			f, ok := Forecast(tc.spend)
+			basis := tc.basis
+			if basis == "" {
+				basis = fnv1alpha1.CostBasisBilled
+			}
+			f, ok := Forecast(tc.spend, basis)
 			got := want{forecast: f.String(), ok: ok}
 			w := tc.want
 			w.forecast = dec(w.forecast).String()

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"cmp"
 	"regexp"
+	"slices"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -20,7 +22,9 @@ type Config struct {
 	StalenessLimit      time.Duration
 	UnbilledGracePeriod time.Duration
 	BilledKinds         []fnv1alpha1.BilledKind
-	TTL                 time.Duration
+	// CostBasis is the cost the budget is judged on.
+	CostBasis fnv1alpha1.CostBasis
+	TTL       time.Duration
 }
 
 // NewConfig validates the function input and applies its defaults. The
@@ -38,6 +42,12 @@ func NewConfig(in *fnv1alpha1.Billing) (*Config, field.ErrorList) {
 	c.TTL, errs = duration(field.NewPath("ttl"), in.TTL, fnv1alpha1.DefaultBillingTTL, errs)
 	if in.TTL != "" && c.TTL <= 0 {
 		errs = append(errs, field.Invalid(field.NewPath("ttl"), in.TTL, "must be greater than zero: spend records are not watched"))
+	}
+	// Crossplane does not validate a function input against its schema,
+	// so the enum is enforced here.
+	c.CostBasis = cmp.Or(in.CostBasis, fnv1alpha1.DefaultCostBasis)
+	if !slices.Contains(fnv1alpha1.CostBases(), c.CostBasis) {
+		errs = append(errs, field.NotSupported(field.NewPath("costBasis"), in.CostBasis, fnv1alpha1.CostBases()))
 	}
 	if in.BilledKinds == nil {
 		c.BilledKinds = fnv1alpha1.DefaultBilledKinds()

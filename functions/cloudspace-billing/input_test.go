@@ -21,24 +21,24 @@ func TestNewConfig(t *testing.T) {
 			in:     &fnv1alpha1.Billing{},
 			want: &Config{
 				DriftTolerancePercent: dec("25"), AtRiskPercent: dec("100"), StalenessLimit: 72 * time.Hour,
-				UnbilledGracePeriod: 72 * time.Hour, BilledKinds: fnv1alpha1.DefaultBilledKinds(), TTL: 15 * time.Minute,
+				UnbilledGracePeriod: 72 * time.Hour, BilledKinds: fnv1alpha1.DefaultBilledKinds(), CostBasis: fnv1alpha1.CostBasisBilled, TTL: 15 * time.Minute,
 			},
 		},
 		"Set": {
 			reason: "set fields are kept; staleness 0 turns the check off; an empty kind list means none",
 			in: &fnv1alpha1.Billing{
 				DriftTolerancePercent: "12.5", AtRiskPercent: "90", StalenessLimit: "0", UnbilledGracePeriod: "1h30m",
-				BilledKinds: []fnv1alpha1.BilledKind{}, TTL: "1m",
+				BilledKinds: []fnv1alpha1.BilledKind{}, CostBasis: fnv1alpha1.CostBasisEffective, TTL: "1m",
 			},
 			want: &Config{
 				DriftTolerancePercent: dec("12.5"), AtRiskPercent: dec("90"), StalenessLimit: 0,
-				UnbilledGracePeriod: 90 * time.Minute, BilledKinds: []fnv1alpha1.BilledKind{}, TTL: time.Minute,
+				UnbilledGracePeriod: 90 * time.Minute, BilledKinds: []fnv1alpha1.BilledKind{}, CostBasis: fnv1alpha1.CostBasisEffective, TTL: time.Minute,
 			},
 		},
 		"Invalid": {
-			reason: "negative durations and signed percentages are rejected, each named",
-			in:     &fnv1alpha1.Billing{DriftTolerancePercent: "-5", StalenessLimit: "-1h", UnbilledGracePeriod: "3d"},
-			errs:   3,
+			reason: "negative durations, signed percentages and a cost basis out of the enum are rejected, each named",
+			in:     &fnv1alpha1.Billing{DriftTolerancePercent: "-5", StalenessLimit: "-1h", UnbilledGracePeriod: "3d", CostBasis: "billed"},
+			errs:   4,
 		},
 	}
 	for name, tc := range cases {

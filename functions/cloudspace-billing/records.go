@@ -14,6 +14,7 @@ import (
 	"github.com/crossplane/function-sdk-go/resource"
 
 	billingv1alpha1 "github.com/cloudspace-dev/cloudspace/apis/billing/v1alpha1"
+	fnv1alpha1 "github.com/cloudspace-dev/cloudspace/apis/fn/v1alpha1"
 	"github.com/cloudspace-dev/cloudspace/apis/v1alpha1"
 )
 
@@ -100,6 +101,22 @@ type InCluster struct {
 	Billed, Effective, Idle decimal.Decimal
 	IdlePolicy              string
 	Namespaces              []string
+}
+
+// Cost is the period's cost on basis b: Billed or Effective.
+func (s *Spend) Cost(b fnv1alpha1.CostBasis) decimal.Decimal {
+	if b == fnv1alpha1.CostBasisEffective {
+		return s.Effective
+	}
+	return s.Billed
+}
+
+// Cost is the in-cluster share's cost on basis b: Billed or Effective.
+func (ic *InCluster) Cost(b fnv1alpha1.CostBasis) decimal.Decimal {
+	if b == fnv1alpha1.CostBasisEffective {
+		return ic.Effective
+	}
+	return ic.Billed
 }
 
 // Covered is how much of the period the record's charges span.

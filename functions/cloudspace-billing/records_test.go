@@ -15,6 +15,7 @@ import (
 	"github.com/crossplane/function-sdk-go/resource"
 
 	billingv1alpha1 "github.com/cloudspace-dev/cloudspace/apis/billing/v1alpha1"
+	fnv1alpha1 "github.com/cloudspace-dev/cloudspace/apis/fn/v1alpha1"
 )
 
 // record is a valid record of space checkout-7x9kq in November 2026.
@@ -286,7 +287,7 @@ func TestSelectSpendIngested(t *testing.T) {
 	if sel.Spend == nil {
 		t.Fatalf("SelectSpend(...): the ingester's record must be accepted: %s", sel.Message)
 	}
-	f, ok := Forecast(sel.Spend)
+	f, ok := Forecast(sel.Spend, fnv1alpha1.CostBasisBilled)
 	if !ok || !f.Equal(dec("900")) || !sel.Spend.Billed.Equal(dec("600")) {
 		t.Errorf("SelectSpend(...): want 600 billed in 20 days, forecast 900; got %s billed, forecast %s (%t)", sel.Spend.Billed, f, ok)
 	}
