@@ -9,6 +9,8 @@ import (
 	"github.com/crossplane/function-sdk-go/resource"
 
 	budgetsv1beta1 "github.com/upbound/provider-aws/v2/apis/cluster/budgets/v1beta1"
+
+	fnv1alpha1 "github.com/cloudspace-dev/cloudspace/apis/fn/v1alpha1"
 )
 
 // NameBudget is the resource name of the space's budget.
@@ -19,9 +21,10 @@ const NameBudget resource.Name = "budget"
 const MaxBudgetNotifications = 10
 
 // Budget returns the space's monthly cost budget with notifications to the
-// owner at each alert threshold, for both actual and forecasted spend. When
-// the tag policy has a tag whose value is the space's name, the budget
-// counts only resources with that tag.
+// owner at each alert threshold, for both actual and forecasted spend. It
+// counts the cost of the input's costBasis: unblended (Billed) or amortized
+// (Effective). When the tag policy has a tag whose value is the space's
+// name, the budget counts only resources with that tag.
 func Budget(s *Space, id Identity, tags map[string]string) (Part, field.ErrorList) {
 	p := field.NewPath("spec", "budget", "alertThresholds")
 	th := slices.Clone(s.Spec.Budget.AlertThresholds)
@@ -57,6 +60,18 @@ func Budget(s *Space, id Identity, tags map[string]string) (Part, field.ErrorLis
 	if id.AccountID != "" {
 		b.Spec.ForProvider.AccountID = ptr(id.AccountID)
 	}
+	if s.Input != nil {
+		switch s.Input.CostBasis {
+		case "", fnv1alpha1.CostBasisBilled:
+			// AWS Budgets' default cost types count unblended cost.
+		case fnv1alpha1.CostBasisEffective:
+			// Amortized cost, as AWS documents it: the amortized rate,
+			// not blended.
+			b.Spec.ForProvider.CostTypes = []budgetsv1beta1.CostTypesParameters{{UseAmortized: ptr(true), UseBlended: ptr(false)}}
+		default:
+			return Part{}, ValidateCostBasis(s.Input.CostBasis)
+		}
+	}
 	if k := spaceTag(s, tags); k != "" {
 		b.Spec.ForProvider.CostFilter = []budgetsv1beta1.CostFilterParameters{{
 			Name:   ptr("TagKeyValue"),
@@ -64,6 +79,15 @@ func Budget(s *Space, id Identity, tags map[string]string) (Part, field.ErrorLis
 		}}
 	}
 	return Part{Name: NameBudget, Object: b}, nil
+}
+
+// ValidateCostBasis checks the input's costBasis against its enum:
+// Crossplane does not validate a function input against its schema.
+func ValidateCostBasis(b fnv1alpha1.CostBasis) field.ErrorList {
+	if b == "" || slices.Contains(fnv1alpha1.CostBases(), b) {
+		return nil
+	}
+	return field.ErrorList{field.NotSupported(field.NewPath("costBasis"), b, fnv1alpha1.CostBases())}
 }
 
 // spaceTag returns the key of the required tag whose value is the space's

@@ -51,6 +51,35 @@ func TestBudget(t *testing.T) {
 				Notification: []budgetsv1beta1.NotificationParameters{note("ACTUAL", 90), note("FORECASTED", 90)},
 			}},
 		},
+		"Effective": {
+			reason: "On the effective cost basis the budget counts amortized cost, not blended, as AWS documents it.",
+			xr:     withXR(func(xr *v1alpha1.XCloudSpace) { xr.Spec.Budget.AlertThresholds = []int{90} }),
+			in:     withInput(func(in *fnv1alpha1.Composer) { in.CostBasis = fnv1alpha1.CostBasisEffective }),
+			want: want{fp: &budgetsv1beta1.BudgetParameters{
+				AccountID: ptr("123456789012"), BudgetType: ptr("COST"), TimeUnit: ptr("MONTHLY"),
+				LimitAmount: ptr("1200.00"), LimitUnit: ptr("USD"),
+				CostTypes:    []budgetsv1beta1.CostTypesParameters{{UseAmortized: ptr(true), UseBlended: ptr(false)}},
+				CostFilter:   []budgetsv1beta1.CostFilterParameters{{Name: ptr("TagKeyValue"), Values: []*string{ptr("user:cloudspace$checkout-7x9kq")}}},
+				Notification: []budgetsv1beta1.NotificationParameters{note("ACTUAL", 90), note("FORECASTED", 90)},
+			}},
+		},
+		"Billed": {
+			reason: "The billed cost basis, named, is AWS Budgets' default: no cost types.",
+			xr:     withXR(func(xr *v1alpha1.XCloudSpace) { xr.Spec.Budget.AlertThresholds = []int{90} }),
+			in:     withInput(func(in *fnv1alpha1.Composer) { in.CostBasis = fnv1alpha1.CostBasisBilled }),
+			want: want{fp: &budgetsv1beta1.BudgetParameters{
+				AccountID: ptr("123456789012"), BudgetType: ptr("COST"), TimeUnit: ptr("MONTHLY"),
+				LimitAmount: ptr("1200.00"), LimitUnit: ptr("USD"),
+				CostFilter:   []budgetsv1beta1.CostFilterParameters{{Name: ptr("TagKeyValue"), Values: []*string{ptr("user:cloudspace$checkout-7x9kq")}}},
+				Notification: []budgetsv1beta1.NotificationParameters{note("ACTUAL", 90), note("FORECASTED", 90)},
+			}},
+		},
+		"UnsupportedCostBasis": {
+			reason: "A cost basis out of the enum composes no budget.",
+			xr:     withXR(func(xr *v1alpha1.XCloudSpace) { xr.Spec.Budget.AlertThresholds = []int{90} }),
+			in:     withInput(func(in *fnv1alpha1.Composer) { in.CostBasis = "Amortized" }),
+			want:   want{errs: []string{"Unsupported value: costBasis"}},
+		},
 		"TooManyThresholds": {
 			reason: "Six thresholds make twelve notifications, more than AWS Budgets allows.",
 			xr:     withXR(func(xr *v1alpha1.XCloudSpace) { xr.Spec.Budget.AlertThresholds = []int{10, 20, 30, 40, 50, 60} }),

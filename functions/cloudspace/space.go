@@ -467,6 +467,7 @@ func ValidateInput(in *fnv1alpha1.Composer) field.ErrorList {
 	errs = append(errs, ValidateTagPolicy(in.TagPolicy)...)
 	errs = append(errs, validateRegions(in.Regions)...)
 	errs = append(errs, validatePolicySource(field.NewPath("policyFrom"), in.PolicyFrom)...)
+	errs = append(errs, ValidateCostBasis(in.CostBasis)...)
 	if l := in.Tenant.PodSecurity; l != "" && !slices.Contains(fnv1alpha1.PodSecurityLevels(), l) {
 		errs = append(errs, field.NotSupported(field.NewPath("tenant", "podSecurity"), l, fnv1alpha1.PodSecurityLevels()))
 	}

@@ -342,6 +342,16 @@ func TestValidateTenantPolicy(t *testing.T) {
 	}
 }
 
+func TestValidateCostBasis(t *testing.T) {
+	in := composeInput()
+	in.CostBasis = "effective"
+	got := ValidateInput(in).ToAggregate()
+	want := `costBasis: Unsupported value: "effective": supported values: "Billed", "Effective"`
+	if got == nil || got.Error() != want {
+		t.Errorf("ValidateInput(...): want %q, got %v", want, got)
+	}
+}
+
 func TestReservedNamespaces(t *testing.T) {
 	cases := map[string]struct {
 		reason   string

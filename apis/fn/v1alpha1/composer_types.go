@@ -34,6 +34,11 @@ type Composer struct {
 	// Pricing is the price catalog for the claim-time cost estimate.
 	Pricing *PriceCatalog `json:"pricing,omitempty"`
 
+	// CostBasis is the cost the space's AWS Budget counts: Billed
+	// (unblended) or Effective (amortized). Give the Billing input the same
+	// costBasis. Default: "Billed".
+	CostBasis CostBasis `json:"costBasis,omitempty"`
+
 	// Regions is the region catalog: the regions a claim may name and
 	// the letters of their zones, in the order the subnets use them (zone
 	// letters differ from account to account; list the zones your
