@@ -268,6 +268,17 @@ func lookFigures(xrs map[string]string, from, through time.Time, days, length in
 		data[key+"ForecastPct"] = forecast.Mul(hundred).Div(budget).StringFixed(1)
 		data[key+"Expected"] = expected.StringFixed(2)
 		data[key+"Drift"] = billed.Sub(expected).Mul(hundred).Div(expected).StringFixed(1)
+		// A drift names its top days: every day costs the same, so the
+		// first three, as CostDrift's message and as kubectl describe
+		// prints status.billing.driftContributors.days.
+		var msg, status []string
+		for i := range min(days, 3) {
+			day := from.AddDate(0, 0, i).Format(time.DateOnly)
+			msg = append(msg, day+" "+daily.StringFixed(2)+" USD")
+			status = append(status, "        Billed To Date:  "+daily.StringFixed(2), "        Name:  "+day)
+		}
+		data[key+"TopDays"] = strings.Join(msg, ", ")
+		data[key+"TopDaysStatus"] = strings.Join(status, "\n")
 	}
 	return data
 }
