@@ -20,7 +20,7 @@ import (
 // space's spend record. The seed corpus is in testdata/fuzz/FuzzAssess.
 // Whatever the data, Assess must not panic, must be deterministic,
 // and every figure it reports must be a decimal; a record it accepts must
-// be summed exactly.
+// be summed exactly; drift contributors are bounded, positive and sorted.
 func FuzzAssess(f *testing.F) {
 	xr := &v1alpha1.XCloudSpace{Spec: v1alpha1.XCloudSpaceSpec{Budget: v1alpha1.BudgetSpec{MonthlyLimit: "1200.00", Currency: "USD"}}}
 	xr.SetName("checkout-7x9kq")
@@ -56,6 +56,22 @@ func FuzzAssess(f *testing.F) {
 			}
 			if _, err := decimal.NewFromString(v); err != nil {
 				t.Fatalf("Assess(...) reported %q, not a decimal", v)
+			}
+		}
+		if c := r.Status.DriftContributors; c != nil {
+			for _, l := range [][]v1alpha1.CostContributor{c.Services, c.Resources, c.Days} {
+				if len(l) > v1alpha1.MaxCostContributors {
+					t.Fatalf("Assess(...) named %d contributors in one list, want at most %d", len(l), v1alpha1.MaxCostContributors)
+				}
+				for i, x := range l {
+					d, err := decimal.NewFromString(x.BilledToDate)
+					if err != nil || !d.IsPositive() {
+						t.Fatalf("Assess(...) named contributor %q with %q, not a positive decimal", x.Name, x.BilledToDate)
+					}
+					if i > 0 && d.GreaterThan(decimal.RequireFromString(l[i-1].BilledToDate)) {
+						t.Fatalf("Assess(...) named contributor %q after a smaller one", x.Name)
+					}
+				}
 			}
 		}
 		if r.Status.BilledToDate != "" {
