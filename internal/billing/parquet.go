@@ -80,7 +80,27 @@ func ingestParquetStream(ctx context.Context, s Source, r io.Reader, _ int64, o 
 	return readParquet(ctx, ra, size, o, st)
 }
 
-func readParquet(ctx context.Context, ra io.ReaderAt, size int64, o Options, st *FileStats) (agg *aggregate, err error) {
+func readParquet(ctx context.Context, ra io.ReaderAt, size int64, o Options, st *FileStats) (*aggregate, error) {
+	return readParquetWith(ctx, ra, size, o, st, pqAuto)
+}
+
+// pqReader says which reader reads a Parquet file's row groups.
+type pqReader int
+
+const (
+	// pqAuto reads with the columnar reader the files of its shape, and
+	// with the reader of every shape the others and those it fails on.
+	pqAuto pqReader = iota
+	// pqGeneral reads with the reader of every shape.
+	pqGeneral
+	// pqColumnar reads with the columnar reader only, and fails on files
+	// not of its shape: for the tests that hold the two readers together.
+	pqColumnar
+)
+
+var errNotColumnar = errors.New("not a file of the columnar reader's shape")
+
+func readParquetWith(ctx context.Context, ra io.ReaderAt, size int64, o Options, st *FileStats, reader pqReader) (agg *aggregate, err error) {
 	// parquet-go may panic on corrupt input; a corrupt file is an error.
 	defer func() {
 		if p := recover(); p != nil {
@@ -143,6 +163,29 @@ func readParquet(ctx context.Context, ra io.ReaderAt, size int64, o Options, st 
 	if tagMap := m.idx[cTags] >= 0 && hasNested(leaves, names[m.idx[cTags]]); tagMap {
 		mapWithTagCol(m) // Before the workers share m.
 	}
+	if reader != pqGeneral {
+		// The columnar reader (parquet_columnar.go) reads the files of
+		// the usual shape; a file it fails on, for whatever reason (a bad
+		// row too many, a corrupt page), is read again from the start by
+		// the reader of every shape, whose errors are the ones reported.
+		plan := newColumnarPlan(schema, roles)
+		switch {
+		case plan == nil && reader == pqColumnar:
+			return nil, errNotColumnar
+		case plan != nil:
+			agg, err := readRowGroups(ctx, f, m, roles, plan, o, st)
+			if err == nil || ctx.Err() != nil || reader == pqColumnar {
+				return agg, err
+			}
+		}
+	}
+	return readRowGroups(ctx, f, m, roles, nil, o, st)
+}
+
+// readRowGroups reads the row groups of f into a new aggregate, with the
+// columnar reader when plan is not nil.
+func readRowGroups(ctx context.Context, f *parquet.File, m *mapping, roles []leafRole, plan *columnarPlan, o Options, st *FileStats) (*aggregate, error) {
+	st.Rows, st.BadRows, st.skipped, st.Warnings = 0, 0, skippedRows{}, nil
 	pf := &pqFile{uri: st.URI, maxErrors: o.MaxErrors}
 	groups := f.RowGroups()
 	next := make(chan int, len(groups))
@@ -163,10 +206,15 @@ func readParquet(ctx context.Context, ra io.ReaderAt, size int64, o Options, st 
 			agg: shared, used: usedCols(roles),
 		}
 		w.proc = newRowProc(m, w.agg, o.tag())
+		read := w.safeRowGroup
+		if plan != nil {
+			w.col = newColumnarWorker(plan, w, newRowProc(m, w.agg, o.tag()))
+			read = w.col.safeRowGroup
+		}
 		workers[i] = w
 		wg.Go(func() {
 			for gi := range next {
-				if err := w.safeRowGroup(ctx, gi, groups[gi]); err != nil {
+				if err := read(ctx, gi, groups[gi]); err != nil {
 					errc <- err
 					cancel()
 					return
@@ -234,6 +282,7 @@ type pqWorker struct {
 	prodKeys, prodVals [][]byte
 	vals               [nCols][]byte // the cells of the row being read
 	batches            [2]*pqBatch
+	col                *columnarWorker // the columnar reader, when the file has its shape
 	// used lists the columns a row of the file can set in vals, in order:
 	// a file sets a dozen of the nCols, and clearing and copying only those
 	// is a good part of the reader's time per row.
