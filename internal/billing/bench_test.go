@@ -192,6 +192,13 @@ func BenchmarkIngestExportParquet(b *testing.B) {
 	benchPath(b, exportFile(b, benchBytes(), true), Options{DigestXXH64: true})
 }
 
+// BenchmarkIngestExportParquetOneWorker reads it as the CLI does under its
+// default memory limit: a row group at a time (cli.parquetWorkers). Run it
+// with GOMEMLIMIT=64MiB GOGC=25 for the CLI's collector too.
+func BenchmarkIngestExportParquetOneWorker(b *testing.B) {
+	benchPath(b, exportFile(b, benchBytes(), true), Options{DigestXXH64: true, ParquetWorkers: 1})
+}
+
 func BenchmarkIngestFOCUSCSV(b *testing.B)     { benchIngest(b, synth.FOCUS, false) }
 func BenchmarkIngestCURCSV(b *testing.B)       { benchIngest(b, synth.CUR, false) }
 func BenchmarkIngestFOCUSCSVGzip(b *testing.B) { benchIngest(b, synth.FOCUS, true) }

@@ -208,6 +208,7 @@ type columnarWorker struct {
 	plan   *columnarPlan
 	w      *pqWorker
 	procs  [2]*rowProc
+	typed  *typedPlan // nil when the file's rows are not of its shape
 	cols   []ccColumn // of plan.flat
 	tags   ccTags
 	halves [2]ccHalf
@@ -220,7 +221,13 @@ type ccHalf struct {
 	set     [nCols]bool
 	ts      []tsText     // of plan.flat
 	streams []*levelIter // of plan.flat, of the streamed chunks
+	svals   [][]byte     // of plan.flat, the streamed chunks' values of the row
 	n       int64
+	// The billing period of the typed path's last row, and its start.
+	per     period
+	perSec  int64
+	hasPer  bool
+	perText []byte
 }
 
 // tsText is the text of the timestamp of a column last written: billing
@@ -232,10 +239,11 @@ type tsText struct {
 }
 
 func newColumnarWorker(plan *columnarPlan, w *pqWorker, second *rowProc) *columnarWorker {
-	cw := &columnarWorker{plan: plan, w: w, procs: [2]*rowProc{w.proc, second}, cols: make([]ccColumn, len(plan.flat))}
+	cw := &columnarWorker{plan: plan, w: w, procs: [2]*rowProc{w.proc, second}, cols: make([]ccColumn, len(plan.flat)), typed: newTypedPlan(plan, w.m)}
 	for i := range cw.halves {
 		cw.halves[i].ts = make([]tsText, len(plan.flat))
 		cw.halves[i].streams = make([]*levelIter, len(plan.flat))
+		cw.halves[i].svals = make([][]byte, len(plan.flat))
 	}
 	return cw
 }
@@ -749,11 +757,28 @@ func (cw *columnarWorker) process(ctx context.Context, gi, h, lo, hi int) error 
 	clear(p.vals[:])
 	t := &cw.tags
 	tagMap := w.tagMap
+	var streamed []int
+	for k := range cw.plan.flat {
+		if cw.cols[k].stream {
+			streamed = append(streamed, k)
+		}
+	}
 	for i := lo; i < hi; i++ {
 		if (i-lo)%4096 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
+		}
+		for _, k := range streamed {
+			it := hf.streams[k]
+			if ok, err := it.next(ctx); err != nil || !ok {
+				return cmp.Or(err, errColumnar)
+			}
+			hf.svals[k] = it.val // nil for a null
+		}
+		if cw.typed != nil && cw.typedRow(p, hf, gi, i) {
+			hf.n++
+			continue
 		}
 		for _, c := range w.used {
 			p.vals[c] = nil
@@ -763,12 +788,8 @@ func (cw *columnarWorker) process(ctx context.Context, gi, h, lo, hi int) error 
 		for k := range cw.plan.flat {
 			l, c := &cw.plan.flat[k], &cw.cols[k]
 			if l.kind == ccBytes && c.stream {
-				it := hf.streams[k]
-				if ok, err := it.next(ctx); err != nil || !ok {
-					return cmp.Or(err, errColumnar)
-				}
-				if !it.null {
-					p.vals[l.col], hf.set[l.col] = it.val, false
+				if v := hf.svals[k]; v != nil {
+					p.vals[l.col], hf.set[l.col] = v, false
 				}
 				continue
 			}
