@@ -57,6 +57,7 @@ type ccLeaf struct {
 	col    col
 	kind   int
 	maxDef int
+	div    int64 // of a TIMESTAMP, its units in a second
 	role   *leafRole
 }
 
@@ -110,7 +111,7 @@ func newColumnarPlan(schema *parquet.Schema, roles []leafRole) *columnarPlan {
 				if r.kind != parquet.Int64 || lt.Unit.Value == nil {
 					return nil
 				}
-				l.kind = ccTimestamp
+				l.kind, l.div = ccTimestamp, tsPerSecond(r)
 			default:
 				if r.kind != parquet.ByteArray || !r.rawBytes(r.kind) {
 					return nil
@@ -132,9 +133,13 @@ var errColumnar = errors.New("column chunk not of the columnar reader's shape")
 
 // ccColumn holds the values of a flat leaf in a row group.
 type ccColumn struct {
-	dbl  []float64
-	i64  []int64
-	null []bool
+	dbl []float64
+	// Timestamps: the second of each row, from base. A cell's text
+	// (RFC 3339, appendValue's too) holds seconds only.
+	secs    []int32
+	base    int64
+	hasBase bool
+	null    []bool
 	// Bytes: the entry of each row, -1 for null; entry e is
 	// arena[offs[e]:offs[e+1]].
 	ids   []int32
@@ -158,7 +163,7 @@ func (c *ccColumn) reset(l *ccLeaf, n int) {
 	case ccDouble:
 		c.dbl = resize(c.dbl, n)
 	case ccTimestamp:
-		c.i64 = resize(c.i64, n)
+		c.secs, c.hasBase = resize(c.secs, n), false
 	case ccBytes:
 		c.ids = resize(c.ids, n)
 		c.resetEntries()
@@ -195,11 +200,12 @@ func resize[T any](s []T, n int) []T {
 // ccTags holds the attribution tag of each row of a row group, resolved
 // from its tags map as pqWorker.rowGroup resolves it.
 type ccTags struct {
-	exact []int32          // entry of the value of the best exact key, or -1
-	fold  []int32          // entry of the value of the best key matching ignoring case, or -1
-	key   []int32          // entry of that key
-	vals  ccColumn         // the values of exact and fold
-	keys  ccColumn         // the keys of key
+	// Of each row: the entry of the value of the best exact key; -1 for
+	// none; -2-f for folds[f], the best key that matches ignoring case.
+	exact []int32
+	folds [][2]int32       // the entries of a value and of its key
+	vals  ccColumn         // the values
+	keys  ccColumn         // the keys of folds
 	seen  map[string]int32 // the entries of vals
 }
 
@@ -469,7 +475,15 @@ func (cw *columnarWorker) decodeFlat(ctx context.Context, cc parquet.ColumnChunk
 			case ccDouble:
 				c.dbl[r] = dbl[j]
 			case ccTimestamp:
-				c.i64[r] = i64[j]
+				sec := floorDiv(i64[j], l.div)
+				if !c.hasBase {
+					c.base, c.hasBase = sec, true
+				}
+				d := sec - c.base
+				if d != int64(int32(d)) {
+					return errColumnar
+				}
+				c.secs[r] = int32(d)
 			case ccBytes:
 				if idx != nil {
 					c.ids[r] = c.dictBase + int32(j)
@@ -507,7 +521,7 @@ func (cw *columnarWorker) decodeTags(ctx context.Context, kc, vc parquet.ColumnC
 	if len(keys) > 1<<14 {
 		return errColumnar
 	}
-	t.exact, t.fold, t.key = resize(t.exact, n), resize(t.fold, n), resize(t.key, n)
+	t.exact, t.folds = resize(t.exact, n), t.folds[:0]
 	t.vals.resetEntries()
 	t.keys.resetEntries()
 	clear(t.seen)
@@ -554,13 +568,13 @@ func (cw *columnarWorker) decodeTags(ctx context.Context, kc, vc parquet.ColumnC
 		if row < 0 {
 			return
 		}
-		t.exact[row], t.fold[row], t.key[row] = -1, -1, -1
+		t.exact[row] = -1
 		switch {
 		case hasExact:
 			t.exact[row] = value(exactVal)
 		case hasFold:
-			t.fold[row] = value(foldVal)
-			t.key[row] = t.keys.addEntry(foldKey)
+			t.exact[row] = int32(-2 - len(t.folds))
+			t.folds = append(t.folds, [2]int32{value(foldVal), t.keys.addEntry(foldKey)})
 		}
 	}
 	for {
@@ -812,7 +826,7 @@ func (cw *columnarWorker) process(ctx context.Context, gi, h, lo, hi int) error 
 					hf.scratch = appendValue(hf.scratch, parquet.DoubleValue(f), l.role)
 				}
 			case ccTimestamp:
-				hf.scratch = hf.ts[k].append(hf.scratch, c.i64[i], l.role)
+				hf.scratch = hf.ts[k].append(hf.scratch, c.sec(i), l)
 			}
 			hf.offs[l.col] = [2]int{start, len(hf.scratch)}
 			hf.set[l.col] = true
@@ -833,9 +847,10 @@ func (cw *columnarWorker) process(ctx context.Context, gi, h, lo, hi int) error 
 				case t.exact[i] >= 0:
 					p.vals[cTagCol] = t.vals.entry(t.exact[i])
 					useWithTag = true
-				case t.fold[i] >= 0:
-					p.vals[cTagFold] = t.vals.entry(t.fold[i])
-					p.foldKey = t.keys.entry(t.key[i])
+				case t.exact[i] <= -2:
+					f := t.folds[-2-t.exact[i]]
+					p.vals[cTagFold] = t.vals.entry(f[0])
+					p.foldKey = t.keys.entry(f[1])
 					useWithTag = true
 				}
 			}
@@ -856,25 +871,19 @@ func (cw *columnarWorker) process(ctx context.Context, gi, h, lo, hi int) error 
 	return nil
 }
 
-// append appends the text of a TIMESTAMP as appendCell does.
-func (c *tsText) append(dst []byte, t int64, r *leafRole) []byte {
-	if c.ok && t == c.t {
+// sec is the second of row i's timestamp.
+func (c *ccColumn) sec(i int) int64 { return c.base + int64(c.secs[i]) }
+
+// append appends the text of a TIMESTAMP of second sec as appendCell
+// appends the text of any value of that second.
+func (c *tsText) append(dst []byte, sec int64, l *ccLeaf) []byte {
+	if c.ok && sec == c.t {
 		return append(dst, c.text...)
 	}
-	lt, _ := r.logical.(*format.TimestampType)
-	var sec int64
-	switch lt.Unit.Value.(type) {
-	case *format.MilliSeconds:
-		sec = floorDiv(t, 1e3)
-	case *format.NanoSeconds:
-		sec = floorDiv(t, 1e9)
-	default:
-		sec = floorDiv(t, 1e6)
-	}
 	if b, ok := appendRFC3339(dst, sec); ok {
-		c.t, c.ok = t, true
+		c.t, c.ok = sec, true
 		c.text = append(c.text[:0], b[len(dst):]...)
 		return b
 	}
-	return appendValue(dst, parquet.Int64Value(t), r)
+	return appendValue(dst, parquet.Int64Value(sec*l.div), l.role)
 }

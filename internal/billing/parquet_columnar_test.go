@@ -38,7 +38,7 @@ type mixedParquet struct {
 	Tags               map[string]string `parquet:"Tags"`
 }
 
-func mixedRows(r *rand.Rand, n int) []mixedParquet {
+func mixedRows(r *rand.Rand, n int, far bool) []mixedParquet {
 	pick := func(p float64) bool { return r.Float64() < p }
 	money := func() float64 {
 		switch {
@@ -76,6 +76,12 @@ func mixedRows(r *rand.Rand, n int) []mixedParquet {
 			ServiceName:      str("Amazon EC2", "Amazon S3", "", "NULL", "AWS Lambda"),
 			SubAccountID:     str("111111111111", "222222222222", ""),
 			BillingAccountID: "999999999999",
+		}
+		switch {
+		case far && pick(0.005): // a year appendRFC3339 does not write
+			row.BillingPeriodEnd = time.Date(12000, 1, 1, 0, 0, 0, 0, time.UTC)
+		case pick(0.005): // before 1970, a fraction of a second
+			row.BillingPeriodEnd = time.Date(1969, 12, 31, 23, 59, 59, 500e6, time.UTC)
 		}
 		if pick(0.7) {
 			l := money()
@@ -121,9 +127,10 @@ func btoi(b bool) int {
 }
 
 // readBoth reads a Parquet file with the reader of every shape and with
-// the columnar reader, and fails the test when their aggregates, counts or
-// bad rows differ.
-func readBoth(t *testing.T, name string, data []byte, o Options) {
+// reader, the columnar reader (or pqAuto, which may fall back to the
+// other), and fails the test when their aggregates, counts or bad rows
+// differ.
+func readBoth(t *testing.T, name string, data []byte, o Options, reader pqReader) {
 	t.Helper()
 	o = o.defaults()
 	type read struct {
@@ -146,7 +153,7 @@ func readBoth(t *testing.T, name string, data []byte, o Options) {
 		r.Records = agg.records(nil)
 		return r
 	}
-	want, got := get(pqGeneral), get(pqColumnar)
+	want, got := get(pqGeneral), get(reader)
 	if want.Err != "" || got.Err != "" {
 		t.Fatalf("%s: reader of every shape: %q, columnar reader: %q", name, want.Err, got.Err)
 	}
@@ -164,6 +171,8 @@ func TestColumnarReader(t *testing.T) {
 		rows      int
 		groupRows int64
 		pageBytes int
+		far       bool // dates past 9999, which the columnar reader leaves to the other
+		fallback  bool // read with pqAuto, not pqColumnar
 		o         Options
 	}{
 		"SmallGroups": {
@@ -180,6 +189,10 @@ func TestColumnarReader(t *testing.T) {
 			rows:   20000, groupRows: 9000, pageBytes: 1 << 20,
 			o: Options{TagKeyIgnoreCase: true, Workers: 1},
 		},
+		"FarDates": {
+			reason: "Dates more than 68 years apart in a chunk: the file is read by the reader of every shape.",
+			rows:   3000, groupRows: 1000, pageBytes: 4096, far: true, fallback: true,
+		},
 		"OtherTagKey": {
 			reason: "A tag key of the user's, and few resource IDs listed.",
 			rows:   12000, groupRows: 12000, pageBytes: 8192,
@@ -191,7 +204,7 @@ func TestColumnarReader(t *testing.T) {
 			r := rand.New(rand.NewPCG(uint64(tc.rows), uint64(tc.groupRows)))
 			var buf bytes.Buffer
 			w := parquet.NewGenericWriter[mixedParquet](&buf, parquet.MaxRowsPerRowGroup(tc.groupRows), parquet.PageBufferSize(tc.pageBytes), parquet.Compression(&parquet.Snappy))
-			if _, err := w.Write(mixedRows(r, tc.rows)); err != nil {
+			if _, err := w.Write(mixedRows(r, tc.rows, tc.far)); err != nil {
 				t.Fatal(err)
 			}
 			if err := w.Close(); err != nil {
@@ -199,7 +212,11 @@ func TestColumnarReader(t *testing.T) {
 			}
 			o := tc.o
 			o.MaxErrors = 1 << 30
-			readBoth(t, tc.reason, buf.Bytes(), o)
+			reader := pqColumnar
+			if tc.fallback {
+				reader = pqAuto
+			}
+			readBoth(t, tc.reason, buf.Bytes(), o, reader)
 		})
 	}
 }
@@ -212,7 +229,7 @@ func TestColumnarReaderExport(t *testing.T) {
 		if _, err := synth.WriteExportParquet(&buf, synth.ExportConfig{Bytes: 8 << 20, Seed: seed, Untagged: 0.1, RowGroupRows: 5000, PageBytes: 64 << 10}); err != nil {
 			t.Fatal(err)
 		}
-		readBoth(t, fmt.Sprintf("export of seed %d", seed), buf.Bytes(), Options{})
+		readBoth(t, fmt.Sprintf("export of seed %d", seed), buf.Bytes(), Options{}, pqColumnar)
 	}
 }
 
@@ -220,7 +237,7 @@ func TestColumnarReaderExport(t *testing.T) {
 // on, one bad row too many here, is read again by the reader of every
 // shape, whose error names the first bad row.
 func TestColumnarReaderFallsBack(t *testing.T) {
-	rows := mixedRows(rand.New(rand.NewPCG(1, 2)), 30000)
+	rows := mixedRows(rand.New(rand.NewPCG(1, 2)), 30000, false)
 	for i := range rows {
 		rows[i].BillingCurrency, rows[i].BilledCost, rows[i].EffectiveCost, rows[i].ListCost = "USD", 1, 1, nil
 		rows[i].ChargePeriodEnd = rows[i].ChargePeriodStart.Add(time.Hour)

@@ -18,7 +18,6 @@ import (
 // in columnarPlan.flat of each, -1 when the file lacks it.
 type typedPlan struct {
 	leaf [nCols]int
-	div  [nCols]int64 // timestamp units per second
 }
 
 // maxTypedSec is 9999-12-31T23:59:59Z, the last second appendRFC3339 writes.
@@ -50,9 +49,6 @@ func newTypedPlan(p *columnarPlan, m *mapping) *typedPlan {
 			return nil
 		}
 		t.leaf[l.col] = i
-		if l.kind == ccTimestamp {
-			t.div[l.col] = tsPerSecond(l.role)
-		}
 	}
 	for c := range nCols {
 		if (m.idx[c] >= 0) != (t.leaf[c] >= 0) && kinds[c] != 0 {
@@ -92,7 +88,7 @@ func (cw *columnarWorker) typedRow(p *rowProc, hf *ccHalf, gi, i int) bool {
 		if cc.null != nil && cc.null[i] {
 			return 0, false, true
 		}
-		s := floorDiv(cc.i64[i], tp.div[c])
+		s := cc.sec(i)
 		return s, true, s >= 0 && s <= maxTypedSec
 	}
 	str := func(c col) []byte {
@@ -148,7 +144,7 @@ func (cw *columnarWorker) typedRow(p *rowProc, hf *ccHalf, gi, i int) bool {
 		return false
 	}
 	t := &cw.tags
-	if t.fold[i] >= 0 {
+	if t.exact[i] <= -2 { // a key that matches only ignoring case
 		return false
 	}
 	// The row is of the common shape: from here on it is aggregated.
