@@ -22,6 +22,13 @@ type XCloudSpaceStatus struct {
 	// Namespace is the tenant namespace of the space.
 	Namespace string `json:"namespace,omitempty"`
 
+	// CostBasis is Effective when the platform's policy (the Composer
+	// input's costBasis) counts the space's budget in effective, amortised
+	// cost: its AWS Budget does, and the billing step judges budget use,
+	// forecast and the Budget condition on it. Unset, both count billed
+	// cost.
+	CostBasis string `json:"costBasis,omitempty"`
+
 	// Network reports the observed cloud network.
 	Network *NetworkStatus `json:"network,omitempty"`
 

@@ -276,8 +276,11 @@ func TestAssessCostBasis(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			xr := &v1alpha1.XCloudSpace{Spec: v1alpha1.XCloudSpaceSpec{Budget: v1alpha1.BudgetSpec{MonthlyLimit: "1200.00", Currency: "USD"}}}
 			xr.SetName("checkout-7x9kq")
-			cfg, errs := NewConfig(&fnv1alpha1.Billing{AtRiskPercent: "90", StalenessLimit: "0", CostBasis: tc.basis})
+			cfg, errs := NewConfig(&fnv1alpha1.Billing{AtRiskPercent: "90", StalenessLimit: "0"})
 			if len(errs) > 0 {
+				t.Fatal(errs)
+			}
+			if cfg.CostBasis, errs = CostBasisOf("", string(tc.basis)); len(errs) > 0 {
 				t.Fatal(errs)
 			}
 			r := Assess(Inputs{XR: xr, Records: []resource.Required{stored(t, tc.record)}, Config: cfg})

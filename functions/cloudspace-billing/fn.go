@@ -59,6 +59,10 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		response.Fatal(rsp, err)
 		return rsp, nil
 	}
+	if cfg.CostBasis, errs = CostBasisOf(desiredStatusString(req, "costBasis"), xr.Status.CostBasis); len(errs) > 0 {
+		response.Fatal(rsp, fmt.Errorf("invalid %s %q: %w", v1alpha1.CompositeKind, xr.GetName(), errs.ToAggregate()))
+		return rsp, nil
+	}
 	log := f.log.WithValues("xr-name", xr.GetName())
 
 	// Spend records are asked for on every call, so the requirements are
@@ -157,7 +161,13 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 // desiredState returns the state an earlier step of this reconcile wrote
 // into the desired XR's status, or "".
 func desiredState(req *fnv1.RunFunctionRequest) v1alpha1.State {
-	return v1alpha1.State(req.GetDesired().GetComposite().GetResource().GetFields()["status"].GetStructValue().GetFields()["state"].GetStringValue())
+	return v1alpha1.State(desiredStatusString(req, "state"))
+}
+
+// desiredStatusString returns the string an earlier step of this
+// reconcile wrote at status.<key> of the desired XR, or "".
+func desiredStatusString(req *fnv1.RunFunctionRequest, key string) string {
+	return req.GetDesired().GetComposite().GetResource().GetFields()["status"].GetStructValue().GetFields()[key].GetStringValue()
 }
 
 // desiredEstimate returns the estimate an earlier step of this reconcile

@@ -215,10 +215,10 @@ func TestRunFunctionRejectsInput(t *testing.T) {
 				`ttl: Invalid value: "0s": must be greater than zero: spend records are not watched, ` +
 				`billedKinds[0].kind: Required value: must name a kind, such as Key]`,
 		},
-		"UnsupportedCostBasis": {
-			reason: "Crossplane does not validate the input against its schema: the function refuses a cost basis out of the enum, naming the field, the value and the values it takes",
-			in:     input(map[string]any{"costBasis": "Amortized"}),
-			want:   `invalid function input: costBasis: Unsupported value: "Amortized": supported values: "Billed", "Effective"`,
+		"CostBasisNotAnInputField": {
+			reason: "The cost basis is the composer's policy, read from the XR's status: the billing input has no such field, and says so",
+			in:     input(map[string]any{"costBasis": "Effective"}),
+			want:   `cannot decode function input: unknown field "costBasis"`,
 		},
 	}
 	for name, tc := range cases {

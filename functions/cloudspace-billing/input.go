@@ -22,7 +22,8 @@ type Config struct {
 	StalenessLimit      time.Duration
 	UnbilledGracePeriod time.Duration
 	BilledKinds         []fnv1alpha1.BilledKind
-	// CostBasis is the cost the budget is judged on.
+	// CostBasis is the cost the budget is judged on: the composer's
+	// choice, read from the XR's status (CostBasisOf).
 	CostBasis fnv1alpha1.CostBasis
 	TTL       time.Duration
 }
@@ -43,12 +44,7 @@ func NewConfig(in *fnv1alpha1.Billing) (*Config, field.ErrorList) {
 	if in.TTL != "" && c.TTL <= 0 {
 		errs = append(errs, field.Invalid(field.NewPath("ttl"), in.TTL, "must be greater than zero: spend records are not watched"))
 	}
-	// Crossplane does not validate a function input against its schema,
-	// so the enum is enforced here.
-	c.CostBasis = cmp.Or(in.CostBasis, fnv1alpha1.DefaultCostBasis)
-	if !slices.Contains(fnv1alpha1.CostBases(), c.CostBasis) {
-		errs = append(errs, field.NotSupported(field.NewPath("costBasis"), in.CostBasis, fnv1alpha1.CostBases()))
-	}
+	c.CostBasis = fnv1alpha1.DefaultCostBasis // The composer's policy may say otherwise (CostBasisOf).
 	if in.BilledKinds == nil {
 		c.BilledKinds = fnv1alpha1.DefaultBilledKinds()
 	}
@@ -83,4 +79,17 @@ func duration(p *field.Path, s, def string, errs field.ErrorList) (time.Duration
 		return 0, append(errs, field.Invalid(p, s, "must be a non-negative Go duration such as 15m or 72h"))
 	}
 	return d, errs
+}
+
+// CostBasisOf returns the cost basis the composer chose for the space, as
+// an earlier step of this reconcile wrote it in the desired XR's status
+// (desired), or else as the observed XR's status has it: Billed when
+// neither says. The status is not trusted: a value out of the enum is an
+// error naming it.
+func CostBasisOf(desired, observed string) (fnv1alpha1.CostBasis, field.ErrorList) {
+	b := fnv1alpha1.CostBasis(cmp.Or(desired, observed, string(fnv1alpha1.DefaultCostBasis)))
+	if !slices.Contains(fnv1alpha1.CostBases(), b) {
+		return "", field.ErrorList{field.NotSupported(field.NewPath("status", "costBasis"), string(b), fnv1alpha1.CostBases())}
+	}
+	return b, nil
 }

@@ -210,6 +210,7 @@ func SpaceCandidate(pol *Policy, s *Space, xr *v1alpha1.XCloudSpace) *Candidate 
 		ClaimNamespace: xr.GetLabels()[LabelClaimNamespace],
 		Tier:           s.Spec.Tier,
 		Request: Request{
+			Region:            s.Spec.Region,
 			AvailabilityZones: s.Spec.Network.Zones(),
 			Public:            s.Spec.Network.Public,
 			Currency:          s.Spec.Budget.Currency,

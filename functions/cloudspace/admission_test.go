@@ -186,49 +186,49 @@ func TestRunFunctionAdmission(t *testing.T) {
 			reason: "A new space that fits is composed, reports the team's use including itself, and a Normal result for the transition.",
 			xr:     spaceXR("checkout", 5, "8", ""),
 			pool:   []any{"quota", other},
-			want: outcome{XRReady: "READY_UNSPECIFIED", Calls: 3, Composed: true, UsedCPU: "24", Estimate: "246.62", Results: []string{"SEVERITY_NORMAL Available"},
-				Condition: "STATUS_CONDITION_TRUE Available: fits tier medium and team payments quota (EnvironmentConfig team-payments-quota); estimated cost 246.62 USD a month, budget 1200.00 USD"},
+			want: outcome{XRReady: "READY_UNSPECIFIED", Calls: 3, Composed: true, UsedCPU: "24", Estimate: "264.88", Results: []string{"SEVERITY_NORMAL Available"},
+				Condition: "STATUS_CONDITION_TRUE Available: fits tier medium and team payments quota (EnvironmentConfig team-payments-quota); estimated cost 264.88 USD a month, budget 1200.00 USD"},
 		},
 		"TierExceeded": {
 			reason: "A new space over its tier composes nothing.",
 			xr:     spaceXR("checkout", 5, "20", ""),
 			pool:   []any{"quota"},
-			want: outcome{XRReady: "READY_FALSE", Calls: 3, UsedCPU: "0", Estimate: "509.42", Results: []string{"SEVERITY_WARNING TierLimitExceeded"},
+			want: outcome{XRReady: "READY_FALSE", Calls: 3, UsedCPU: "0", Estimate: "527.68", Results: []string{"SEVERITY_WARNING TierLimitExceeded"},
 				Condition: "STATUS_CONDITION_FALSE TierLimitExceeded: tier medium limit exceeded: cpu requested 20, tier limit 16"},
 		},
 		"TeamExceeded": {
 			reason: "A new space over the team's quota composes nothing and names the request, the others' use and the limit.",
 			xr:     spaceXR("checkout", 5, "16", ""),
 			pool:   []any{"quota", other, spaceXR("third", 2, "8", "8")},
-			want: outcome{XRReady: "READY_FALSE", Calls: 3, UsedCPU: "24", Estimate: "421.82", Results: []string{"SEVERITY_WARNING TeamQuotaExceeded"},
+			want: outcome{XRReady: "READY_FALSE", Calls: 3, UsedCPU: "24", Estimate: "440.08", Results: []string{"SEVERITY_WARNING TeamQuotaExceeded"},
 				Condition: "STATUS_CONDITION_FALSE TeamQuotaExceeded: team payments quota exceeded: cpu requested 16, the team's other spaces use 24, team limit 32"},
 		},
 		"BudgetTooLow": {
 			reason: "A new space whose estimate exceeds its budget composes nothing.",
 			xr:     withBudget(spaceXR("checkout", 5, "8", ""), "200.00"),
 			pool:   []any{"quota"},
-			want: outcome{XRReady: "READY_FALSE", Calls: 3, UsedCPU: "0", Estimate: "246.62", Results: []string{"SEVERITY_WARNING BudgetTooLow"},
-				Condition: "STATUS_CONDITION_FALSE BudgetTooLow: monthly budget too low: estimated cost 246.62 USD, budget 200.00 USD"},
+			want: outcome{XRReady: "READY_FALSE", Calls: 3, UsedCPU: "0", Estimate: "264.88", Results: []string{"SEVERITY_WARNING BudgetTooLow"},
+				Condition: "STATUS_CONDITION_FALSE BudgetTooLow: monthly budget too low: estimated cost 264.88 USD, budget 200.00 USD"},
 		},
 		"TeamQuotaMissing": {
 			reason: "A team without quota data is neither a crash nor an unlimited pass.",
 			xr:     spaceXR("checkout", 5, "8", ""),
 			pool:   []any{other},
-			want: outcome{XRReady: "READY_FALSE", Calls: 2, Estimate: "246.62", Results: []string{"SEVERITY_WARNING TeamQuotaMissing"},
+			want: outcome{XRReady: "READY_FALSE", Calls: 2, Estimate: "264.88", Results: []string{"SEVERITY_WARNING TeamQuotaMissing"},
 				Condition: "STATUS_CONDITION_FALSE TeamQuotaMissing: team payments has no quota data: no EnvironmentConfig labelled platform.cloudspace.dev/config=team-quota,platform.cloudspace.dev/team=payments exists; the platform team must create it before the team's spaces can be admitted"},
 		},
 		"TeamQuotaAmbiguous": {
 			reason: "Two quota objects for one team are reported, not merged or picked from.",
 			xr:     spaceXR("checkout", 5, "8", ""),
 			pool:   []any{"quota", "quota-copy"},
-			want: outcome{XRReady: "READY_FALSE", Calls: 2, Estimate: "246.62", Results: []string{"SEVERITY_WARNING TeamQuotaInvalid"},
+			want: outcome{XRReady: "READY_FALSE", Calls: 2, Estimate: "264.88", Results: []string{"SEVERITY_WARNING TeamQuotaInvalid"},
 				Condition: "STATUS_CONDITION_FALSE TeamQuotaInvalid: team payments has 2 quota objects (payments-quota-old, team-payments-quota), want exactly one EnvironmentConfig labelled platform.cloudspace.dev/config=team-quota,platform.cloudspace.dev/team=payments"},
 		},
 		"TeamQuotaMisspelt": {
 			reason: "A misspelt field in the quota data is reported rather than read as a zero quota.",
 			xr:     spaceXR("checkout", 5, "8", ""),
 			pool:   []any{"quota-typo"},
-			want: outcome{XRReady: "READY_FALSE", Calls: 2, Estimate: "246.62", Results: []string{"SEVERITY_WARNING TeamQuotaInvalid"},
+			want: outcome{XRReady: "READY_FALSE", Calls: 2, Estimate: "264.88", Results: []string{"SEVERITY_WARNING TeamQuotaInvalid"},
 				Condition: `STATUS_CONDITION_FALSE TeamQuotaInvalid: team payments quota data in EnvironmentConfig team-payments-quota is invalid: cannot decode data: unknown field "hard.memroy"`},
 		},
 		"RequiredResourcesUnsupported": {
@@ -236,7 +236,7 @@ func TestRunFunctionAdmission(t *testing.T) {
 			xr:     spaceXR("checkout", 5, "8", ""),
 			caps:   []fnv1.Capability{fnv1.Capability_CAPABILITY_CAPABILITIES},
 			pool:   []any{"quota"},
-			want: outcome{XRReady: "READY_FALSE", Calls: 1, Estimate: "246.62", Results: []string{"SEVERITY_WARNING RequiredResourcesUnsupported"},
+			want: outcome{XRReady: "READY_FALSE", Calls: 1, Estimate: "264.88", Results: []string{"SEVERITY_WARNING RequiredResourcesUnsupported"},
 				Condition: "STATUS_CONDITION_FALSE RequiredResourcesUnsupported: cannot check team payments quota: this Crossplane does not send required resources to functions; upgrade Crossplane to v2.0 or later"},
 		},
 		"RejectedUpdateKeepsObserved": {
@@ -248,7 +248,7 @@ func TestRunFunctionAdmission(t *testing.T) {
 				"vpc":       {"apiVersion": "ec2.aws.m.upbound.io/v1beta1", "kind": "VPC", "metadata": map[string]any{"name": "checkout-vpc"}, "spec": map[string]any{"forProvider": map[string]any{"cidrBlock": "10.20.0.0/16"}}},
 			},
 			pool: []any{"quota", other},
-			want: outcome{XRReady: "READY_UNSPECIFIED", Calls: 3, UsedCPU: "24", Estimate: "597.02", Results: []string{"SEVERITY_WARNING TeamQuotaExceeded"},
+			want: outcome{XRReady: "READY_UNSPECIFIED", Calls: 3, UsedCPU: "24", Estimate: "664.57", Results: []string{"SEVERITY_WARNING TeamQuotaExceeded"},
 				Condition: "STATUS_CONDITION_FALSE TeamQuotaExceeded: team payments quota exceeded: cpu requested 24, the team's other spaces use 16, team limit 32"},
 		},
 		"SelfNotSentWaits": {
@@ -256,7 +256,7 @@ func TestRunFunctionAdmission(t *testing.T) {
 			xr:          spaceXR("checkout", 5, "8", ""),
 			pool:        []any{"quota", other},
 			selfNotSent: true,
-			want: outcome{XRReady: "READY_FALSE", Calls: 3, Estimate: "246.62", TTL: "5s", Results: []string{"SEVERITY_NORMAL WaitingForTeamSpaces"},
+			want: outcome{XRReady: "READY_FALSE", Calls: 3, Estimate: "264.88", TTL: "5s", Results: []string{"SEVERITY_NORMAL WaitingForTeamSpaces"},
 				Condition: "STATUS_CONDITION_FALSE WaitingForTeamSpaces: the team's spaces Crossplane sent do not include this one yet, so they may miss spaces created before it; team payments's spaces are read again"},
 		},
 		"SteadyRejectionNoResult": {
@@ -264,7 +264,7 @@ func TestRunFunctionAdmission(t *testing.T) {
 			xr:     spaceXR("checkout", 5, "16", ""),
 			cond:   "TeamQuotaExceeded/False",
 			pool:   []any{"quota", other, spaceXR("third", 2, "8", "8")},
-			want: outcome{XRReady: "READY_FALSE", Calls: 3, UsedCPU: "24", Estimate: "421.82",
+			want: outcome{XRReady: "READY_FALSE", Calls: 3, UsedCPU: "24", Estimate: "440.08",
 				Condition: "STATUS_CONDITION_FALSE TeamQuotaExceeded: team payments quota exceeded: cpu requested 16, the team's other spaces use 24, team limit 32"},
 		},
 	}
@@ -421,7 +421,7 @@ func TestRunFunctionAdmissionKeepsObservedExactly(t *testing.T) {
 		"ttlSeconds": fmt.Sprint(rsp.GetMeta().GetTtl().GetSeconds()),
 	}
 	want := map[string]string{
-		"namespace": "team-payments-checkout", "quota.cpu": "8", "used": "24", "remaining": "8", "estimate": "597.02", "ttlSeconds": "60",
+		"namespace": "team-payments-checkout", "quota.cpu": "8", "used": "24", "remaining": "8", "estimate": "664.57", "ttlSeconds": "60",
 		// Two spaces of 1200.00 a month against the team's 5000.00.
 		"budgetUsed": "2400.00", "budgetLeft": "2600.00",
 	}

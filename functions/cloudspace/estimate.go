@@ -2,9 +2,9 @@ package main
 
 import (
 	"cmp"
+	"time"
 
 	"github.com/shopspring/decimal"
-	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	fnv1alpha1 "github.com/cloudspace-dev/cloudspace/apis/fn/v1alpha1"
@@ -12,22 +12,42 @@ import (
 	"github.com/cloudspace-dev/cloudspace/internal/quantity"
 )
 
-// Prices is a parsed price catalog: exact monthly prices in Currency.
+// Prices is a parsed price catalog: exact monthly prices in Currency, by
+// region.
 type Prices struct {
-	Currency        string
-	CPUCore         decimal.Decimal
-	MemoryGiB       decimal.Decimal
-	StorageGiB      decimal.Decimal
-	GPU             decimal.Decimal
-	NetworkAZ       decimal.Decimal
-	PublicNetworkAZ decimal.Decimal
-	KMSKey          decimal.Decimal
-	Bucket          decimal.Decimal
-	Budget          decimal.Decimal
+	Currency string
+
+	// Default holds the prices of any region Regions lacks.
+	Default PriceSet
+	// Regions holds the prices of the regions the catalog lists, each
+	// with the default's prices where the region sets none.
+	Regions map[string]PriceSet
+}
+
+// PriceSet is the monthly price of each line of an estimate.
+type PriceSet struct {
+	CPUCore      decimal.Decimal
+	MemoryGiB    decimal.Decimal
+	StorageGiB   decimal.Decimal
+	GPU          decimal.Decimal
+	LoadBalancer decimal.Decimal
+	PublicIPv4   decimal.Decimal
+	KMSKey       decimal.Decimal
+	Bucket       decimal.Decimal
+	Budget       decimal.Decimal
+}
+
+// For returns the prices of region.
+func (p *Prices) For(region string) PriceSet {
+	if r, ok := p.Regions[region]; ok {
+		return r
+	}
+	return p.Default
 }
 
 // ParsePrices parses the price catalog c. A nil catalog gives nil prices:
-// no estimate is made. A price left out is zero.
+// no estimate is made. A price left out is zero, or in a region the
+// catalog's.
 func ParsePrices(p *field.Path, c *fnv1alpha1.PriceCatalog) (*Prices, field.ErrorList) {
 	if c == nil {
 		return nil, nil
@@ -37,20 +57,47 @@ func ParsePrices(p *field.Path, c *fnv1alpha1.PriceCatalog) (*Prices, field.Erro
 	if !reCurrency.MatchString(out.Currency) {
 		errs = append(errs, field.Invalid(p.Child("currency"), c.Currency, "must be an ISO 4217 code such as USD"))
 	}
+	if c.AsOf != "" {
+		if _, err := time.Parse(time.DateOnly, c.AsOf); err != nil {
+			errs = append(errs, field.Invalid(p.Child("asOf"), c.AsOf, "must be a date, YYYY-MM-DD"))
+		}
+	}
+	errs = append(errs, out.Default.parse(p, c.PriceList)...)
+	seen := map[string]bool{}
+	for i, r := range c.Regions {
+		rp := p.Child("regions").Index(i)
+		errs = append(errs, validateRegion(rp.Child("name"), r.Name)...)
+		if seen[r.Name] {
+			errs = append(errs, field.Duplicate(rp.Child("name"), r.Name))
+		}
+		seen[r.Name] = true
+		set := out.Default
+		errs = append(errs, set.parse(rp, r.PriceList)...)
+		if out.Regions == nil {
+			out.Regions = map[string]PriceSet{}
+		}
+		out.Regions[r.Name] = set
+	}
+	return out, errs
+}
+
+// parse sets the prices l sets, leaving the others as they are.
+func (ps *PriceSet) parse(p *field.Path, l fnv1alpha1.PriceList) field.ErrorList {
+	var errs field.ErrorList
 	for _, f := range []struct {
 		name string
 		v    string
 		into *decimal.Decimal
 	}{
-		{"cpuCoreMonth", c.CPUCoreMonth, &out.CPUCore},
-		{"memoryGiBMonth", c.MemoryGiBMonth, &out.MemoryGiB},
-		{"storageGiBMonth", c.StorageGiBMonth, &out.StorageGiB},
-		{"gpuMonth", c.GPUMonth, &out.GPU},
-		{"networkAZMonth", c.NetworkAZMonth, &out.NetworkAZ},
-		{"publicNetworkAZMonth", c.PublicNetworkAZMonth, &out.PublicNetworkAZ},
-		{"kmsKeyMonth", c.KMSKeyMonth, &out.KMSKey},
-		{"bucketMonth", c.BucketMonth, &out.Bucket},
-		{"budgetMonth", c.BudgetMonth, &out.Budget},
+		{"cpuCoreMonth", l.CPUCoreMonth, &ps.CPUCore},
+		{"memoryGiBMonth", l.MemoryGiBMonth, &ps.MemoryGiB},
+		{"storageGiBMonth", l.StorageGiBMonth, &ps.StorageGiB},
+		{"gpuMonth", l.GPUMonth, &ps.GPU},
+		{"loadBalancerMonth", l.LoadBalancerMonth, &ps.LoadBalancer},
+		{"publicIPv4Month", l.PublicIPv4Month, &ps.PublicIPv4},
+		{"kmsKeyMonth", l.KMSKeyMonth, &ps.KMSKey},
+		{"bucketMonth", l.BucketMonth, &ps.Bucket},
+		{"budgetMonth", l.BudgetMonth, &ps.Budget},
 	} {
 		if f.v == "" {
 			continue
@@ -62,7 +109,7 @@ func ParsePrices(p *field.Path, c *fnv1alpha1.PriceCatalog) (*Prices, field.Erro
 		}
 		*f.into = d
 	}
-	return out, errs
+	return errs
 }
 
 func parsePrice(s string) (decimal.Decimal, error) {
@@ -77,6 +124,9 @@ type Request struct {
 	// Amounts are the requested cpu, memory, storage and gpu, and the pods
 	// and load balancers the tier grants every space.
 	Amounts quantity.Amounts
+
+	// Region the space lives in.
+	Region string
 
 	// AvailabilityZones the network spans.
 	AvailabilityZones int
@@ -103,19 +153,47 @@ type Estimate struct {
 	Items    []CostItem
 }
 
-// Estimate prices r. Items that cost nothing are left out; the rest are
-// sorted by name.
+// The names of the estimate's lines: the quota dimensions and the
+// composed kinds AWS bills by the month (EstimatedKinds).
+const (
+	ItemBucket        = "bucket"
+	ItemBudget        = "budget"
+	ItemCPU           = "cpu"
+	ItemGPU           = "gpu"
+	ItemKMSKey        = "kms-key"
+	ItemLoadBalancers = "load-balancers"
+	ItemMemory        = "memory"
+	ItemPublicIPv4    = "public-ipv4"
+	ItemStorage       = "storage"
+)
+
+// EstimatedKinds maps the estimate's line of each composed kind to that
+// kind, <group>/<Kind>: every space composes one of each. The composed
+// kinds without a line cost nothing by the month (VPC, subnets, routes,
+// the S3 gateway endpoint, the internet gateway, IAM, the tenant objects).
+func EstimatedKinds() map[string]string {
+	return map[string]string{
+		ItemBucket: "s3.aws.upbound.io/Bucket",
+		ItemBudget: "budgets.aws.upbound.io/Budget",
+		ItemKMSKey: "kms.aws.upbound.io/Key",
+	}
+}
+
+// Estimate prices r at the prices of its region. Items that cost nothing
+// are left out; the rest are sorted by name.
 func (p *Prices) Estimate(r Request) Estimate {
+	ps := p.For(r.Region)
+	lbs := quantity.Decimal(r.Amounts[quantity.LoadBalancers])
 	items := []CostItem{
-		{"bucket", p.Bucket.Round(2)},
-		{"budget", p.Budget.Round(2)},
-		{"cpu", p.cpu(r.Amounts[quantity.CPU])},
-		{"gpu", p.gpu(r.Amounts[quantity.GPU])},
-		{"kms-key", p.KMSKey.Round(2)},
-		{"memory", p.memory(r.Amounts[quantity.Memory])},
-		{"network", p.network(r.AvailabilityZones, false)},
-		{"public-network", p.publicNetwork(r)},
-		{"storage", p.storage(r.Amounts[quantity.Storage])},
+		{ItemBucket, ps.Bucket.Round(2)},
+		{ItemBudget, ps.Budget.Round(2)},
+		{ItemCPU, quantity.Decimal(r.Amounts[quantity.CPU]).Mul(ps.CPUCore).Round(2)},
+		{ItemGPU, quantity.Decimal(r.Amounts[quantity.GPU]).Mul(ps.GPU).Round(2)},
+		{ItemKMSKey, ps.KMSKey.Round(2)},
+		{ItemLoadBalancers, lbs.Mul(ps.LoadBalancer).Round(2)},
+		{ItemMemory, quantity.GiB(r.Amounts[quantity.Memory]).Mul(ps.MemoryGiB).Round(2)},
+		{ItemPublicIPv4, publicIPv4s(r, lbs).Mul(ps.PublicIPv4).Round(2)},
+		{ItemStorage, quantity.GiB(r.Amounts[quantity.Storage]).Mul(ps.StorageGiB).Round(2)},
 	}
 	e := Estimate{Currency: p.Currency}
 	for _, it := range items { // Sorted by name.
@@ -128,40 +206,14 @@ func (p *Prices) Estimate(r Request) Estimate {
 	return e
 }
 
-// The price of each item, rounded to the cent.
-func (p *Prices) cpu(q resource.Quantity) decimal.Decimal {
-	return quantity.Decimal(q).Mul(p.CPUCore).Round(2)
-}
-
-func (p *Prices) memory(q resource.Quantity) decimal.Decimal {
-	return quantity.GiB(q).Mul(p.MemoryGiB).Round(2)
-}
-
-func (p *Prices) storage(q resource.Quantity) decimal.Decimal {
-	return quantity.GiB(q).Mul(p.StorageGiB).Round(2)
-}
-
-func (p *Prices) gpu(q resource.Quantity) decimal.Decimal {
-	return quantity.Decimal(q).Mul(p.GPU).Round(2)
-}
-
-// network is the private network of azs zones, or, when public, what a
-// public network adds.
-func (p *Prices) network(azs int, public bool) decimal.Decimal {
-	price := p.NetworkAZ
-	if public {
-		price = p.PublicNetworkAZ
-	}
-	return decimal.NewFromInt(int64(azs)).Mul(price).Round(2)
-}
-
-// publicNetwork is what a public network adds to r, zero for a private
-// one.
-func (p *Prices) publicNetwork(r Request) decimal.Decimal {
+// publicIPv4s is how many public IPv4 addresses r's load balancers hold:
+// on a public network, one in each availability zone for each; none on a
+// private one, whose load balancers are internal.
+func publicIPv4s(r Request, lbs decimal.Decimal) decimal.Decimal {
 	if !r.Public {
-		return decimal.Decimal{}
+		return decimal.Zero
 	}
-	return p.network(r.AvailabilityZones, true)
+	return lbs.Mul(decimal.NewFromInt(int64(r.AvailabilityZones)))
 }
 
 // API returns e in the API's form, every amount with two fraction digits.

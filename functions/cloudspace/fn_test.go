@@ -193,9 +193,9 @@ func TestRunFunction(t *testing.T) {
 					Composite: desiredXR(`{
 						"state": "Refused", "stateReason": "TeamQuotaExceeded: team payments quota exceeded: cpu requested 24, the team's other spaces use 16, team limit 32",
 						"quota": {"cpu": "8", "memory": "16Gi", "storage": "100Gi", "gpu": "0", "pods": "150", "loadBalancers": "2"},
-						"estimate": {"currency": "USD", "monthly": "597.02", "items": [
+						"estimate": {"currency": "USD", "monthly": "664.57", "items": [
 							{"name": "bucket", "monthly": "0.50"}, {"name": "budget", "monthly": "0.60"}, {"name": "cpu", "monthly": "525.60"},
-							{"name": "kms-key", "monthly": "1.00"}, {"name": "memory", "monthly": "46.72"}, {"name": "network", "monthly": "14.60"},
+							{"name": "kms-key", "monthly": "1.00"}, {"name": "load-balancers", "monthly": "82.15"}, {"name": "memory", "monthly": "46.72"},
 							{"name": "storage", "monthly": "8.00"}
 						]},
 						"teamQuota": {

@@ -95,7 +95,7 @@ func TestApplyPolicy(t *testing.T) {
 				policyConfig("a-prices", map[string]any{"pricing": map[string]any{"cpuCoreMonth": "20.00", "currency": "EUR"}}),
 			},
 			want: func(in *fnv1alpha1.Composer) {
-				in.Pricing = &fnv1alpha1.PriceCatalog{CPUCoreMonth: "30.00", Currency: "EUR"}
+				in.Pricing = &fnv1alpha1.PriceCatalog{PriceList: fnv1alpha1.PriceList{CPUCoreMonth: "30.00"}, Currency: "EUR"}
 			},
 		},
 		"EmptyDataSkipped": {

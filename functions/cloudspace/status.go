@@ -5,6 +5,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	fnv1alpha1 "github.com/cloudspace-dev/cloudspace/apis/fn/v1alpha1"
 	"github.com/cloudspace-dev/cloudspace/apis/v1alpha1"
 	"github.com/cloudspace-dev/cloudspace/internal/xfn"
 )
@@ -38,6 +39,9 @@ func Status(s *Space, p *Plan, observed xfn.Observed) v1alpha1.XCloudSpaceStatus
 		Limits:    &lr,
 		RoleARN:   observed.String(NameRole, atProviderARN...),
 		KMSKeyARN: observed.String(NameKey, atProviderARN...),
+	}
+	if s.Input.CostBasis == fnv1alpha1.CostBasisEffective {
+		st.CostBasis = string(fnv1alpha1.CostBasisEffective)
 	}
 	n := &v1alpha1.NetworkStatus{
 		VPCID:           observed.String(NameVPC, atProviderID...),

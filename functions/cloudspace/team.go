@@ -163,6 +163,7 @@ func StructCandidate(pol *Policy, o *structpb.Struct) *Candidate {
 		ClaimNamespace: str(sub(meta, "labels"), LabelClaimNamespace),
 		Tier:           v1alpha1.Tier(str(spec, "tier")),
 		Request: Request{
+			Region:            str(spec, "region"),
 			AvailabilityZones: int(num(network, "availabilityZones", v1alpha1.DefaultAvailabilityZones)),
 			Public:            network.GetFields()["public"].GetBoolValue(),
 			Currency:          str(budget, "currency"),

@@ -76,15 +76,15 @@ spec:
 `
 
 // Daily spend of the look's export by claim, USD: the healthy space spends
-// about its estimate (129.26 USD a month), the other more than its budget.
+// about its estimate (164.30 USD a month), the other more than its budget.
 var (
 	lookDaily = map[string]decimal.Decimal{
-		"storefront": decimal.RequireFromString("4.20"),
+		"storefront": decimal.RequireFromString("5.40"),
 		"analytics":  decimal.RequireFromString("150.00"),
 	}
 	lookEstimates = map[string]decimal.Decimal{
-		"storefront": decimal.RequireFromString("129.26"),
-		"analytics":  decimal.RequireFromString("72.98"),
+		"storefront": decimal.RequireFromString("164.30"),
+		"analytics":  decimal.RequireFromString("83.20"),
 	}
 	lookBudgets = map[string]decimal.Decimal{
 		"storefront": decimal.RequireFromString("1200.00"),

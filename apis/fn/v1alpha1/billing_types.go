@@ -60,15 +60,6 @@ type Billing struct {
 	// over. Default: KMS keys and NAT gateways of provider-aws.
 	BilledKinds []BilledKind `json:"billedKinds,omitempty"`
 
-	// CostBasis is the cost the budget is judged on: Billed, the invoiced
-	// cost, or Effective, the amortised cost after discounts and
-	// commitments. It is the cost of status.billing.budgetUsedPercent,
-	// forecast and forecastPercent and of the Budget condition; drift from
-	// the estimate is judged on billed cost either way. Give the Composer
-	// input the same costBasis, so that the space's AWS Budget counts the
-	// same cost. Default: "Billed".
-	CostBasis CostBasis `json:"costBasis,omitempty"`
-
 	// TTL is how long Crossplane may cache the function's response, a Go
 	// duration such as "15m". Spend records are required resources, which
 	// Crossplane does not watch, so this bounds how long new billing data

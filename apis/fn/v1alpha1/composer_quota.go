@@ -1,7 +1,11 @@
 package v1alpha1
 
 import (
+	"strings"
+
 	"github.com/invopop/jsonschema"
+
+	"github.com/cloudspace-dev/cloudspace/apis/v1alpha1"
 )
 
 // Defaults of the quota configuration.
@@ -75,11 +79,35 @@ type QuotaSource struct {
 
 // PriceCatalog is the price list for the claim-time estimate. Every price
 // is an exact decimal per month, in Currency. A price left out is zero.
+//
+// The estimate has one line per quota dimension a space is granted (cpu,
+// memory, storage, gpu, load balancers and, on a public network, their
+// public IPv4 addresses) and one per composed resource kind AWS bills
+// for a month (the KMS key, the bucket, the budget). What AWS does not
+// bill (VPC, subnets, route tables, the S3 gateway endpoint, the internet
+// gateway, IAM) has no line, and the composer composes no NAT gateway.
 type PriceCatalog struct {
 	// Currency of every price, an ISO 4217 code. A claim whose budget is in
 	// another currency is rejected. Default: "USD".
 	Currency string `json:"currency,omitempty"`
 
+	// Source says where the prices come from, such as "AWS price list,
+	// on-demand, Linux" or your contract.
+	Source string `json:"source,omitempty"`
+
+	// AsOf is the date the prices were read, YYYY-MM-DD.
+	AsOf string `json:"asOf,omitempty"`
+
+	// The prices of any region Regions does not list.
+	PriceList `json:",inline"`
+
+	// Regions lists prices that differ by region: a region's price list
+	// replaces the prices it sets, for the spaces of that region.
+	Regions []RegionPriceList `json:"regions,omitempty" patchStrategy:"merge" patchMergeKey:"name"`
+}
+
+// PriceList is the monthly price of each line of the estimate.
+type PriceList struct {
 	// CPUCoreMonth is the price of one requested CPU core for a month.
 	CPUCoreMonth string `json:"cpuCoreMonth,omitempty"`
 
@@ -94,13 +122,14 @@ type PriceCatalog struct {
 	// GPUMonth is the price of one GPU for a month.
 	GPUMonth string `json:"gpuMonth,omitempty"`
 
-	// NetworkAZMonth is the price of the network in one availability zone
-	// for a month: its subnets, endpoints and routing.
-	NetworkAZMonth string `json:"networkAZMonth,omitempty"`
+	// LoadBalancerMonth is the fixed price of one load balancer for a
+	// month; the tier grants each space its loadBalancers.
+	LoadBalancerMonth string `json:"loadBalancerMonth,omitempty"`
 
-	// PublicNetworkAZMonth is added per availability zone when the network
-	// is public: a NAT gateway and its public address.
-	PublicNetworkAZMonth string `json:"publicNetworkAZMonth,omitempty"`
+	// PublicIPv4Month is the price of one public IPv4 address for a month.
+	// On a public network, each of the space's load balancers holds one in
+	// each of its availability zones.
+	PublicIPv4Month string `json:"publicIPv4Month,omitempty"`
 
 	// KMSKeyMonth is the price of the space's KMS key for a month.
 	KMSKeyMonth string `json:"kmsKeyMonth,omitempty"`
@@ -114,13 +143,44 @@ type PriceCatalog struct {
 	BudgetMonth string `json:"budgetMonth,omitempty"`
 }
 
-// JSONSchemaExtend adds the price pattern to every price.
+// RegionPriceList is the price list of one region.
+type RegionPriceList struct {
+	// Name of the region, such as eu-west-1.
+	Name string `json:"name"`
+
+	// The region's prices; a price left out is the catalog's.
+	PriceList `json:",inline"`
+}
+
+// JSONSchemaExtend adds the patterns of the catalog's fields.
 func (PriceCatalog) JSONSchemaExtend(s *jsonschema.Schema) {
 	for pair := s.Properties.Oldest(); pair != nil; pair = pair.Next() {
-		if pair.Key == "currency" {
+		switch {
+		case pair.Key == "currency":
 			pair.Value.Pattern = `^[A-Z]{3}$`
-			continue
+		case pair.Key == "asOf":
+			pair.Value.Pattern = `^[0-9]{4}-[0-9]{2}-[0-9]{2}$`
+		case strings.HasSuffix(pair.Key, "Month"):
+			pair.Value.Pattern = PatternPrice
 		}
-		pair.Value.Pattern = PatternPrice
+	}
+	if r, ok := s.Properties.Get("regions"); ok {
+		if r.Extras == nil {
+			r.Extras = map[string]any{}
+		}
+		r.Extras["x-kubernetes-list-type"] = "map"
+		r.Extras["x-kubernetes-list-map-keys"] = []string{"name"}
+	}
+}
+
+// JSONSchemaExtend adds the patterns of a region's fields.
+func (RegionPriceList) JSONSchemaExtend(s *jsonschema.Schema) {
+	for pair := s.Properties.Oldest(); pair != nil; pair = pair.Next() {
+		switch {
+		case pair.Key == "name":
+			pair.Value.Pattern = v1alpha1.PatternRegion
+		case strings.HasSuffix(pair.Key, "Month"):
+			pair.Value.Pattern = PatternPrice
+		}
 	}
 }
