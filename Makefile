@@ -126,9 +126,9 @@ clean: ## Remove build output.
 E2E_DIR ?= $(OUTPUT)/e2e
 K8S_LDFLAGS := -s -w $(foreach kv,gitMajor=1 gitMinor=35 gitVersion=v1.35.4 gitTreeState=clean,-X k8s.io/component-base/version.$(kv))
 
-$(BIN)/kube-apiserver $(BIN)/kube-controller-manager: test/e2e/tools/go.mod
+$(BIN)/kube-apiserver $(BIN)/kube-controller-manager $(BIN)/kubectl: test/e2e/tools/go.mod
 	@mkdir -p $(BIN)
-	@if [ -x $@ ] && $@ --version 2>/dev/null | grep -q v1.35.4; then touch $@; else \
+	@if [ -x $@ ] && { $@ --version 2>/dev/null || $@ version --client 2>/dev/null; } | grep -q v1.35.4; then touch $@; else \
 	  echo "building $(notdir $@) v1.35.4 (a few minutes on 2 cores)"; \
 	  cd test/e2e/tools && $(GO) build -trimpath -ldflags "$(K8S_LDFLAGS)" -o $(abspath $@) k8s.io/kubernetes/cmd/$(notdir $@); fi
 
@@ -140,9 +140,8 @@ $(BIN)/crossplane-core: test/tools/go.mod
 	    -o $(abspath $@) github.com/crossplane/crossplane/v2/cmd/crossplane; fi
 
 .PHONY: e2e-tools
-e2e-tools: $(BIN)/kube-apiserver $(BIN)/kube-controller-manager $(BIN)/crossplane-core ## Build the e2e control plane (kube-apiserver, kube-controller-manager, Crossplane core) and install etcd.
+e2e-tools: $(BIN)/kube-apiserver $(BIN)/kube-controller-manager $(BIN)/kubectl $(BIN)/crossplane-core ## Build the e2e control plane (kube-apiserver, kube-controller-manager, the kubectl of the same release, Crossplane core) and install etcd.
 	@command -v etcd >/dev/null || { apt-get update -qq && apt-get install -y -qq etcd-server; }
-	@command -v kubectl >/dev/null || { echo "building kubectl"; cd test/e2e/tools && $(GO) build -trimpath -o $(abspath $(BIN))/kubectl k8s.io/kubernetes/cmd/kubectl; }
 
 # The packages the e2e installs: make xpkg's build for the placeholder host,
 # for this machine's architecture, at a fixed version the configuration pins
