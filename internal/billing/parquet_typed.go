@@ -187,27 +187,8 @@ func (cw *columnarWorker) typedRow(p *rowProc, hf *ccHalf, gi, i int) bool {
 	p.at = rowAt{rowGroup: gi, row: int64(i)}
 	g := p.group(hit.space, per)
 	g.mu.Lock()
-	if !g.seenCurrency(cur, p.at) {
-		g.addCurrency(currencySeen{code: string(cur), at: p.rowAt()})
-	}
-	g.billed.Add(billed)
-	g.effective.Add(effective)
-	g.list.Add(list)
-	if p.m.idx[cContracted] >= 0 {
-		g.contracted.Add(contracted)
-		g.hasContracted = true
-	}
-	g.rows++
-	if hit.st&tagInvalid != 0 {
-		g.invalidRows++
-		g.invalidBilled.Add(billed)
-	}
-	g.addServiceID(svcID, svc, billed, effective)
-	g.addDay(unixDay(start), billed, effective)
-	g.addTime(start, end)
-	if res != 0 {
-		g.addResource(p.agg.maxIDs, res, r, billed, effective)
-	}
+	p.addRow(g, rowCosts{cur: cur, billed: billed, effective: effective, list: list, contracted: contracted},
+		hit.st, svcID, svc, start, end, res, r)
 	g.mu.Unlock()
 	return true
 }

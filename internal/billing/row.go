@@ -235,33 +235,8 @@ func (p *rowProc) process() *cellError {
 	// under the group's lock.
 	g := p.group(hit.space, per)
 	g.mu.Lock()
-	if !g.seenCurrency(cur, p.at) {
-		g.addCurrency(currencySeen{code: string(cur), at: p.rowAt()})
-	}
-	g.billed.Add(billed)
-	g.effective.Add(effective)
-	g.list.Add(list)
-	if p.m.idx[cContracted] >= 0 {
-		g.contracted.Add(contracted)
-		g.hasContracted = true
-	}
-	g.rows++
-	if hit.st != 0 {
-		if hit.st&tagInvalid != 0 {
-			g.invalidRows++
-			g.invalidBilled.Add(billed)
-		}
-		if hit.st&tagFold != 0 {
-			g.foldRows++
-			g.foldBilled.Add(billed)
-		}
-	}
-	g.addServiceID(svcID, svc, billed, effective)
-	g.addDay(unixDay(start), billed, effective)
-	g.addTime(start, end)
-	if res != 0 {
-		g.addResource(p.agg.maxIDs, res, r, billed, effective)
-	}
+	p.addRow(g, rowCosts{cur: cur, billed: billed, effective: effective, list: list, contracted: contracted},
+		hit.st, svcID, svc, start, end, res, r)
 	g.mu.Unlock()
 	// In-cluster spend (incluster.go), after the row's group is unlocked:
 	// the pod of a split row may cost the very space the row is tagged
@@ -542,4 +517,41 @@ func (ce *cellError) describe(m *mapping) string {
 		v = append(v[:61:61], "..."...)
 	}
 	return fmt.Sprintf("column %q: value %q: %v", m.name(ce.col), v, ce.err)
+}
+
+// rowCosts are a row's currency and costs.
+type rowCosts struct {
+	cur                                 []byte
+	billed, effective, list, contracted Amount
+}
+
+// addRow counts the row in p.vals in g, whose lock the caller holds: its
+// costs, tag status st, service (svcID, svc), charge period, and resource
+// (res, the hash of r; 0 for none).
+func (p *rowProc) addRow(g *group, c rowCosts, st tagState, svcID int, svc []byte, start, end int64, res uint64, r []byte) {
+	if !g.seenCurrency(c.cur, p.at) {
+		g.addCurrency(currencySeen{code: string(c.cur), at: p.rowAt()})
+	}
+	g.billed.Add(c.billed)
+	g.effective.Add(c.effective)
+	g.list.Add(c.list)
+	if p.m.idx[cContracted] >= 0 {
+		g.contracted.Add(c.contracted)
+		g.hasContracted = true
+	}
+	g.rows++
+	if st&tagInvalid != 0 {
+		g.invalidRows++
+		g.invalidBilled.Add(c.billed)
+	}
+	if st&tagFold != 0 {
+		g.foldRows++
+		g.foldBilled.Add(c.billed)
+	}
+	g.addServiceID(svcID, svc, c.billed, c.effective)
+	g.addDay(unixDay(start), c.billed, c.effective)
+	g.addTime(start, end)
+	if res != 0 {
+		g.addResource(p.agg.maxIDs, res, r, c.billed, c.effective)
+	}
 }

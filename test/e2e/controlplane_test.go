@@ -223,3 +223,21 @@ func condition(obj map[string]any, typ string) map[string]any {
 	}
 	return nil
 }
+
+// waitTrue waits until the object kind/name has every condition of types
+// True.
+func (e *env) waitTrue(t *testing.T, what string, timeout time.Duration, kind, name string, types ...string) {
+	t.Helper()
+	eventually(t, what, timeout, func() error {
+		obj, err := e.getJSON(kind, name)
+		if err != nil {
+			return err
+		}
+		for _, typ := range types {
+			if c := condition(obj, typ); c == nil || c["status"] != "True" {
+				return fmt.Errorf("%s: %v", typ, c)
+			}
+		}
+		return nil
+	})
+}

@@ -126,18 +126,7 @@ func (e *env) serveFunction(t *testing.T, fn string) {
 	e.run(t, "patch", "functionrevision", rev, "--subresource=status", "--type=merge",
 		"-p", fmt.Sprintf(`{"status":{"endpoint":%q,"tlsServerSecretName":%q}}`, addr, secret))
 	e.run(t, "patch", "functionrevision", rev, "--subresource=status", "--type=json", "-p", runtimeHealthyPatch)
-	eventually(t, "Function "+fn+" healthy", 2*time.Minute, func() error {
-		obj, err := e.getJSON("function", fn)
-		if err != nil {
-			return err
-		}
-		for _, typ := range []string{"Installed", "Healthy"} {
-			if c := condition(obj, typ); c == nil || c["status"] != "True" {
-				return fmt.Errorf("%s: %v", typ, c)
-			}
-		}
-		return nil
-	})
+	e.waitTrue(t, "Function "+fn+" healthy", 2*time.Minute, "function", fn, "Installed", "Healthy")
 }
 
 func must[T any](v T, err error) T {

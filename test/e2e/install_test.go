@@ -131,18 +131,7 @@ spec:
 		}
 		return nil
 	})
-	eventually(t, "the Configuration installed and healthy", 2*time.Minute, func() error {
-		obj, err := e.getJSON("configuration", "configuration-cloudspace")
-		if err != nil {
-			return err
-		}
-		for _, typ := range []string{"Installed", "Healthy"} {
-			if c := condition(obj, typ); c == nil || c["status"] != "True" {
-				return fmt.Errorf("%s: %v", typ, c)
-			}
-		}
-		return nil
-	})
+	e.waitTrue(t, "the Configuration installed and healthy", 2*time.Minute, "configuration", "configuration-cloudspace", "Installed", "Healthy")
 	e.checkActivated(t)
 }
 

@@ -33,18 +33,7 @@ func TestCloudSpace(t *testing.T) {
 	// everything it depends on resolved and installed by Crossplane, then
 	// RBAC and the team's quota data.
 	e.installCloudSpace(t, reg)
-	eventually(t, "XRD offered", 2*time.Minute, func() error {
-		obj, err := e.getJSON("xrd", xrdName)
-		if err != nil {
-			return err
-		}
-		for _, typ := range []string{"Established", "Offered"} {
-			if c := condition(obj, typ); c == nil || c["status"] != "True" {
-				return fmt.Errorf("%s: %v", typ, c)
-			}
-		}
-		return nil
-	})
+	e.waitTrue(t, "XRD offered", 2*time.Minute, "xrd", xrdName, "Established", "Offered")
 	e.checkActivationPolicy(t)
 	for _, f := range must(filepath.Glob(filepath.Join(e.root, "examples", "rbac", "*.yaml"))) {
 		e.run(t, "apply", "--server-side", "-f", f)
