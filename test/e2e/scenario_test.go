@@ -313,6 +313,7 @@ spec:
 	})
 
 	t.Run("BillingReplacedOnReingest", func(t *testing.T) { e.scenarioReingest(t, xr) })
+	t.Run("InClusterSpend", func(t *testing.T) { e.scenarioInCluster(t) })
 	t.Run("Notifications", func(t *testing.T) { e.scenarioNotify(t, xr) })
 
 	t.Run("TenClaimsRace", func(t *testing.T) { e.scenarioRace(t) })
