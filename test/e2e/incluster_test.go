@@ -333,8 +333,7 @@ func (l curLine) csv(n int, day time.Time, split bool) string {
 	const ts = "2006-01-02T15:04:05.000Z"
 	month := time.Date(day.Year(), day.Month(), 1, 0, 0, 0, 0, time.UTC)
 	quote := func(m map[string]string) string {
-		b, _ := json.Marshal(m)
-		return `"` + strings.ReplaceAll(string(b), `"`, `""`) + `"`
+		return `"` + strings.ReplaceAll(string(must(json.Marshal(m))), `"`, `""`) + `"`
 	}
 	next := day.AddDate(0, 0, 1)
 	cells := []string{
@@ -363,8 +362,8 @@ func cloudLines(xr, bucket string) []curLine {
 	}
 }
 
-// splitCUR is a CUR 2.0 export with EKS split cost allocation data of the
-// days from from to through: each day a node of the EKS cluster, untagged,
+// splitCUR is a CUR 2.0 export with EKS split cost allocation data, for
+// each day between from and through: a node of the EKS cluster, untagged,
 // on which a pod of the space's tenant namespace and one of kube-system
 // ran, and the space's tagged resources.
 func splitCUR(xr, bucket string, from, through time.Time) []byte {
@@ -400,8 +399,8 @@ func splitCUR(xr, bucket string, from, through time.Time) []byte {
 	return []byte(b.String())
 }
 
-// taggedCUR is a CUR 2.0 export without split cost data of the days from
-// from to through: only the space's tagged resources.
+// taggedCUR is a CUR 2.0 export without split cost data, for each day
+// between from and through: only the space's tagged resources.
 func taggedCUR(xr, bucket string, from, through time.Time) []byte {
 	var b strings.Builder
 	b.WriteString(curHeader + "\n")
