@@ -1,8 +1,6 @@
 package billing
 
 import (
-	"bytes"
-
 	"github.com/parquet-go/parquet-go/format"
 )
 
@@ -161,16 +159,7 @@ func (cw *columnarWorker) typedRow(p *rowProc, hf *ccHalf, gi, i int) bool {
 	var hit tagHit
 	if e := t.exact[i]; e >= 0 {
 		if v := t.vals.entry(e); !isNull(v) {
-			if p.lastSpace == nil || !bytes.Equal(v, p.lastSpace) {
-				p.lastSpace = append(p.lastSpace[:0], v...)
-				p.lastHit = tagHit{}
-				if p.validSpace(v) {
-					p.lastHit.space = p.lastSpace
-				} else {
-					p.lastHit.st = tagInvalid
-				}
-			}
-			hit = p.lastHit
+			hit = p.valueHit(v)
 		}
 	}
 	svc := str(cService)

@@ -308,6 +308,15 @@ func (p *rowProc) space() (tagHit, *cellError) {
 	if isNull(v) {
 		return tagHit{}, nil
 	}
+	hit := p.valueHit(v)
+	hit.st |= st
+	return hit, nil
+}
+
+// valueHit returns what the tag value v names: a space, or an invalid
+// value. The rows of a space come together, so the last value's verdict
+// is kept and reused while the value repeats.
+func (p *rowProc) valueHit(v []byte) tagHit {
 	if p.lastSpace == nil || !bytes.Equal(v, p.lastSpace) {
 		p.lastSpace = append(p.lastSpace[:0], v...)
 		p.lastHit = tagHit{}
@@ -317,9 +326,7 @@ func (p *rowProc) space() (tagHit, *cellError) {
 			p.lastHit.st = tagInvalid
 		}
 	}
-	hit := p.lastHit
-	hit.st |= st
-	return hit, nil
+	return p.lastHit
 }
 
 // jsonTag resolves the tag in a JSON object cell (Tags, AllocatedTags).
