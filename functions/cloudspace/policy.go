@@ -45,12 +45,18 @@ func validatePolicySource(p *field.Path, s *fnv1alpha1.PolicySource) field.Error
 	if len(s.MatchLabels) == 0 {
 		errs = append(errs, field.Required(p.Child("matchLabels"), "must name at least one label: an empty selector would match the team quota data and the spend records, which are EnvironmentConfigs too"))
 	}
-	for _, k := range slices.Sorted(maps.Keys(s.MatchLabels)) {
+	return append(errs, validateLabels(p.Child("matchLabels"), s.MatchLabels)...)
+}
+
+// validateLabels checks the keys and values of a label selector at p.
+func validateLabels(p *field.Path, labels map[string]string) field.ErrorList {
+	var errs field.ErrorList
+	for _, k := range slices.Sorted(maps.Keys(labels)) {
 		for _, msg := range validation.IsQualifiedName(k) {
-			errs = append(errs, field.Invalid(p.Child("matchLabels").Key(k), k, msg))
+			errs = append(errs, field.Invalid(p.Key(k), k, msg))
 		}
-		for _, msg := range validation.IsValidLabelValue(s.MatchLabels[k]) {
-			errs = append(errs, field.Invalid(p.Child("matchLabels").Key(k), s.MatchLabels[k], msg))
+		for _, msg := range validation.IsValidLabelValue(labels[k]) {
+			errs = append(errs, field.Invalid(p.Key(k), labels[k], msg))
 		}
 	}
 	return errs

@@ -123,14 +123,7 @@ func NewPolicy(in *fnv1alpha1.Composer) (*Policy, field.ErrorList) {
 		for _, msg := range validation.IsQualifiedName(c.TeamLabel) {
 			errs = append(errs, field.Invalid(qp.Child("teamLabel"), c.TeamLabel, msg))
 		}
-		for _, k := range sortedKeys(c.MatchLabels) {
-			for _, msg := range validation.IsQualifiedName(k) {
-				errs = append(errs, field.Invalid(qp.Child("matchLabels").Key(k), k, msg))
-			}
-			for _, msg := range validation.IsValidLabelValue(c.MatchLabels[k]) {
-				errs = append(errs, field.Invalid(qp.Child("matchLabels").Key(k), c.MatchLabels[k], msg))
-			}
-		}
+		errs = append(errs, validateLabels(qp.Child("matchLabels"), c.MatchLabels)...)
 		if _, ok := c.MatchLabels[c.TeamLabel]; ok {
 			errs = append(errs, field.Invalid(qp.Child("matchLabels").Key(c.TeamLabel), c.MatchLabels[c.TeamLabel], "must not name the team label; its value is the space's team"))
 		}
