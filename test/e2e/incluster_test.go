@@ -213,6 +213,27 @@ func (e *env) scenarioInCluster(t *testing.T) {
 	pct := func(d decimal.Decimal) string {
 		return d.Mul(decimal.NewFromInt(100)).DivRound(icBudget, 12).StringFixed(1)
 	}
+	// wantBilling is the status.billing the space must report: its totals and
+	// the in-cluster and cloud shares.
+	wantBilling := func(billed, forecast, pods, idle decimal.Decimal, idlePolicy string, cloud decimal.Decimal) map[string]string {
+		return map[string]string{
+			"period":                    period,
+			"billedToDate":              money(billed),
+			"effectiveToDate":           money(billed),
+			"forecast":                  money(forecast),
+			"budgetUsedPercent":         pct(billed),
+			"forecastPercent":           pct(forecast),
+			"dataThrough":               through.Format(time.RFC3339),
+			"inCluster.billedToDate":    money(pods),
+			"inCluster.effectiveToDate": money(pods),
+			"inCluster.idleToDate":      money(idle),
+			"inCluster.idlePolicy":      idlePolicy,
+			"cloud.billedToDate":        money(cloud),
+			"cloud.effectiveToDate":     money(cloud),
+			// The key's ARN, which only its provider reports, is not known.
+			"orphanSpend": money(icKey.Mul(days)),
+		}
+	}
 
 	// The split cost CUR: the pods of the tenant namespace in the EKS
 	// cluster cost the space, moved off the node they ran on.
@@ -228,23 +249,7 @@ func (e *env) scenarioInCluster(t *testing.T) {
 	if !forecast.Mul(decimal.NewFromInt(100)).GreaterThanOrEqual(icBudget.Mul(decimal.NewFromInt(90))) || billed.GreaterThan(icBudget) {
 		t.Fatalf("the split cost figures do not put the space at risk: billed %s, forecast %s", billed, forecast)
 	}
-	expect("BudgetAtRisk", map[string]string{
-		"period":                    period,
-		"billedToDate":              money(billed),
-		"effectiveToDate":           money(billed),
-		"forecast":                  money(forecast),
-		"budgetUsedPercent":         pct(billed),
-		"forecastPercent":           pct(forecast),
-		"dataThrough":               through.Format(time.RFC3339),
-		"inCluster.billedToDate":    money(pods),
-		"inCluster.effectiveToDate": money(pods),
-		"inCluster.idleToDate":      money(idle),
-		"inCluster.idlePolicy":      "split",
-		"cloud.billedToDate":        money(cloud),
-		"cloud.effectiveToDate":     money(cloud),
-		// The key's ARN, which only its provider reports, is not known.
-		"orphanSpend": money(icKey.Mul(days)),
-	}, []string{inClusterTenant})
+	expect("BudgetAtRisk", wantBilling(billed, forecast, pods, idle, "split", cloud), []string{inClusterTenant})
 	if !pods.GreaterThan(cloud) {
 		t.Errorf("the pods (%s) must cost more than the cloud resources (%s)", pods, cloud)
 	}
@@ -279,23 +284,7 @@ func (e *env) scenarioInCluster(t *testing.T) {
 	if !billed.GreaterThan(icBudget) {
 		t.Fatalf("the OpenCost figures do not exceed the budget: billed %s", billed)
 	}
-	expect("BudgetExceeded", map[string]string{
-		"period":                    period,
-		"billedToDate":              money(billed),
-		"effectiveToDate":           money(billed),
-		"forecast":                  money(forecast),
-		"budgetUsedPercent":         pct(billed),
-		"forecastPercent":           pct(forecast),
-		"dataThrough":               through.Format(time.RFC3339),
-		"inCluster.billedToDate":    money(pods),
-		"inCluster.effectiveToDate": money(pods),
-		"inCluster.idleToDate":      "0.00",
-		"inCluster.idlePolicy":      "none",
-		"cloud.billedToDate":        money(cloud),
-		"cloud.effectiveToDate":     money(cloud),
-		// The key's ARN, which only its provider reports, is not known.
-		"orphanSpend": money(icKey.Mul(days)),
-	}, []string{inClusterTenant})
+	expect("BudgetExceeded", wantBilling(billed, forecast, pods, decimal.Zero, "none", cloud), []string{inClusterTenant})
 	// OpenCost's kube-system and idle cost are the cluster's.
 	if got, want := cost(e.unattributed(t, "opencost/onprem-e2e", period), "data.billedCost"), icOpenCostKubeSystem.Add(icOpenCostIdle); !got.Equal(want) {
 		t.Errorf("the OpenCost cluster's record: billedCost %s, want %s", got, want)
