@@ -42,6 +42,8 @@ func BenchmarkRunFunctionLoad(b *testing.B) {
 	for t := range loadSpaces / loadTeamSize {
 		cluster = append(cluster, xfntest.MustStruct(loadTeamQuota(t)))
 	}
+	// The install policy a platform team sets: the shipped example.
+	cluster = append(cluster, installPolicy(b))
 	f := NewFunction(logging.NewNopLogger(), WithInputMemo(NewInputMemo(8, NewInputMemoLookups())))
 	first, steady := make([][]byte, loadSpaces), make([][]byte, loadSpaces)
 	for i, xr := range xrs {
@@ -189,6 +191,21 @@ func compositionInput(b *testing.B) *structpb.Struct {
 	}
 	b.Fatal("the Composition has no compose step")
 	return nil
+}
+
+// installPolicy is examples/install-policy.yaml, the install policy a
+// platform team starts from.
+func installPolicy(b *testing.B) *structpb.Struct {
+	b.Helper()
+	raw, err := os.ReadFile("../../examples/install-policy.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var obj map[string]any
+	if err := yaml.Unmarshal(raw, &obj); err != nil {
+		b.Fatal(err)
+	}
+	return xfntest.MustStruct(obj)
 }
 
 // The tiers the load's spaces are spread over, with sizes each fits.

@@ -53,12 +53,12 @@ func NewFunction(log logging.Logger, opts ...Option) *Function {
 func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
 	rsp := response.To(req, response.DefaultTTL)
 
-	in, pol, err := f.parseInput(req)
+	sent := xfn.RequiredOf(req)
+	in, pol, amended, err := f.readInput(req, sent)
 	if err != nil {
 		response.Fatal(rsp, err)
 		return rsp, nil
 	}
-	sent := xfn.RequiredOf(req)
 	if sel, ok := PolicySelector(in); ok && xfn.SupportsRequiredResources(req) {
 		// The install policy amends the input. Until Crossplane has sent
 		// it, nothing is decided: it calls again with it before it applies
@@ -73,9 +73,11 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 			d.Apply(rsp)
 			return rsp, nil
 		}
-		if in, pol, err = f.amendInput(req.GetInput(), in, pol, objs); err != nil {
-			response.Fatal(rsp, err)
-			return rsp, nil
+		if !amended {
+			if in, pol, err = f.amendInput(req.GetInput(), in, pol, objs); err != nil {
+				response.Fatal(rsp, err)
+				return rsp, nil
+			}
 		}
 	}
 
@@ -172,6 +174,24 @@ func writeVerdict(rsp *fnv1.RunFunctionResponse, req *fnv1.RunFunctionRequest, v
 		rsp.Meta.Ttl = durationpb.New(v.TTL)
 	}
 	xfn.SetConditions(rsp, req, v.Condition)
+}
+
+// readInput returns the function input of req and its policy. When the
+// memo holds the input amended by the install policy objects in sent, it
+// returns that, with amended true: one lookup, where looking the bare
+// input up first and then the amended one would compare the input twice.
+// The amended input selects the same policy objects as the bare one,
+// since a policyFrom in a policy object's data is Fatal.
+func (f *Function) readInput(req *fnv1.RunFunctionRequest, sent xfn.Required) (*fnv1alpha1.Composer, *Policy, bool, error) {
+	if objs, ok := sent.Get(requiredPolicy); ok && f.inputs != nil {
+		if po, err := ReadPolicy(objs); err == nil && len(po) > 0 {
+			if in, pol, ok := f.inputs.Get(PolicyKey(req.GetInput(), po)); ok {
+				return in, pol, true, nil
+			}
+		}
+	}
+	in, pol, err := f.parseInput(req)
+	return in, pol, false, err
 }
 
 // parseInput decodes and parses the function input of req, or finds it in

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/testing/protocmp"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/crossplane/function-sdk-go/logging"
@@ -236,6 +237,31 @@ func TestRunFunctionPolicy(t *testing.T) {
 			if got := len(rsp.GetDesired().GetResources()) > 0; got != wantComposed {
 				t.Errorf("call %d: composed %t, want %t", i, got, wantComposed)
 			}
+		}
+	})
+	t.Run("MemoLooksUpOnce", func(t *testing.T) {
+		// A call with a remembered input and policy looks the memo up
+		// once, by the amended key, and composes as the first call did.
+		lookups := NewInputMemoLookups()
+		f := NewFunction(logging.NewNopLogger(), WithInputMemo(NewInputMemo(4, lookups)))
+		req := policyRequest(nil, []any{policyConfig("cloudspace-policy", map[string]any{"pricing": map[string]any{"cpuCoreMonth": "10.00"}})})
+		first, err := f.RunFunction(t.Context(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hits, misses := counted(t, lookups, "hit"), counted(t, lookups, "miss")
+		second, err := f.RunFunction(t.Context(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := counted(t, lookups, "hit") - hits; got != 1 {
+			t.Errorf("second call: %v memo hits, want 1", got)
+		}
+		if got := counted(t, lookups, "miss") - misses; got != 0 {
+			t.Errorf("second call: %v memo misses, want 0", got)
+		}
+		if diff := cmp.Diff(first, second, protocmp.Transform()); diff != "" {
+			t.Errorf("second call (-first +second):\n%s", diff)
 		}
 	})
 }
