@@ -213,8 +213,8 @@ func (f *Function) parseInput(req *fnv1.RunFunctionRequest) (*fnv1alpha1.Compose
 }
 
 // amendInput returns the function input in, decoded from input, amended
-// by the install policy objects Crossplane sent, and its policy; or finds
-// them in the memo.
+// by the install policy objects Crossplane sent, and its policy, and
+// remembers them in the memo. readInput has looked them up there already.
 func (f *Function) amendInput(input *structpb.Struct, in *fnv1alpha1.Composer, pol *Policy, objs []*structpb.Struct) (*fnv1alpha1.Composer, *Policy, error) {
 	po, err := ReadPolicy(objs)
 	if err != nil {
@@ -224,9 +224,6 @@ func (f *Function) amendInput(input *structpb.Struct, in *fnv1alpha1.Composer, p
 		return in, pol, nil
 	}
 	key := PolicyKey(input, po)
-	if in, pol, ok := f.inputs.Get(key); ok {
-		return in, pol, nil
-	}
 	amended, err := ApplyPolicy(in, po)
 	if err != nil {
 		return nil, nil, err

@@ -242,6 +242,7 @@ func TestRunFunctionPolicy(t *testing.T) {
 	t.Run("MemoLooksUpOnce", func(t *testing.T) {
 		// A call with a remembered input and policy looks the memo up
 		// once, by the amended key, and composes as the first call did.
+		// Each lookup is counted once, so the hit rate is the memo's.
 		lookups := NewInputMemoLookups()
 		f := NewFunction(logging.NewNopLogger(), WithInputMemo(NewInputMemo(4, lookups)))
 		req := policyRequest(nil, []any{policyConfig("cloudspace-policy", map[string]any{"pricing": map[string]any{"cpuCoreMonth": "10.00"}})})
@@ -249,7 +250,12 @@ func TestRunFunctionPolicy(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The first call misses the input with its policy and the bare
+		// input, once each.
 		hits, misses := counted(t, lookups, "hit"), counted(t, lookups, "miss")
+		if hits != 0 || misses != 2 {
+			t.Errorf("first call: %v memo hits and %v misses, want 0 and 2", hits, misses)
+		}
 		second, err := f.RunFunction(t.Context(), req)
 		if err != nil {
 			t.Fatal(err)
